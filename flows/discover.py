@@ -1,0 +1,156 @@
+"""Find report manifests under the raw folder, hash their files, and plan which reports to (re)ingest."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from flows.errors import ManifestError
+from flows.fsutil import sha256_file
+from flows.lake import QUARANTINE_SCHEMA
+from flows.manifest import MANIFEST_NAME, Manifest, load_manifest
+
+# Bump when normalize gives different output for the same input, so every report is re-ingested.
+PIPELINE_VERSION = "1"
+DOC_FILES = ("README*", "LICENSE*")
+
+
+@dataclass(frozen=True)
+class ReportSource:
+    """One valid report edition found in the raw folder."""
+
+    report_id: str
+    report_dir: Path
+    rel_dir: str
+    manifest: Manifest
+    file_hashes: dict[str, str]
+    fingerprint: str
+
+    def rel_file(self, file: str) -> str:
+        """Path of a declared file relative to the raw root, as lineage records it."""
+        return f"{self.rel_dir}/{file}" if self.rel_dir else file
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What this run must do: ingest `changed`, keep `unchanged`, retire `retired`."""
+
+    changed: tuple[ReportSource, ...]
+    unchanged: tuple[ReportSource, ...]
+    retired: tuple[str, ...]
+    problems: pa.Table
+    reports_seen: int = field(default=0)
+
+    @property
+    def nothing_changed(self) -> bool:
+        return not self.changed and not self.retired
+
+
+def discover(raw_dir: Path, reference_sha: str, known: dict[str, str], full_refresh: bool = False) -> Plan:
+    """Scan raw_dir; `known` maps report_id -> fingerprint of what the lake already holds."""
+    problems: list[dict] = []
+    sources: dict[str, ReportSource] = {}
+    manifests = sorted(raw_dir.rglob(MANIFEST_NAME))
+    report_dirs = [m.parent for m in manifests if not _is_hidden(m, raw_dir)]
+    for report_dir in report_dirs:
+        source = _read_source(raw_dir, report_dir, reference_sha, problems)
+        if source is None:
+            continue
+        if source.report_id in sources:
+            problems.append(_duplicate_problem(source, sources[source.report_id]))
+            continue
+        sources[source.report_id] = source
+    problems.extend(_undeclared_files(raw_dir, report_dirs, sources.values()))
+    changed = [s for s in sources.values() if full_refresh or known.get(s.report_id) != s.fingerprint]
+    unchanged = [s for s in sources.values() if s not in changed]
+    retired = sorted(set(known) - set(sources))
+    return Plan(
+        changed=tuple(changed),
+        unchanged=tuple(unchanged),
+        retired=tuple(retired),
+        problems=pa.Table.from_pylist(problems, schema=QUARANTINE_SCHEMA),
+        reports_seen=len(sources),
+    )
+
+
+def _read_source(raw_dir: Path, report_dir: Path, reference_sha: str, problems: list[dict]) -> ReportSource | None:
+    manifest_path = report_dir / MANIFEST_NAME
+    rel_dir = report_dir.relative_to(raw_dir).as_posix()
+    rel_dir = "" if rel_dir == "." else rel_dir
+    try:
+        manifest = load_manifest(manifest_path)
+    except ManifestError as exc:
+        problems.append(_problem(f"{rel_dir}/{MANIFEST_NAME}", "invalid_manifest", str(exc), "\n".join(exc.problems)))
+        return None
+    hashes = {t.file: sha256_file(report_dir / t.file) for t in manifest.tables}
+    fingerprint = _fingerprint(sha256_file(manifest_path), hashes, reference_sha)
+    return ReportSource(manifest.report_id, report_dir, rel_dir, manifest, hashes, fingerprint)
+
+
+def _fingerprint(manifest_sha: str, file_hashes: dict[str, str], reference_sha: str) -> str:
+    digest = hashlib.sha256(f"v{PIPELINE_VERSION}|{manifest_sha}|{reference_sha}".encode())
+    for name in sorted(file_hashes):
+        digest.update(f"|{name}={file_hashes[name]}".encode())
+    return digest.hexdigest()
+
+
+def _undeclared_files(raw_dir: Path, report_dirs: list[Path], sources: Iterable[ReportSource]) -> list[dict]:
+    declared = {(s.report_dir / f).resolve() for s in sources for f in s.file_hashes}
+    declared |= {(d / MANIFEST_NAME).resolve() for d in report_dirs}
+    ignores = {s.report_dir: s.manifest.ignore for s in sources}
+    problems = []
+    for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
+        if path.resolve() in declared or _is_hidden(path, raw_dir) or _is_doc(path):
+            continue
+        owner = max((d for d in report_dirs if d in path.parents), key=lambda d: len(d.parts), default=None)
+        rel = path.relative_to(raw_dir).as_posix()
+        if owner is not None and any(fnmatch.fnmatch(path.relative_to(owner).as_posix(), g) for g in ignores.get(owner, ())):
+            continue
+        problems.append(_problem(rel, "undeclared_file", _undeclared_message(rel, owner, raw_dir), None))
+    return problems
+
+
+def _undeclared_message(rel: str, owner: Path | None, raw_dir: Path) -> str:
+    if owner is None:
+        return (
+            f"{rel}: no report.toml declares this file, so none of its figures are loaded; "
+            f"run `skillpulse new-report {rel}` to draft a manifest next to it"
+        )
+    manifest = (owner / MANIFEST_NAME).relative_to(raw_dir).as_posix()
+    return (
+        f"{rel}: {manifest} does not declare this file; add a [[tables]] entry for it, "
+        "or list it under ignore = [...] in the manifest"
+    )
+
+
+def _duplicate_problem(source: ReportSource, first: ReportSource) -> dict:
+    message = (
+        f"{source.rel_dir}/{MANIFEST_NAME}: report {source.report_id!r} is already declared by "
+        f"{first.rel_dir}/{MANIFEST_NAME}; give one of them another series or edition"
+    )
+    return _problem(f"{source.rel_dir}/{MANIFEST_NAME}", "duplicate_report", message, None)
+
+
+def _problem(source_file: str, reason_code: str, message: str, raw_record: str | None) -> dict:
+    return {"source_file": source_file, "reason_code": reason_code, "message": message, "raw_record": raw_record}
+
+
+def _is_hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _is_doc(path: Path) -> bool:
+    return any(fnmatch.fnmatch(path.name, pattern) for pattern in DOC_FILES)
+
+
+def reference_fingerprint(reference_dir: Path) -> str:
+    """Hash of the reference data: a changed taxonomy or alias re-harmonizes every report."""
+    digest = hashlib.sha256()
+    for path in sorted(reference_dir.glob("*.csv")):
+        digest.update(f"{path.name}={sha256_file(path)}|".encode())
+    return digest.hexdigest()

@@ -1,0 +1,109 @@
+"""Extract, normalize and store a batch of reports in the lake; plain functions under the ingest task."""
+
+from __future__ import annotations
+
+from contextlib import closing
+from dataclasses import dataclass
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from flows.discover import ReportSource
+from flows.lake import QUARANTINE_SCHEMA, write_report_tables
+from flows.normalize import TableResult, normalize_report
+
+log = logging.getLogger(__name__)
+
+# Enough reports per task that Prefect's per-task cost stays small against the work.
+BATCH_BYTES = 64 << 20
+BATCH_REPORTS = 500
+
+
+@dataclass(frozen=True)
+class Batch:
+    sources: tuple[ReportSource, ...]
+
+
+def make_batches(sources: tuple[ReportSource, ...], batch_bytes: int = BATCH_BYTES, batch_reports: int = BATCH_REPORTS) -> list[Batch]:
+    """Group reports so the number of tasks grows with data volume, not with the number of files."""
+    batches: list[Batch] = []
+    current: list[ReportSource] = []
+    size = 0
+    for source in sources:
+        source_size = sum((source.report_dir / f).stat().st_size for f in source.file_hashes)
+        if current and (size + source_size > batch_bytes or len(current) >= batch_reports):
+            batches.append(Batch(tuple(current)))
+            current, size = [], 0
+        current.append(source)
+        size += source_size
+    if current:
+        batches.append(Batch(tuple(current)))
+    return batches
+
+
+def ingest_batch(batch: Batch, lake: Path, reference_dir: Path) -> list[dict]:
+    """Ingest every report of a batch; returns one lake.reports row per report."""
+    with closing(duckdb.connect()) as con:
+        return [_ingest_isolated(con, source, lake, reference_dir) for source in batch.sources]
+
+
+def _ingest_isolated(con: duckdb.DuckDBPyConnection, source: ReportSource, lake: Path, reference_dir: Path) -> dict:
+    # One bad report never stops the others: its failure becomes a quarantine row of its own.
+    try:
+        return ingest_report(con, source, lake, reference_dir)
+    except Exception as exc:
+        log.exception("report %s failed", source.report_id)
+        problem = {
+            "report_id": source.report_id,
+            "source_file": f"{source.rel_dir}/report.toml",
+            "reason_code": "report_failed",
+            "message": f"{source.rel_dir}: the report could not be ingested ({type(exc).__name__}: {exc}); "
+            "the other reports were loaded; fix the cause and run again",
+        }
+        quarantine = pa.Table.from_pylist([problem], schema=QUARANTINE_SCHEMA)
+        write_report_tables(lake, source.report_id, {}, quarantine)
+        row = report_row(source, [], quarantine.num_rows)
+        # An unexpected failure may be transient: an empty fingerprint makes the next run retry it.
+        return row | {"input_fingerprint": ""}
+
+
+def ingest_report(con: duckdb.DuckDBPyConnection, source: ReportSource, lake: Path, reference_dir: Path) -> dict:
+    """Normalize one report and replace its files in the lake."""
+    results = normalize_report(con, source, reference_dir)
+    quarantine = pa.concat_tables([r.quarantine for r in results]) if results else QUARANTINE_SCHEMA.empty_table()
+    tables = {r.table_name: r.observations for r in results if r.observations.num_rows}
+    write_report_tables(lake, source.report_id, tables, quarantine)
+    return report_row(source, results, quarantine.num_rows)
+
+
+def report_row(source: ReportSource, results: list[TableResult], quarantined: int) -> dict:
+    meta = source.manifest.report
+    observations = sum(r.observations.num_rows for r in results)
+    status = "failed" if observations == 0 else ("partial" if quarantined else "ok")
+    return {
+        "report_id": source.report_id,
+        "series_id": meta.series,
+        "edition": meta.edition,
+        "publisher": meta.publisher,
+        "title": meta.title,
+        "published": meta.published,
+        "period_start": meta.period.start if meta.period else None,
+        "period_end": meta.period.end if meta.period else None,
+        "geography": meta.geography,
+        "population": meta.population,
+        "source_url": meta.source_url,
+        "method_change": meta.method_change,
+        "report_dir": source.rel_dir,
+        "input_fingerprint": source.fingerprint,
+        "tables": len(results),
+        "data_rows": sum(r.data_rows for r in results),
+        "value_cells": sum(r.value_cells for r in results),
+        "observations": observations,
+        "quarantined": quarantined,
+        "blank_cells": sum(r.blank_cells for r in results),
+        "status": status,
+        "ingested_at": datetime.now(UTC),
+    }

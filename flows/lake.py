@@ -1,0 +1,187 @@
+"""The Parquet lake, source of truth: one file per report table, schemas enforced, writes atomic."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from flows.fsutil import write_atomic
+
+REPORTS_FILE = "reports.parquet"
+DISCOVERY_QUARANTINE = "_discovery"
+
+
+def _field(name: str, type_: pa.DataType, comment: str) -> pa.Field:
+    # The comment travels in the Parquet schema and becomes the DuckDB column COMMENT.
+    return pa.field(name, type_, metadata={"comment": comment})
+
+
+OBSERVATIONS_SCHEMA = pa.schema(
+    [
+        _field("report_id", pa.string(), "Report edition the number was published in: <series>-<edition>."),
+        _field("series_id", pa.string(), "Report series; editions of one report share it."),
+        _field("publisher", pa.string(), "Who published the report."),
+        _field("edition", pa.string(), "Edition of the series, as the manifest names it."),
+        _field("table_name", pa.string(), "Declared table of the report the number comes from."),
+        _field("measure", pa.string(), "What the number measures: growth_pct, share_pct, rank, count, index or ratio."),
+        _field("period_start", pa.date32(), "First day of the period the number describes."),
+        _field("period_end", pa.date32(), "Last day of the period the number describes."),
+        _field("period_label", pa.string(), "Period as printed in the table (e.g. '2012–14'), null when taken from the manifest."),
+        _field("geography", pa.string(), "Geography the number describes (table column, unpivoted header, or the report's)."),
+        _field("category_raw", pa.string(), "Category name as published."),
+        _field("category_id", pa.string(), "Canonical category id (data/reference), null when unmatched."),
+        _field("skill_raw", pa.string(), "Skill name as published."),
+        _field("skill_id", pa.string(), "Canonical skill id (data/reference), null when unmatched."),
+        _field("skill_match_method", pa.string(), "How skill_raw was matched: alias, normalized, fuzzy, unmatched or excluded."),
+        _field("skill_match_score", pa.float64(), "Match score 0-100 of skill_raw to skill_id."),
+        _field("value", pa.float64(), "The number in the measure's unit (percentages in points: +329% is 329)."),
+        _field("value_qualifier", pa.string(), "exact, at_least ('over 329%'), at_most ('nearly 6,300') or approx."),
+        _field("unit", pa.string(), "How the number was printed: percent, multiple, count, currency, fraction or number."),
+        _field("source_file", pa.string(), "Raw file, relative to the raw folder."),
+        _field("source_sha256", pa.string(), "sha256 of the raw file the number was read from."),
+        _field("source_row", pa.int64(), "1-based row of the raw file (or sheet) holding the number."),
+        _field("source_column", pa.string(), "Header of the raw column holding the number, as published."),
+        _field("source_column_index", pa.int32(), "1-based position of that column."),
+        _field("source_text", pa.string(), "The cell's text exactly as published."),
+    ]
+)
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        _field("report_id", pa.string(), "Report edition the rejected input belongs to; null when no valid manifest claims it."),
+        _field("table_name", pa.string(), "Declared table, when the input belongs to one."),
+        _field("source_file", pa.string(), "Raw file (or manifest), relative to the raw folder."),
+        _field("source_sha256", pa.string(), "sha256 of that file when it was read."),
+        _field("source_row", pa.int64(), "1-based row, null when the whole file was rejected."),
+        _field("source_column", pa.string(), "Header of the rejected cell's column, null for whole rows or files."),
+        _field("reason_code", pa.string(), "Machine-readable reason (see the README's list of reason codes)."),
+        _field("message", pa.string(), "What is wrong, where (file:row:column), the bad value, and how to fix it."),
+        _field("raw_record", pa.string(), "The rejected row as published (JSON object header -> text), or the problem list."),
+    ]
+)
+
+REPORTS_SCHEMA = pa.schema(
+    [
+        _field("report_id", pa.string(), "Report edition: <series>-<edition>."),
+        _field("series_id", pa.string(), "Report series; editions share it."),
+        _field("edition", pa.string(), "Edition name."),
+        _field("publisher", pa.string(), "Publisher."),
+        _field("title", pa.string(), "Report title."),
+        _field("published", pa.date32(), "Publication date."),
+        _field("period_start", pa.date32(), "Start of the period the report covers."),
+        _field("period_end", pa.date32(), "End of the period the report covers."),
+        _field("geography", pa.string(), "Geography the report covers."),
+        _field("population", pa.string(), "What was measured (e.g. job posts on a marketplace)."),
+        _field("source_url", pa.string(), "Where the figures were published."),
+        _field("method_change", pa.string(), "The manifest's note when this edition changed method from the previous one."),
+        _field("report_dir", pa.string(), "Folder of the report, relative to the raw folder."),
+        _field("input_fingerprint", pa.string(), "sha256 over manifest, raw files, reference data and pipeline version."),
+        _field("tables", pa.int32(), "Declared tables."),
+        _field("data_rows", pa.int64(), "Data rows read from the raw tables."),
+        _field("value_cells", pa.int64(), "Value cells in those rows (rows x value columns)."),
+        _field("observations", pa.int64(), "Cells that became observations."),
+        _field("quarantined", pa.int64(), "Quarantine rows of this report (rejected files, rows and cells)."),
+        _field("blank_cells", pa.int64(), "Value cells left blank by the publisher (no figure)."),
+        _field("status", pa.string(), "ok, partial (some input quarantined) or failed (nothing loaded)."),
+        _field("ingested_at", pa.timestamp("us", tz="UTC"), "When this edition's raw files were last ingested."),
+    ]
+)
+
+TABLE_COMMENTS = {
+    "observations": "One row per published number, with its measure, qualifier and cell-level lineage.",
+    "quarantine": "One row per rejected file, row or cell, with the reason and how to fix it.",
+    "reports": "One row per report edition: manifest fields and row accounting.",
+}
+
+
+def observations_dir(lake: Path, report_id: str) -> Path:
+    return lake / "observations" / report_id
+
+
+def quarantine_file(lake: Path, report_id: str) -> Path:
+    return lake / "quarantine" / f"{report_id}.parquet"
+
+
+def write_parquet(table: pa.Table, target: Path) -> None:
+    """Write one Parquet file atomically (temp file in the same folder, then rename)."""
+    write_atomic(target, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+
+
+def write_report_tables(lake: Path, report_id: str, tables: dict[str, pa.Table], quarantine: pa.Table) -> None:
+    """Replace a report's observation files and quarantine; files of tables no longer declared go."""
+    folder = observations_dir(lake, report_id)
+    for name, table in tables.items():
+        write_parquet(table.cast(OBSERVATIONS_SCHEMA), folder / f"{name}.parquet")
+    if folder.exists():
+        for stale in folder.glob("*.parquet"):
+            if stale.stem not in tables:
+                stale.unlink()
+    target = quarantine_file(lake, report_id)
+    if quarantine.num_rows:
+        write_parquet(quarantine.cast(QUARANTINE_SCHEMA), target)
+    else:
+        target.unlink(missing_ok=True)
+
+
+def write_discovery_quarantine(lake: Path, problems: pa.Table) -> bool:
+    """Problems found before any report is read (bad manifests, undeclared files); True when they changed."""
+    target = quarantine_file(lake, DISCOVERY_QUARANTINE)
+    problems = problems.cast(QUARANTINE_SCHEMA)
+    previous = pq.read_table(target, schema=QUARANTINE_SCHEMA) if target.exists() else QUARANTINE_SCHEMA.empty_table()
+    if previous.equals(problems):
+        return False
+    if problems.num_rows:
+        write_parquet(problems, target)
+    else:
+        target.unlink(missing_ok=True)
+    return True
+
+
+def commit(lake: Path, unchanged: list[str], ingested: list[dict], retired: Iterable[str], problems: pa.Table) -> bool:
+    """Record new report rows beside the unchanged ones, retire removed reports; True when the lake changed."""
+    retired = list(retired)
+    discovery_changed = write_discovery_quarantine(lake, problems)
+    if ingested or retired or not (lake / REPORTS_FILE).exists():
+        previous = read_reports(lake)
+        kept = previous.filter(pc.is_in(previous["report_id"], pa.array(unchanged, pa.string())))
+        commit_reports(lake, pa.concat_tables([kept, pa.Table.from_pylist(ingested, schema=REPORTS_SCHEMA)]))
+    retire_reports(lake, retired)
+    return bool(ingested or retired or discovery_changed)
+
+
+def read_reports(lake: Path) -> pa.Table:
+    """The committed report rows; empty when the lake is new."""
+    path = lake / REPORTS_FILE
+    if not path.exists():
+        return REPORTS_SCHEMA.empty_table()
+    return pq.read_table(path, schema=REPORTS_SCHEMA)
+
+
+def known_fingerprints(lake: Path) -> dict[str, str]:
+    reports = read_reports(lake)
+    return dict(zip(reports["report_id"].to_pylist(), reports["input_fingerprint"].to_pylist(), strict=True))
+
+
+def commit_reports(lake: Path, reports: pa.Table) -> None:
+    """Publish the report rows: the lake's commit record, written after the data files it describes."""
+    write_parquet(reports.cast(REPORTS_SCHEMA).sort_by("report_id"), lake / REPORTS_FILE)
+
+
+def retire_reports(lake: Path, report_ids: Iterable[str]) -> None:
+    """Remove the data of reports whose raw folder is gone."""
+    for report_id in report_ids:
+        shutil.rmtree(observations_dir(lake, report_id), ignore_errors=True)
+        quarantine_file(lake, report_id).unlink(missing_ok=True)
+
+
+def lake_files(lake: Path, report_ids: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Observation and quarantine files of the committed reports, sorted so loads are deterministic."""
+    ids = sorted(report_ids)
+    observations = [str(p) for rid in ids for p in sorted(observations_dir(lake, rid).glob("*.parquet"))]
+    quarantine = [str(quarantine_file(lake, rid)) for rid in [DISCOVERY_QUARANTINE, *ids]]
+    return observations, [q for q in quarantine if Path(q).exists()]

@@ -1,0 +1,268 @@
+"""report.toml -> frozen, validated specs; every mistake in a manifest is reported at once, with the fix."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from datetime import date
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from flows.errors import ManifestError
+
+MANIFEST_NAME = "report.toml"
+Measure = Literal["growth_pct", "share_pct", "rank", "count", "index", "ratio"]
+Format = Literal["csv", "tsv", "xlsx", "json", "jsonl", "parquet", "html", "markdown", "text"]
+FORMAT_BY_SUFFIX: dict[str, Format] = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".txt": "text",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".html": "html",
+    ".htm": "html",
+    ".md": "markdown",
+}
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+EDITION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+TABLE_NAME = EDITION
+
+# One canonical field may be published under several headers across editions (header drift).
+HeaderNames = str | list[str]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Period(_Frozen):
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"period end {self.end} is before its start {self.start}; swap them")
+        return self
+
+
+class ColumnMap(_Frozen):
+    """Canonical field -> raw header(s) in the published table."""
+
+    skill: HeaderNames
+    value: HeaderNames | None = None
+    category: HeaderNames | None = None
+    period: HeaderNames | None = None
+    geography: HeaderNames | None = None
+
+    def headers(self, field: str) -> tuple[str, ...]:
+        names = getattr(self, field)
+        if names is None:
+            return ()
+        return (names,) if isinstance(names, str) else tuple(names)
+
+
+class Unpivot(_Frozen):
+    """Wide tables: every header matching `headers` (a regex) is a value column; its header fills `into`."""
+
+    headers: str
+    into: Literal["period", "geography"] = "period"
+
+    @field_validator("headers")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"headers is not a valid regular expression ({exc}); e.g. '^(19|20)\\d\\d$'") from exc
+        return pattern
+
+    def matches(self, header: str) -> bool:
+        return re.search(self.headers, header.strip()) is not None
+
+
+class Constants(_Frozen):
+    """Fixed values for a whole table, for fields the table does not print as a column."""
+
+    category: str | None = None
+    geography: str | None = None
+    period: str | None = None
+
+
+class TableSpec(_Frozen):
+    file: str
+    measure: Measure
+    columns: ColumnMap
+    name: str | None = None
+    format: Format | None = None
+    sheet: str | int | None = None
+    header_row: Annotated[int, Field(ge=1)] = 1
+    header_rows: Annotated[int, Field(ge=1, le=5)] = 1
+    delimiter: str | None = None
+    encoding: str | None = None
+    footer_pattern: str | None = None
+    records_key: str | None = None
+    table_index: Annotated[int, Field(ge=0)] | None = None
+    caption: str | None = None
+    value_scale: float = 1.0
+    unpivot: Unpivot | None = None
+    constants: Constants = Constants()
+
+    @field_validator("file")
+    @classmethod
+    def _inside_report(cls, file: str) -> str:
+        path = PurePosixPath(file.replace("\\", "/"))
+        if path.is_absolute() or ".." in path.parts or re.match(r"^[A-Za-z]:", file):
+            raise ValueError(
+                f"file {file!r} leaves the report folder; give a path relative to the folder "
+                "holding report.toml, without '..'"
+            )
+        return file
+
+    @model_validator(mode="after")
+    def _value_source(self) -> TableSpec:
+        if self.columns.value is None and self.unpivot is None:
+            raise ValueError(
+                "the table has no value column: set columns.value = \"<header>\", or declare "
+                "[tables.unpivot] headers = \"<regex>\" for a wide table"
+            )
+        if self.columns.value is not None and self.unpivot is not None:
+            raise ValueError("set either columns.value or [tables.unpivot], not both")
+        if self.format is None and Path(self.file).suffix.lower() not in FORMAT_BY_SUFFIX:
+            known = ", ".join(sorted(FORMAT_BY_SUFFIX))
+            raise ValueError(f"cannot tell the format of {self.file!r} from its suffix ({known}); set format = \"csv\" or similar")
+        return self
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str | None) -> str | None:
+        if name is not None and not TABLE_NAME.match(name):
+            raise ValueError(f"name {name!r} must be letters, digits, '.', '_' or '-', e.g. 'ai-skills'")
+        return name
+
+    @property
+    def table_name(self) -> str:
+        return self.name or re.sub(r"[^a-z0-9._-]+", "-", Path(self.file).stem.lower()).strip("-.") or "table"
+
+    @property
+    def file_format(self) -> Format:
+        return self.format or FORMAT_BY_SUFFIX[Path(self.file).suffix.lower()]
+
+
+class ReportMeta(_Frozen):
+    series: str
+    edition: str
+    publisher: str
+    title: str
+    source_url: str
+    published: date | None = None
+    period: Period | None = None
+    geography: str | None = None
+    population: str | None = None
+    method_change: str | None = None
+    notes: str | None = None
+
+    @field_validator("series")
+    @classmethod
+    def _slug(cls, series: str) -> str:
+        if not SLUG.match(series):
+            raise ValueError(f"series {series!r} must be lower-case letters, digits and '-', e.g. 'upwork-in-demand-skills'")
+        return series
+
+    @field_validator("edition")
+    @classmethod
+    def _edition(cls, edition: str) -> str:
+        if not EDITION.match(edition):
+            raise ValueError(f"edition {edition!r} must be letters, digits, '.', '_' or '-', e.g. '2026'")
+        return edition
+
+    @field_validator("source_url")
+    @classmethod
+    def _url(cls, url: str) -> str:
+        if not re.match(r"^https?://\S+$", url):
+            raise ValueError(f"source_url {url!r} must be the http(s) address the figures were published at")
+        return url
+
+
+class Manifest(_Frozen):
+    report: ReportMeta
+    tables: Annotated[list[TableSpec], Field(min_length=1)]
+    # Glob patterns (relative to the report folder) of files kept beside the tables but not loaded.
+    ignore: list[str] = []
+
+    @model_validator(mode="after")
+    def _unique_table_names(self) -> Manifest:
+        names = [t.table_name for t in self.tables]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"table names {duplicated} are used twice; give each [[tables]] a distinct name = \"...\"")
+        return self
+
+    @property
+    def report_id(self) -> str:
+        return f"{self.report.series}-{self.report.edition}"
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Read and validate one report.toml, raising ManifestError with every problem found."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(str(path), [f"not valid TOML: {exc}; check quotes and brackets on that line"]) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(str(path), [f"cannot read the file: {exc}"]) from exc
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as exc:
+        raise ManifestError(str(path), [_explain(err, data) for err in exc.errors()]) from exc
+    missing = [t.file for t in manifest.tables if not (path.parent / t.file).is_file()]
+    if missing:
+        raise ManifestError(
+            str(path),
+            [f"tables.file {f!r} does not exist in {path.parent}; fix the name or add the file" for f in missing],
+        )
+    return manifest
+
+
+def _explain(err: Any, data: dict) -> str:
+    """Turn one pydantic error into a sentence naming the key, the bad value and the fix."""
+    where = ".".join(str(p) for p in err["loc"])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = str(err["loc"][-1])
+        known = _known_keys(err["loc"][:-1])
+        hint = difflib.get_close_matches(key, known, n=1)
+        fix = f"did you mean {hint[0]!r}?" if hint else f"known keys: {', '.join(known)}"
+        return f"{where}: unknown key; {fix}"
+    if kind == "missing":
+        return f"{where}: required key is missing; add it"
+    if kind == "literal_error":
+        return f"{where}: {err['input']!r} is not allowed; {err['msg'].replace('Input should be', 'use')}"
+    message = err["msg"].removeprefix("Value error, ")
+    if "input" in err and kind not in ("value_error", "assertion_error"):
+        return f"{where}: {err['input']!r}: {message}"
+    return f"{where}: {message}" if where else message
+
+
+def _known_keys(loc: tuple) -> list[str]:
+    model: type[BaseModel] = Manifest
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return []
+        annotation = field.annotation
+        for candidate in getattr(annotation, "__args__", (annotation,)):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                model = candidate
+                break
+    return sorted(model.model_fields)

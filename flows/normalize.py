@@ -1,0 +1,346 @@
+"""Turn one extracted table into typed observations with cell lineage, and quarantine what cannot be read."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from flows.discover import ReportSource
+from flows.errors import AccountingError, ExtractError
+from flows.extract import RawTable, read_table
+from flows.harmonize import harmonize_names
+from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
+from flows.manifest import TableSpec
+from flows.values import parse_periods, parse_values
+
+FIELDS = ("skill", "category", "period", "geography")
+
+
+@dataclass(frozen=True)
+class TableResult:
+    """Observations and quarantine rows of one declared table, with the counts that must add up."""
+
+    table_name: str
+    observations: pa.Table
+    quarantine: pa.Table
+    data_rows: int
+    value_cells: int
+    blank_cells: int
+    rejected_cells: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each canonical field sits in the published header (1-based column numbers)."""
+
+    fields: dict[str, int]
+    value_columns: tuple[tuple[int, str], ...]
+
+
+class LayoutError(ExtractError):
+    """The published header lacks a column the manifest maps."""
+
+
+def normalize_report(con: duckdb.DuckDBPyConnection, source: ReportSource, reference_dir: Path) -> list[TableResult]:
+    """Extract and normalize every declared table of one report; a bad table never stops the others."""
+    return [_normalize_declared(con, source, spec, reference_dir) for spec in source.manifest.tables]
+
+
+def _normalize_declared(con, source: ReportSource, spec: TableSpec, reference_dir: Path) -> TableResult:
+    rel_file = source.rel_file(spec.file)
+    try:
+        raw = read_table(source.report_dir / spec.file, spec)
+        layout = resolve_layout(raw.header, spec, rel_file)
+    except ExtractError as exc:
+        return _rejected_file(source, spec, rel_file, exc)
+    return normalize_table(con, source, spec, raw, layout, reference_dir)
+
+
+def resolve_layout(header: tuple[str, ...], spec: TableSpec, rel_file: str) -> Layout:
+    """Find each mapped column in the header; the first of several declared names present wins."""
+    folded = {_fold(h): i for i, h in reversed(list(enumerate(header, start=1)))}
+    fields: dict[str, int] = {}
+    missing: list[str] = []
+    for field in ("skill", "value", *FIELDS[1:]):
+        names = spec.columns.headers(field)
+        if not names:
+            continue
+        index = next((folded[_fold(n)] for n in names if _fold(n) in folded), None)
+        if index is None:
+            missing.append(_missing_column_message(field, names, header))
+        else:
+            fields[field] = index
+    if spec.unpivot is not None:
+        value_columns = tuple((i, h) for i, h in enumerate(header, start=1) if spec.unpivot.matches(h) and i not in fields.values())
+        if not value_columns:
+            missing.append(f'no header matches unpivot.headers = "{spec.unpivot.headers}"; headers are {_list(header)}')
+    else:
+        value_index = fields.pop("value", None)
+        value_columns = ((value_index, header[value_index - 1]),) if value_index else ()
+    if missing:
+        raise LayoutError("missing_column", f"{rel_file}: " + "; ".join(missing) + "; fix the [tables] columns in report.toml")
+    return Layout(fields, value_columns)
+
+
+def _missing_column_message(field: str, names: tuple[str, ...], header: tuple[str, ...]) -> str:
+    wanted = " or ".join(f'"{n}"' for n in names)
+    close = difflib.get_close_matches(names[0], header, n=1, cutoff=0.6)
+    hint = f' (did you mean "{close[0]}"?)' if close else ""
+    return f"columns.{field} = {wanted} is not in the header {_list(header)}{hint}"
+
+
+def _list(header: tuple[str, ...]) -> str:
+    return "[" + ", ".join(f'"{h}"' for h in header) + "]"
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def normalize_table(
+    con: duckdb.DuckDBPyConnection,
+    source: ReportSource,
+    spec: TableSpec,
+    raw: RawTable,
+    layout: Layout,
+    reference_dir: Path,
+) -> TableResult:
+    """Unpivot value cells, parse each distinct text once, harmonize names, split good from bad."""
+    rel_file = source.rel_file(spec.file)
+    cells = long_cells(raw, layout, spec)
+    texts = _distinct(cells, "source_text")
+    lookups = {
+        "parsed": parse_values(texts, spec.measure),
+        "periods": parse_periods(_distinct(cells, "period_text")),
+        "skills": harmonize_names(_distinct(cells, "skill_raw"), "skill", reference_dir),
+        "categories": harmonize_names(_distinct(cells, "category_raw"), "category", reference_dir),
+    }
+    classified = _classify(con, cells, raw, lookups)
+    con.register("classified", classified)
+    context = _context(source, spec, rel_file)
+    observations = _observations(con, context)
+    quarantine = pa.concat_tables([_cell_quarantine(con, raw.header, context), _skipped_quarantine(raw, context)])
+    status_counts = {c["values"]: c["counts"] for c in pc.value_counts(classified["status"]).to_pylist()}
+    result = TableResult(
+        table_name=spec.table_name,
+        observations=observations,
+        quarantine=quarantine,
+        data_rows=raw.cells.num_rows,
+        value_cells=cells.num_rows,
+        blank_cells=status_counts.get("blank", 0),
+        rejected_cells=status_counts.get("rejected", 0),
+    )
+    check_accounting(result, len(layout.value_columns), rel_file)
+    return result
+
+
+def long_cells(raw: RawTable, layout: Layout, spec: TableSpec) -> pa.Table:
+    """One row per value cell: its position, its text, and the row's skill/category/period/geography."""
+    n = raw.cells.num_rows
+    parts = []
+    for index, header in layout.value_columns:
+        columns = {
+            "source_row": raw.cells["source_row"],
+            "source_column_index": pa.repeat(pa.scalar(index, pa.int32()), n),
+            "source_column": pa.repeat(pa.scalar(header, pa.string()), n),
+            "source_text": raw.cells[f"c{index}"],
+        }
+        for field in FIELDS:
+            columns[_field_column(field)] = _field_values(raw, layout, spec, field, header, n)
+        parts.append(pa.table(columns))
+    return pa.concat_tables(parts)
+
+
+def _field_column(field: str) -> str:
+    return {"skill": "skill_raw", "category": "category_raw", "period": "period_text", "geography": "geography"}[field]
+
+
+def _field_values(raw: RawTable, layout: Layout, spec: TableSpec, field: str, header: str, n: int) -> pa.Array:
+    if field in layout.fields:
+        return pc.utf8_trim_whitespace(raw.cells[f"c{layout.fields[field]}"])
+    if spec.unpivot is not None and spec.unpivot.into == field:
+        return pa.repeat(pa.scalar(header.strip(), pa.string()), n)
+    constant = getattr(spec.constants, field, None) if field != "skill" else None
+    return pa.repeat(pa.scalar(constant, pa.string()), n)
+
+
+def _distinct(cells: pa.Table, column: str) -> list[str]:
+    if column not in cells.column_names:
+        return []
+    return [t for t in pc.unique(cells[column]).to_pylist() if t is not None and t.strip()]
+
+
+def _classify(con, cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table]) -> pa.Table:
+    for name, table in lookups.items():
+        con.register(name, table)
+    con.register("cells", cells)
+    con.register("raw_cells", raw.cells)
+    row_columns = ", ".join(f"c{i}" for i in range(1, len(raw.header) + 1))
+    # Identical raw rows are published once; later copies are quarantined, not counted twice.
+    duplicates = f"SELECT source_row, row_number() OVER (PARTITION BY {row_columns} ORDER BY source_row) > 1 AS is_duplicate FROM raw_cells"
+    return con.sql(
+        f"""
+        WITH dup AS ({duplicates})
+        SELECT c.*, v.value, v.value_qualifier, v.unit,
+               p.period_start, p.period_end,
+               s.canonical_id AS skill_id, s.match_method AS skill_match_method, s.match_score AS skill_match_score,
+               k.canonical_id AS category_id,
+               CASE
+                 WHEN c.source_text IS NULL OR trim(c.source_text) = '' THEN 'blank'
+                 WHEN dup.is_duplicate OR c.skill_raw IS NULL OR c.skill_raw = '' OR v.reason_code IS NOT NULL
+                      OR (c.period_text IS NOT NULL AND c.period_text <> '' AND p.reason_code IS NOT NULL) THEN 'rejected'
+                 ELSE 'ok'
+               END AS status,
+               CASE
+                 WHEN dup.is_duplicate THEN 'duplicate_row'
+                 WHEN c.skill_raw IS NULL OR c.skill_raw = '' THEN 'missing_skill'
+                 WHEN v.reason_code IS NOT NULL THEN v.reason_code
+                 ELSE 'bad_period'
+               END AS reason_code,
+               CASE
+                 WHEN dup.is_duplicate THEN 'the whole row repeats an earlier row of the same table; delete the copy'
+                 WHEN c.skill_raw IS NULL OR c.skill_raw = '' THEN 'the row has a figure but no skill name; fill in the skill or delete the row'
+                 WHEN v.reason_code IS NOT NULL THEN v.message
+                 ELSE p.message
+               END AS reason_message
+        FROM cells c
+        JOIN dup USING (source_row)
+        LEFT JOIN parsed v ON v.source_text = c.source_text
+        LEFT JOIN periods p ON p.source_text = c.period_text
+        LEFT JOIN skills s ON s.name_raw = c.skill_raw
+        LEFT JOIN categories k ON k.name_raw = c.category_raw
+        """
+    ).arrow()
+
+
+def _context(source: ReportSource, spec: TableSpec, rel_file: str) -> dict:
+    report = source.manifest.report
+    period = report.period
+    return {
+        "report_id": source.report_id,
+        "series_id": report.series,
+        "publisher": report.publisher,
+        "edition": report.edition,
+        "table_name": spec.table_name,
+        "measure": spec.measure,
+        "report_period_start": period.start if period else None,
+        "report_period_end": period.end if period else None,
+        "report_geography": report.geography,
+        "value_scale": spec.value_scale,
+        "source_file": rel_file,
+        "source_sha256": source.file_hashes[spec.file],
+    }
+
+
+def _observations(con, ctx: dict) -> pa.Table:
+    table = con.execute(
+        """
+        SELECT $report_id AS report_id, $series_id AS series_id, $publisher AS publisher, $edition AS edition,
+               $table_name AS table_name, $measure AS measure,
+               coalesce(period_start, $report_period_start::DATE) AS period_start,
+               coalesce(period_end, $report_period_end::DATE) AS period_end,
+               nullif(period_text, '') AS period_label,
+               coalesce(nullif(geography, ''), $report_geography) AS geography,
+               nullif(category_raw, '') AS category_raw, category_id,
+               skill_raw, skill_id, skill_match_method, skill_match_score,
+               value * $value_scale AS value, value_qualifier, unit,
+               $source_file AS source_file, $source_sha256 AS source_sha256,
+               source_row, source_column, source_column_index, source_text
+        FROM classified WHERE status = 'ok'
+        ORDER BY source_row, source_column_index
+        """,
+        ctx,
+    ).arrow()
+    return _conform(table, OBSERVATIONS_SCHEMA)
+
+
+def _cell_quarantine(con, header: tuple[str, ...], ctx: dict) -> pa.Table:
+    params = {k: ctx[k] for k in ("report_id", "table_name", "source_file", "source_sha256")}
+    params |= {f"h{i}": h for i, h in enumerate(header, start=1)}
+    # The raw row as {header: text}; headers are bound parameters, never SQL text.
+    record = ", ".join(f"$h{i}::VARCHAR, r.c{i}" for i in range(1, len(header) + 1))
+    table = con.execute(
+        f"""
+        SELECT $report_id AS report_id, $table_name AS table_name, $source_file AS source_file,
+               $source_sha256 AS source_sha256, q.source_row, q.source_column, q.reason_code,
+               $source_file || ':' || q.source_row || ':' || q.source_column_index
+                 || ' (column "' || q.source_column || '"): ' || q.reason_message AS message,
+               json_object({record})::VARCHAR AS raw_record
+        FROM classified q JOIN raw_cells r USING (source_row)
+        WHERE q.status = 'rejected'
+        ORDER BY q.source_row, q.source_column_index
+        """,
+        params,
+    ).arrow()
+    return _conform(table, QUARANTINE_SCHEMA)
+
+
+def _skipped_quarantine(raw: RawTable, ctx: dict) -> pa.Table:
+    skipped = raw.skipped
+    n = skipped.num_rows
+    messages = pc.binary_join_element_wise(
+        pa.array([ctx["source_file"]] * n, pa.string()),
+        pc.cast(skipped["source_row"], pa.string()),
+        pa.array([_SKIP_HINT] * n, pa.string()),
+        pc.cast(skipped["reason_code"], pa.string()),
+        ":",
+    )
+    return pa.table(
+        {
+            "report_id": pa.array([ctx["report_id"]] * n, pa.string()),
+            "table_name": pa.array([ctx["table_name"]] * n, pa.string()),
+            "source_file": pa.array([ctx["source_file"]] * n, pa.string()),
+            "source_sha256": pa.array([ctx["source_sha256"]] * n, pa.string()),
+            "source_row": skipped["source_row"],
+            "source_column": pa.nulls(n, pa.string()),
+            "reason_code": skipped["reason_code"],
+            "message": messages,
+            "raw_record": skipped["raw_record"],
+        },
+        schema=QUARANTINE_SCHEMA,
+    )
+
+
+_SKIP_HINT = " the row is not data and was set aside; if it holds figures, fix the layout options (header_row, footer_pattern) in report.toml. reason"
+
+
+def _rejected_file(source: ReportSource, spec: TableSpec, rel_file: str, exc: ExtractError) -> TableResult:
+    row = {
+        "report_id": source.report_id,
+        "table_name": spec.table_name,
+        "source_file": rel_file,
+        "source_sha256": source.file_hashes[spec.file],
+        "reason_code": exc.reason_code,
+        "message": str(exc),
+    }
+    return TableResult(
+        table_name=spec.table_name,
+        observations=OBSERVATIONS_SCHEMA.empty_table(),
+        quarantine=pa.Table.from_pylist([row], schema=QUARANTINE_SCHEMA),
+        data_rows=0,
+        value_cells=0,
+        blank_cells=0,
+        rejected_cells=0,
+    )
+
+
+def check_accounting(result: TableResult, value_columns: int, rel_file: str) -> None:
+    """Every value cell of every data row must end as an observation, a rejected cell or a blank."""
+    expected = result.data_rows * value_columns
+    landed = result.observations.num_rows + result.rejected_cells + result.blank_cells
+    if result.value_cells != expected or landed != expected:
+        raise AccountingError(
+            f"{rel_file}: {result.data_rows} data rows x {value_columns} value columns = {expected} cells, "
+            f"but {result.observations.num_rows} observations + {result.rejected_cells} rejected + "
+            f"{result.blank_cells} blank = {landed}; this is a skillpulse bug, please report it with the file"
+        )
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    return table.select(schema.names).cast(schema)
+

@@ -1,0 +1,133 @@
+"""The skillpulse Prefect flow: discover -> extract/normalize -> lake -> load -> build -> export."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+from prefect import flow, task, unmapped
+from prefect.cache_policies import NO_CACHE
+
+from flows import discover as discovery
+from flows import ingest, lake, warehouse
+from flows.errors import WarehouseBusy
+from flows.settings import Paths
+from flows.summary import summarize, write_summary
+
+def stage(**options: Any):
+    """A thin Prefect task: results are small and batched, so caching and persistence cost more than they save."""
+    return task(cache_policy=NO_CACHE, persist_result=False, **options)
+
+
+# Only steps that touch storage retry: a transient I/O error is worth a second try, a bad input is not.
+STORAGE_RETRIES = {"retries": 2, "retry_delay_seconds": [1, 5]}
+
+
+@stage()
+def discover_reports(paths: Paths, full_refresh: bool) -> discovery.Plan:
+    known = {} if full_refresh else lake.known_fingerprints(paths.lake)
+    return discovery.discover(paths.raw, discovery.reference_fingerprint(paths.reference), known, full_refresh)
+
+
+@stage(task_run_name="ingest-batch-{index}")
+def ingest_reports(batch: ingest.Batch, index: int, paths: Paths) -> list[dict]:
+    return ingest.ingest_batch(batch, paths.lake, paths.reference)
+
+
+@stage(**STORAGE_RETRIES)
+def commit_lake(paths: Paths, plan: discovery.Plan, ingested: list[dict]) -> bool:
+    return lake.commit(paths.lake, [s.report_id for s in plan.unchanged], ingested, plan.retired, plan.problems)
+
+
+@stage(**STORAGE_RETRIES)
+def load_warehouse(paths: Paths) -> tuple[Path, dict[str, int]]:
+    database = warehouse.temp_database(paths.warehouse)
+    return database, warehouse.load_lake(database, paths.lake, paths.reference)
+
+
+@stage()
+def build_models(database: Path, paths: Paths) -> dict[str, int]:
+    return warehouse.build(database, paths.sql)
+
+
+@stage(**STORAGE_RETRIES)
+def export_marts(database: Path, paths: Paths) -> list[str]:
+    return warehouse.export_marts(database, paths.marts)
+
+
+@stage(**STORAGE_RETRIES)
+def publish_warehouse(database: Path, paths: Paths) -> Path:
+    return warehouse.publish(database, paths.warehouse)
+
+
+@flow(name="skillpulse", log_prints=True)
+def skillpulse_pipeline(
+    raw_dir: str = "data/raw",
+    warehouse_dir: str = "data/warehouse",
+    full_refresh: bool = False,
+    lock_timeout: float = 0,
+) -> dict[str, Any]:
+    """Ingest every report under raw_dir into the lake and publish the warehouse built from it."""
+    paths = Paths.resolve(raw_dir, warehouse_dir)
+    clock = StageClock()
+    with writer_lock(paths, lock_timeout):
+        warehouse.remove_stale_temps(paths.warehouse)
+        plan = clock.time("discover", discover_reports, paths, full_refresh)
+        ingested = clock.time("ingest", ingest_all, plan, paths)
+        lake_changed = clock.time("lake", commit_lake, paths, plan, ingested)
+        marts: list[str] = []
+        if lake_changed or not (paths.warehouse / warehouse.DATABASE_NAME).exists():
+            database, _ = clock.time("load", load_warehouse, paths)
+            try:
+                clock.time("build", build_models, database, paths)
+                marts = clock.time("export", export_marts, database, paths)
+                clock.time("publish", publish_warehouse, database, paths)
+            finally:
+                warehouse.discard(database)
+        summary = summarize(paths, plan, ingested, marts, clock.seconds)
+        write_summary(paths, summary)
+    print(summary.render())
+    return summary.as_dict()
+
+
+def ingest_all(plan: discovery.Plan, paths: Paths) -> list[dict]:
+    """Fan the changed reports out in batches and gather their lake.reports rows."""
+    batches = ingest.make_batches(plan.changed)
+    futures = ingest_reports.map(batches, range(len(batches)), unmapped(paths))
+    return [row for rows in futures.result() for row in rows]
+
+
+class StageClock:
+    """Wall time of each stage, for the run summary and the benchmark."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def time(self, stage: str, call: Callable, *args: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return call(*args)
+        finally:
+            self.seconds[stage] = round(time.perf_counter() - start, 4)
+
+
+@contextmanager
+def writer_lock(paths: Paths, timeout: float):
+    """One writer at a time; the OS releases the lock if the process dies, so it never goes stale."""
+    paths.warehouse.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(paths.lock, timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise WarehouseBusy(
+            f"another skillpulse run is writing to {paths.warehouse} (lock {paths.lock}); "
+            "wait for it to finish, or pass --wait SECONDS to queue behind it"
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()

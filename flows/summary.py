@@ -1,0 +1,95 @@
+"""The run summary: what a run read, wrote and set aside, printed for people and saved as JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from flows.discover import Plan
+from flows.fsutil import write_text_atomic
+from flows.lake import QUARANTINE_SCHEMA, lake_files, read_reports
+from flows.settings import Paths
+
+SUMMARY_FILE = "last_run.json"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    finished_at: str
+    raw_dir: str
+    warehouse_dir: str
+    nothing_changed: bool
+    reports_seen: int
+    reports_ingested: int
+    reports_unchanged: int
+    reports_retired: int
+    reports_failed: int
+    observations: int
+    quarantined: int
+    quarantine_by_reason: dict[str, int]
+    marts: list[str]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def render(self) -> str:
+        if self.nothing_changed:
+            head = f"skillpulse: nothing changed in {self.reports_seen} report(s); the warehouse is as it was."
+        else:
+            head = (
+                f"skillpulse: {self.reports_seen} report(s) read: {self.reports_ingested} ingested, "
+                f"{self.reports_unchanged} unchanged, {self.reports_retired} retired, {self.reports_failed} failed."
+            )
+        reasons = ", ".join(f"{code} {n}" for code, n in sorted(self.quarantine_by_reason.items()))
+        lines = [
+            head,
+            f"  observations: {self.observations:,}",
+            f"  quarantined:  {self.quarantined:,}" + (f" ({reasons})" if reasons else ""),
+            f"  time:         {sum(self.seconds.values()):.2f} s ("
+            + ", ".join(f"{k} {v:.2f}" for k, v in self.seconds.items())
+            + ")",
+            f"  warehouse:    {self.warehouse_dir}",
+        ]
+        return "\n".join(lines)
+
+
+def summarize(paths: Paths, plan: Plan, ingested: list[dict], marts: list[str], seconds: dict[str, float]) -> RunSummary:
+    """Totals over the whole lake after this run, plus what this run did."""
+    reports = read_reports(paths.lake)
+    _, quarantine_files = lake_files(paths.lake, reports["report_id"].to_pylist())
+    reasons: dict[str, int] = {}
+    for path in quarantine_files:
+        codes = pq.read_table(path, columns=["reason_code"], schema=QUARANTINE_SCHEMA)["reason_code"]
+        for entry in pc.value_counts(codes).to_pylist():
+            reasons[entry["values"]] = reasons.get(entry["values"], 0) + entry["counts"]
+    return RunSummary(
+        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        raw_dir=str(paths.raw),
+        warehouse_dir=str(paths.warehouse),
+        nothing_changed=not ingested and not plan.retired and not marts,
+        reports_seen=plan.reports_seen,
+        reports_ingested=len(ingested),
+        reports_unchanged=len(plan.unchanged),
+        reports_retired=len(plan.retired),
+        reports_failed=sum(1 for row in ingested if row["status"] == "failed"),
+        observations=int(pc.sum(reports["observations"]).as_py() or 0),
+        quarantined=sum(reasons.values()),
+        quarantine_by_reason=reasons,
+        marts=marts,
+        seconds=seconds,
+    )
+
+
+def write_summary(paths: Paths, summary: RunSummary) -> None:
+    write_text_atomic(paths.warehouse / SUMMARY_FILE, json.dumps(summary.as_dict(), indent=2, sort_keys=True) + "\n")
+
+
+def read_summary(warehouse: Path) -> dict | None:
+    path = warehouse / SUMMARY_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None

@@ -1,0 +1,144 @@
+"""Build a fresh DuckDB file from the lake, run the SQL models, export marts, and publish atomically."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from contextlib import closing
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from flows.lake import (
+    OBSERVATIONS_SCHEMA,
+    QUARANTINE_SCHEMA,
+    REPORTS_FILE,
+    REPORTS_SCHEMA,
+    TABLE_COMMENTS,
+    lake_files,
+    read_reports,
+    write_parquet,
+)
+from flows.models import build_models, mart_tables, run_checks
+from flows.sqlutil import quote_ident, quote_literal
+
+DATABASE_NAME = "skillpulse.duckdb"
+REFERENCE_TABLES = {
+    "skills": (
+        "Canonical skills: the taxonomy reports are harmonized to (data/reference/skills.csv).",
+        {
+            "skill_id": "Canonical skill id (slug).",
+            "name": "Canonical display name.",
+            "category_id": "Canonical category of the skill.",
+            "description": "What the skill covers.",
+            "esco_uri": "ESCO concept URI, when matched.",
+            "onet_commodity_code": "O*NET (UNSPSC) commodity code, when matched.",
+        },
+    ),
+    "categories": (
+        "Canonical skill categories (data/reference/categories.csv).",
+        {
+            "category_id": "Canonical category id (slug).",
+            "name": "Canonical display name.",
+            "description": "What the category covers.",
+        },
+    ),
+}
+
+
+def temp_database(warehouse: Path) -> Path:
+    """A new, unpublished database path in the warehouse folder (same filesystem, so rename is atomic)."""
+    warehouse.mkdir(parents=True, exist_ok=True)
+    return warehouse / f".{DATABASE_NAME}.{uuid.uuid4().hex}.tmp"
+
+
+def load_lake(database: Path, lake: Path, reference_dir: Path) -> dict[str, int]:
+    """Create lake.* and reference.* tables in a fresh database with a few bulk statements."""
+    report_ids = read_reports(lake)["report_id"].to_pylist()
+    observation_files, quarantine_files = lake_files(lake, report_ids)
+    with closing(duckdb.connect(str(database))) as con:
+        con.execute("CREATE SCHEMA lake; CREATE SCHEMA reference")
+        _create_from_parquet(con, "observations", OBSERVATIONS_SCHEMA, observation_files)
+        _create_from_parquet(con, "quarantine", QUARANTINE_SCHEMA, quarantine_files)
+        reports_file = lake / REPORTS_FILE
+        _create_from_parquet(con, "reports", REPORTS_SCHEMA, [str(reports_file)] if reports_file.exists() else [])
+        _load_reference(con, reference_dir)
+        return {
+            table: con.execute(f"SELECT count(*) FROM lake.{table}").fetchone()[0]
+            for table in ("observations", "quarantine", "reports")
+        }
+
+
+def _create_from_parquet(con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema, files: list[str]) -> None:
+    target = f"lake.{quote_ident(table)}"
+    con.register("empty_source", schema.empty_table())
+    con.execute(f"CREATE TABLE {target} AS SELECT * FROM empty_source")
+    con.unregister("empty_source")
+    if files:
+        columns = ", ".join(quote_ident(name) for name in schema.names)
+        con.execute(f"INSERT INTO {target} SELECT {columns} FROM read_parquet($files)", {"files": files})
+    _comment(con, target, TABLE_COMMENTS[table], {f.name: f.metadata[b"comment"].decode() for f in schema})
+
+
+def _load_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
+    for table, (comment, columns) in REFERENCE_TABLES.items():
+        target = f"reference.{quote_ident(table)}"
+        definition = ", ".join(f"{quote_ident(c)} VARCHAR" for c in columns)
+        con.execute(f"CREATE TABLE {target} ({definition})")
+        path = reference_dir / f"{table}.csv"
+        if path.exists():
+            names = ", ".join(quote_ident(c) for c in columns)
+            con.execute(
+                f"INSERT INTO {target} SELECT {names} FROM read_csv($path, header = true, all_varchar = true)",
+                {"path": str(path)},
+            )
+        _comment(con, target, comment, columns)
+
+
+def _comment(con: duckdb.DuckDBPyConnection, target: str, comment: str, columns: dict[str, str]) -> None:
+    # COMMENT ON takes no parameters; the texts are the project's own, quoted as literals.
+    con.execute(f"COMMENT ON TABLE {target} IS {quote_literal(comment)}")
+    for column, text in columns.items():
+        con.execute(f"COMMENT ON COLUMN {target}.{quote_ident(column)} IS {quote_literal(text)}")
+
+
+def build(database: Path, sql_dir: Path) -> dict[str, int]:
+    """Run the SQL models in dependency order, then the checks; returns rows per model."""
+    with closing(duckdb.connect(str(database))) as con:
+        result = build_models(con, sql_dir)
+        run_checks(con, sql_dir)
+        con.execute("CHECKPOINT")
+        return result.row_counts
+
+
+def export_marts(database: Path, marts_dir: Path) -> list[str]:
+    """Write every mart to marts/<name>.parquet, sorted, each file replaced atomically."""
+    with closing(duckdb.connect(str(database), read_only=True)) as con:
+        names = mart_tables(con)
+        for name in names:
+            table = con.sql(f"SELECT * FROM marts.{quote_ident(name)} ORDER BY ALL").arrow()
+            write_parquet(table, marts_dir / f"{name}.parquet")
+    for stale in marts_dir.glob("*.parquet"):
+        if stale.stem not in names:
+            stale.unlink()
+    return names
+
+
+def publish(database: Path, warehouse: Path) -> Path:
+    """Swap the new database in with one rename; open readers keep the old file until they reconnect."""
+    target = warehouse / DATABASE_NAME
+    os.replace(database, target)
+    return target
+
+
+def discard(database: Path) -> None:
+    """Remove an unpublished database (and its WAL) after a failed build."""
+    database.unlink(missing_ok=True)
+    Path(f"{database}.wal").unlink(missing_ok=True)
+
+
+def remove_stale_temps(warehouse: Path) -> None:
+    """Delete unpublished databases left by a run that was killed; called under the writer lock."""
+    for stale in warehouse.glob(f".{DATABASE_NAME}.*.tmp*"):
+        stale.unlink(missing_ok=True)
