@@ -18,6 +18,11 @@ RawOption = Annotated[Path, typer.Option("--raw", help="Folder of raw reports (o
 WarehouseOption = Annotated[Path, typer.Option("--warehouse", help="Output folder: skillpulse.duckdb, lake/, marts/.")]
 
 
+@app.callback()
+def main() -> None:
+    """Skill-demand reports -> Parquet lake -> DuckDB growth rankings."""
+
+
 @app.command()
 def run(
     raw: RawOption = DEFAULT_RAW,
@@ -42,6 +47,3 @@ def run(
         json_summary.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     typer.echo(f"  wall time:    {wall:.2f} s (Prefect start and bookkeeping {summary['seconds']['prefect_overhead']:.2f} s)")
 
-
-def main() -> None:
-    app()

@@ -215,7 +215,7 @@ def _classify(con, cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table])
         LEFT JOIN skills s ON s.name_raw = c.skill_raw
         LEFT JOIN categories k ON k.name_raw = c.category_raw
         """
-    ).arrow()
+    ).to_arrow_table()
 
 
 def _context(source: ReportSource, spec: TableSpec, rel_file: str) -> dict:
@@ -238,7 +238,7 @@ def _context(source: ReportSource, spec: TableSpec, rel_file: str) -> dict:
 
 
 def _observations(con, ctx: dict) -> pa.Table:
-    table = con.execute(
+    table = con.sql(
         """
         SELECT $report_id AS report_id, $series_id AS series_id, $publisher AS publisher, $edition AS edition,
                $table_name AS table_name, $measure AS measure,
@@ -254,8 +254,8 @@ def _observations(con, ctx: dict) -> pa.Table:
         FROM classified WHERE status = 'ok'
         ORDER BY source_row, source_column_index
         """,
-        ctx,
-    ).arrow()
+        params=ctx,
+    ).to_arrow_table()
     return _conform(table, OBSERVATIONS_SCHEMA)
 
 
@@ -264,7 +264,7 @@ def _cell_quarantine(con, header: tuple[str, ...], ctx: dict) -> pa.Table:
     params |= {f"h{i}": h for i, h in enumerate(header, start=1)}
     # The raw row as {header: text}; headers are bound parameters, never SQL text.
     record = ", ".join(f"$h{i}::VARCHAR, r.c{i}" for i in range(1, len(header) + 1))
-    table = con.execute(
+    table = con.sql(
         f"""
         SELECT $report_id AS report_id, $table_name AS table_name, $source_file AS source_file,
                $source_sha256 AS source_sha256, q.source_row, q.source_column, q.reason_code,
@@ -275,8 +275,8 @@ def _cell_quarantine(con, header: tuple[str, ...], ctx: dict) -> pa.Table:
         WHERE q.status = 'rejected'
         ORDER BY q.source_row, q.source_column_index
         """,
-        params,
-    ).arrow()
+        params=params,
+    ).to_arrow_table()
     return _conform(table, QUARANTINE_SCHEMA)
 
 

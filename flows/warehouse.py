@@ -117,7 +117,7 @@ def export_marts(database: Path, marts_dir: Path) -> list[str]:
     with closing(duckdb.connect(str(database), read_only=True)) as con:
         names = mart_tables(con)
         for name in names:
-            table = con.sql(f"SELECT * FROM marts.{quote_ident(name)} ORDER BY ALL").arrow()
+            table = con.sql(f"SELECT * FROM marts.{quote_ident(name)} ORDER BY ALL").to_arrow_table()
             write_parquet(table, marts_dir / f"{name}.parquet")
     for stale in marts_dir.glob("*.parquet"):
         if stale.stem not in names:
