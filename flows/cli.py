@@ -10,9 +10,11 @@ from typing import Annotated
 import typer
 
 from flows.errors import SkillpulseError
-from flows.settings import DEFAULT_RAW, DEFAULT_WAREHOUSE
+from flows.settings import DEFAULT_RAW, DEFAULT_WAREHOUSE, PROJECT_ROOT
+from flows.skills_cli import skills_app
 
 app = typer.Typer(name="skillpulse", help=__doc__, no_args_is_help=True, add_completion=False)
+app.add_typer(skills_app)
 
 RawOption = Annotated[Path, typer.Option("--raw", help="Folder of raw reports (one report.toml per report folder).")]
 WarehouseOption = Annotated[Path, typer.Option("--warehouse", help="Output folder: skillpulse.duckdb, lake/, marts/.")]
@@ -47,3 +49,62 @@ def run(
         json_summary.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     typer.echo(f"  wall time:    {wall:.2f} s (Prefect start and bookkeeping {summary['seconds']['prefect_overhead']:.2f} s)")
 
+
+
+@app.command("new-report")
+def new_report(
+    file: Annotated[Path, typer.Argument(help="A raw file no manifest declares yet.", exists=True, dir_okay=False)],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing report.toml.")] = False,
+) -> None:
+    """Sniff a raw file's header and values and write a draft report.toml beside it."""
+    from flows.scaffold import draft_manifest
+
+    try:
+        draft = draft_manifest(file)
+    except SkillpulseError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    if draft.path.exists() and not force:
+        typer.secho(f"skillpulse: {draft.path} exists; pass --force to overwrite it. The draft would be:\n", err=True)
+        typer.echo(draft.text)
+        raise typer.Exit(1)
+    draft.path.write_text(draft.text, encoding="utf-8")
+    typer.echo(f"wrote {draft.path}; fill in the TODOs, then run `skillpulse run`.")
+
+
+@app.command()
+def status(warehouse: WarehouseOption = DEFAULT_WAREHOUSE, runs: Annotated[int, typer.Option(help="How many past runs to show.")] = 5) -> None:
+    """Show the last runs, what the warehouse holds and the quarantine by reason; exit 1 if the last run failed."""
+    from flows.status import render_status
+
+    text, last_failed = render_status(warehouse, runs)
+    typer.echo(text)
+    if last_failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def docs(
+    output: Annotated[Path, typer.Option("--output", help="Where to write the data dictionary.")] = PROJECT_ROOT / "docs" / "tables.md",
+) -> None:
+    """Write the data dictionary (docs/tables.md) from the table and column comments of every model."""
+    from flows.fsutil import write_text_atomic
+    from flows.settings import DEFAULT_REFERENCE, DEFAULT_SQL
+    from flows.warehouse import data_dictionary
+
+    write_text_atomic(output, data_dictionary(DEFAULT_SQL, DEFAULT_REFERENCE))
+    typer.echo(f"wrote {output}")
+
+
+@app.command()
+def serve(
+    cron: Annotated[str, typer.Option(help="When to run, as a cron expression.")] = "0 6 * * *",
+    timezone: Annotated[str, typer.Option(help="Time zone of the cron expression (IANA name).")] = "UTC",
+    raw: RawOption = DEFAULT_RAW,
+    warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
+    name: Annotated[str, typer.Option(help="Deployment name.")] = "skillpulse-scheduled",
+) -> None:
+    """Serve the pipeline as a scheduled Prefect deployment (one run at a time, no catch-up storm)."""
+    from flows.deploy import serve_pipeline
+
+    serve_pipeline(name=name, cron=cron, timezone=timezone, raw=raw, warehouse=warehouse)

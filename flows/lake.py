@@ -128,30 +128,28 @@ def write_report_tables(lake: Path, report_id: str, tables: dict[str, pa.Table],
         target.unlink(missing_ok=True)
 
 
-def write_discovery_quarantine(lake: Path, problems: pa.Table) -> bool:
-    """Problems found before any report is read (bad manifests, undeclared files); True when they changed."""
+def write_discovery_quarantine(lake: Path, problems: pa.Table) -> None:
+    """Problems found before any report is read (bad manifests, undeclared files); rewritten when they change."""
     target = quarantine_file(lake, DISCOVERY_QUARANTINE)
     problems = problems.cast(QUARANTINE_SCHEMA)
     previous = pq.read_table(target, schema=QUARANTINE_SCHEMA) if target.exists() else QUARANTINE_SCHEMA.empty_table()
     if previous.equals(problems):
-        return False
+        return
     if problems.num_rows:
         write_parquet(problems, target)
     else:
         target.unlink(missing_ok=True)
-    return True
 
 
-def commit(lake: Path, unchanged: list[str], ingested: list[dict], retired: Iterable[str], problems: pa.Table) -> bool:
-    """Record new report rows beside the unchanged ones, retire removed reports; True when the lake changed."""
+def commit(lake: Path, unchanged: list[str], ingested: list[dict], retired: Iterable[str], problems: pa.Table) -> None:
+    """Record new report rows beside the unchanged ones, then retire removed reports."""
     retired = list(retired)
-    discovery_changed = write_discovery_quarantine(lake, problems)
+    write_discovery_quarantine(lake, problems)
     if ingested or retired or not (lake / REPORTS_FILE).exists():
         previous = read_reports(lake)
         kept = previous.filter(pc.is_in(previous["report_id"], pa.array(unchanged, pa.string())))
         commit_reports(lake, pa.concat_tables([kept, pa.Table.from_pylist(ingested, schema=REPORTS_SCHEMA)]))
     retire_reports(lake, retired)
-    return bool(ingested or retired or discovery_changed)
 
 
 def read_reports(lake: Path) -> pa.Table:

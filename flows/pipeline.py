@@ -16,7 +16,7 @@ from flows import discover as discovery
 from flows import ingest, lake, warehouse
 from flows.errors import WarehouseBusy
 from flows.settings import Paths
-from flows.summary import summarize, write_summary
+from flows.summary import record_failure, summarize, write_summary
 
 def stage(**options: Any):
     """A thin Prefect task: results are small and batched, so caching and persistence cost more than they save."""
@@ -39,7 +39,7 @@ def ingest_reports(batch: ingest.Batch, index: int, paths: Paths) -> list[dict]:
 
 
 @stage(**STORAGE_RETRIES)
-def commit_lake(paths: Paths, plan: discovery.Plan, ingested: list[dict]) -> bool:
+def commit_lake(paths: Paths, plan: discovery.Plan, ingested: list[dict]) -> None:
     return lake.commit(paths.lake, [s.report_id for s in plan.unchanged], ingested, plan.retired, plan.problems)
 
 
@@ -60,8 +60,8 @@ def export_marts(database: Path, paths: Paths) -> list[str]:
 
 
 @stage(**STORAGE_RETRIES)
-def publish_warehouse(database: Path, paths: Paths) -> Path:
-    return warehouse.publish(database, paths.warehouse)
+def publish_warehouse(database: Path, paths: Paths, inputs: str) -> Path:
+    return warehouse.publish(database, paths.warehouse, inputs)
 
 
 @flow(name="skillpulse", log_prints=True)
@@ -74,18 +74,19 @@ def skillpulse_pipeline(
     """Ingest every report under raw_dir into the lake and publish the warehouse built from it."""
     paths = Paths.resolve(raw_dir, warehouse_dir)
     clock = StageClock()
-    with writer_lock(paths, lock_timeout):
+    with writer_lock(paths, lock_timeout), record_failure(paths):
         warehouse.remove_stale_temps(paths.warehouse)
         plan = clock.time("discover", discover_reports, paths, full_refresh)
         ingested = clock.time("ingest", ingest_all, plan, paths)
-        lake_changed = clock.time("lake", commit_lake, paths, plan, ingested)
+        clock.time("lake", commit_lake, paths, plan, ingested)
         marts: list[str] = []
-        if lake_changed or not (paths.warehouse / warehouse.DATABASE_NAME).exists():
+        inputs = warehouse.inputs_digest(paths)
+        if warehouse.built_from(paths.warehouse) != inputs:
             database, _ = clock.time("load", load_warehouse, paths)
             try:
                 clock.time("build", build_models, database, paths)
                 marts = clock.time("export", export_marts, database, paths)
-                clock.time("publish", publish_warehouse, database, paths)
+                clock.time("publish", publish_warehouse, database, paths, inputs)
             finally:
                 warehouse.discard(database)
         summary = summarize(paths, plan, ingested, marts, clock.seconds)

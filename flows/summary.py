@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,10 +18,12 @@ from flows.lake import QUARANTINE_SCHEMA, lake_files, read_reports
 from flows.settings import Paths
 
 SUMMARY_FILE = "last_run.json"
+HISTORY_FILE = "run_history.jsonl"
 
 
 @dataclass(frozen=True)
 class RunSummary:
+    status: str
     finished_at: str
     raw_dir: str
     warehouse_dir: str
@@ -69,6 +73,7 @@ def summarize(paths: Paths, plan: Plan, ingested: list[dict], marts: list[str], 
         for entry in pc.value_counts(codes).to_pylist():
             reasons[entry["values"]] = reasons.get(entry["values"], 0) + entry["counts"]
     return RunSummary(
+        status="completed",
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
         raw_dir=str(paths.raw),
         warehouse_dir=str(paths.warehouse),
@@ -86,10 +91,35 @@ def summarize(paths: Paths, plan: Plan, ingested: list[dict], marts: list[str], 
     )
 
 
-def write_summary(paths: Paths, summary: RunSummary) -> None:
-    write_text_atomic(paths.warehouse / SUMMARY_FILE, json.dumps(summary.as_dict(), indent=2, sort_keys=True) + "\n")
+def write_summary(paths: Paths, summary: RunSummary | dict) -> None:
+    """Save the summary as last_run.json and append it to the run history."""
+    record = summary.as_dict() if isinstance(summary, RunSummary) else summary
+    write_text_atomic(paths.warehouse / SUMMARY_FILE, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    with (paths.warehouse / HISTORY_FILE).open("a", encoding="utf-8") as history:
+        history.write(json.dumps(record, sort_keys=True) + "\n")
 
 
-def read_summary(warehouse: Path) -> dict | None:
-    path = warehouse / SUMMARY_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+@contextmanager
+def record_failure(paths: Paths) -> Iterator[None]:
+    """A failed run leaves a 'failed' summary behind, so `skillpulse status` can say so."""
+    try:
+        yield
+    except Exception as exc:
+        failure = {
+            "status": "failed",
+            "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "raw_dir": str(paths.raw),
+            "warehouse_dir": str(paths.warehouse),
+            "error": f"{type(exc).__name__}: {exc}",
+        }
+        write_summary(paths, failure)
+        raise
+
+
+def read_history(warehouse: Path, last: int = 10) -> list[dict]:
+    """The most recent run summaries, newest last."""
+    path = warehouse / HISTORY_FILE
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()[-last:]
+    return [json.loads(line) for line in lines if line.strip()]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 import uuid
 from contextlib import closing
 from pathlib import Path
@@ -10,20 +12,26 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from flows.docs import render_data_dictionary
+from flows.fsutil import sha256_file, write_text_atomic
 from flows.lake import (
+    DISCOVERY_QUARANTINE,
     OBSERVATIONS_SCHEMA,
     QUARANTINE_SCHEMA,
     REPORTS_FILE,
     REPORTS_SCHEMA,
     TABLE_COMMENTS,
     lake_files,
+    quarantine_file,
     read_reports,
     write_parquet,
 )
 from flows.models import build_models, mart_tables, run_checks
+from flows.settings import Paths
 from flows.sqlutil import quote_ident, quote_literal
 
 DATABASE_NAME = "skillpulse.duckdb"
+BUILT_FROM = ".built_from"
 REFERENCE_TABLES = {
     "skills": (
         "Canonical skills: the taxonomy reports are harmonized to (data/reference/skills.csv).",
@@ -125,11 +133,30 @@ def export_marts(database: Path, marts_dir: Path) -> list[str]:
     return names
 
 
-def publish(database: Path, warehouse: Path) -> Path:
+def publish(database: Path, warehouse: Path, inputs: str) -> Path:
     """Swap the new database in with one rename; open readers keep the old file until they reconnect."""
     target = warehouse / DATABASE_NAME
     os.replace(database, target)
+    write_text_atomic(warehouse / BUILT_FROM, inputs + "\n")
     return target
+
+
+def inputs_digest(paths: Paths) -> str:
+    """Hash of everything the database is built from: the committed lake, the SQL models, the reference data."""
+    lake_state = [paths.lake / REPORTS_FILE, quarantine_file(paths.lake, DISCOVERY_QUARANTINE)]
+    files = [*lake_state, *sorted(paths.sql.rglob("*.sql")), *sorted(paths.reference.glob("*.csv"))]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(f"{path.name}={sha256_file(path) if path.exists() else '-'}|".encode())
+    return digest.hexdigest()
+
+
+def built_from(warehouse: Path) -> str | None:
+    """The inputs digest of the published database; None when there is none to trust."""
+    marker = warehouse / BUILT_FROM
+    if not (warehouse / DATABASE_NAME).exists() or not marker.exists():
+        return None
+    return marker.read_text(encoding="utf-8").strip()
 
 
 def discard(database: Path) -> None:
@@ -142,3 +169,13 @@ def remove_stale_temps(warehouse: Path) -> None:
     """Delete unpublished databases left by a run that was killed; called under the writer lock."""
     for stale in warehouse.glob(f".{DATABASE_NAME}.*.tmp*"):
         stale.unlink(missing_ok=True)
+
+
+def data_dictionary(sql_dir: Path, reference_dir: Path) -> str:
+    """The data dictionary of a warehouse built from an empty lake: it depends on code, not on data."""
+    with tempfile.TemporaryDirectory() as tmp:
+        database = Path(tmp) / DATABASE_NAME
+        load_lake(database, Path(tmp) / "lake", reference_dir)
+        with closing(duckdb.connect(str(database))) as con:
+            build_models(con, sql_dir)
+            return render_data_dictionary(con)
