@@ -10,7 +10,7 @@ WAREHOUSE ?= data/warehouse
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 
 run: setup
 	$(UV) run skillpulse run --raw $(RAW) --warehouse $(WAREHOUSE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -44,11 +44,8 @@ class Plan:
     unchanged: tuple[ReportSource, ...]
     retired: tuple[str, ...]
     problems: pa.Table
-    reports_seen: int = field(default=0)
-
-    @property
-    def nothing_changed(self) -> bool:
-        return not self.changed and not self.retired
+    new: frozenset[str] = frozenset()
+    reports_seen: int = 0
 
 
 def discover(raw_dir: Path, reference_sha: str, known: dict[str, str], full_refresh: bool = False) -> Plan:
@@ -74,6 +71,7 @@ def discover(raw_dir: Path, reference_sha: str, known: dict[str, str], full_refr
         unchanged=tuple(unchanged),
         retired=tuple(retired),
         problems=pa.Table.from_pylist(problems, schema=QUARANTINE_SCHEMA),
+        new=frozenset(s.report_id for s in changed if s.report_id not in known),
         reports_seen=len(sources),
     )
 

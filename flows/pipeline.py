@@ -13,10 +13,10 @@ from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 
 from flows import discover as discovery
-from flows import ingest, lake, warehouse
+from flows import artifacts, ingest, lake, warehouse
 from flows.errors import WarehouseBusy
 from flows.settings import Paths
-from flows.summary import record_failure, summarize, write_summary
+from flows.summary import RunSummary, record_failure, summarize, write_summary
 
 def stage(**options: Any):
     """A thin Prefect task: results are small and batched, so caching and persistence cost more than they save."""
@@ -64,6 +64,11 @@ def publish_warehouse(database: Path, paths: Paths, inputs: str) -> Path:
     return warehouse.publish(database, paths.warehouse, inputs)
 
 
+@stage()
+def publish_run_artifacts(summary: RunSummary, paths: Paths) -> None:
+    artifacts.publish_artifacts(summary, paths.warehouse)
+
+
 @flow(name="skillpulse", log_prints=True)
 def skillpulse_pipeline(
     raw_dir: str = "data/raw",
@@ -91,6 +96,7 @@ def skillpulse_pipeline(
                 warehouse.discard(database)
         summary = summarize(paths, plan, ingested, marts, clock.seconds)
         write_summary(paths, summary)
+        publish_run_artifacts(summary, paths)
     print(summary.render())
     return summary.as_dict()
 

@@ -30,6 +30,7 @@ class RunSummary:
     nothing_changed: bool
     reports_seen: int
     reports_ingested: int
+    reports_new: int
     reports_unchanged: int
     reports_retired: int
     reports_failed: int
@@ -47,7 +48,8 @@ class RunSummary:
             head = f"skillpulse: nothing changed in {self.reports_seen} report(s); the warehouse is as it was."
         else:
             head = (
-                f"skillpulse: {self.reports_seen} report(s) read: {self.reports_ingested} ingested, "
+                f"skillpulse: {self.reports_seen} report(s) read: {self.reports_ingested} ingested "
+                f"({self.reports_new} new, {self.reports_ingested - self.reports_new} changed), "
                 f"{self.reports_unchanged} unchanged, {self.reports_retired} retired, {self.reports_failed} failed."
             )
         reasons = ", ".join(f"{code} {n}" for code, n in sorted(self.quarantine_by_reason.items()))
@@ -80,6 +82,7 @@ def summarize(paths: Paths, plan: Plan, ingested: list[dict], marts: list[str], 
         nothing_changed=not ingested and not plan.retired and not marts,
         reports_seen=plan.reports_seen,
         reports_ingested=len(ingested),
+        reports_new=len(plan.new),
         reports_unchanged=len(plan.unchanged),
         reports_retired=len(plan.retired),
         reports_failed=sum(1 for row in ingested if row["status"] == "failed"),

@@ -1,0 +1,252 @@
+"""`skillpulse skills`: work the name review queue and edit the taxonomy and alias registry in data/reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pyarrow as pa
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from flows.errors import SkillpulseError
+from flows.harmonize import (
+    IMPORT_MIN_SCORE,
+    KINDS,
+    add_alias,
+    add_category,
+    add_skill,
+    import_esco,
+    import_onet,
+    review_queue,
+)
+
+skills_app = typer.Typer(name="skills", help=__doc__, no_args_is_help=True, add_completion=False)
+
+DEFAULT_REFERENCE_DIR = Path("data/reference")
+DEFAULT_WAREHOUSE_DIR = Path("data/warehouse")
+
+ReferenceDirOption = Annotated[
+    Path, typer.Option("--reference-dir", help="Folder of the taxonomy and alias CSVs.")
+]
+KindOption = Annotated[str, typer.Option("--kind", help="skill or category.")]
+
+
+def _fail(exc: SkillpulseError) -> typer.Exit:
+    Console(stderr=True).print(
+        f"[red]skillpulse skills: {exc}[/red]", highlight=False, markup=True, soft_wrap=True
+    )
+    return typer.Exit(1)
+
+
+def _check_kind(kind: str, allow_all: bool = False) -> tuple[str, ...]:
+    if allow_all and kind == "all":
+        return KINDS
+    if kind not in KINDS:
+        raise typer.BadParameter(
+            f"{kind!r}: use {' or '.join(KINDS)}{' or all' if allow_all else ''}",
+            param_hint="--kind",
+        )
+    return (kind,)
+
+
+@skills_app.command("review")
+def review(
+    warehouse: Annotated[
+        Path, typer.Option("--warehouse", help="Warehouse folder holding lake/observations.")
+    ] = DEFAULT_WAREHOUSE_DIR,
+    reference_dir: ReferenceDirOption = DEFAULT_REFERENCE_DIR,
+    kind: Annotated[str, typer.Option("--kind", help="skill, category or all.")] = "all",
+    threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", help="Fuzzy threshold (0-100); default: the pipeline's."),
+    ] = None,
+    candidates: Annotated[
+        int, typer.Option("--candidates", min=1, help="Candidates shown per name.")
+    ] = 3,
+) -> None:
+    """List unmatched, excluded and unconfirmed names seen in the lake, with candidates and scores."""
+    try:
+        queue = review_queue(
+            warehouse,
+            reference_dir,
+            threshold=threshold,
+            kinds=_check_kind(kind, allow_all=True),
+            candidates=candidates,
+        )
+    except SkillpulseError as exc:
+        raise _fail(exc) from exc
+    console = Console()
+    if queue.num_rows == 0:
+        console.print(
+            f"Nothing to review: every name in {warehouse / 'lake' / 'observations'} is matched and confirmed."
+        )
+        return
+    console.print(_review_table(queue))
+    console.print(
+        'Confirm or correct with `skillpulse skills alias "NAME" ID` (add --kind category for categories), '
+        'or create a skill with `skillpulse skills new "NAME" --category ID`; the next run applies it.',
+        highlight=False,
+    )
+
+
+def _review_table(queue: pa.Table) -> Table:
+    table = Table(title=f"Names to review ({queue.num_rows})")
+    table.add_column("kind")
+    table.add_column("name", ratio=2, overflow="fold")
+    table.add_column("method (now)", ratio=2, overflow="fold")
+    table.add_column("reports", justify="right")
+    table.add_column("obs", justify="right")
+    table.add_column("candidates (score)", ratio=3, no_wrap=True, overflow="ellipsis")
+    for row in queue.to_pylist():
+        table.add_row(
+            row["kind"],
+            row["name_raw"],
+            _method_text(row),
+            str(row["reports"]),
+            str(row["observations"]),
+            "\n".join(f"{c['canonical_id']} ({c['score']:.1f})" for c in row["candidates"]) or "-",
+        )
+    return table
+
+
+def _method_text(row: dict) -> str:
+    if row["canonical_id"] is None:
+        best = "" if row["match_score"] is None else f", best {row['match_score']:.1f}"
+        return f"{row['match_method']}{best}"
+    return f"{row['match_method']}, unconfirmed: {row['canonical_id']} ({row['match_score']:.1f})"
+
+
+@skills_app.command("alias")
+def alias(
+    name: Annotated[str, typer.Argument(help="The raw name as published.")],
+    canonical_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="SKILL_ID", help="The canonical skill_id (or category_id with --kind category)."
+        ),
+    ],
+    reference_dir: ReferenceDirOption = DEFAULT_REFERENCE_DIR,
+    kind: KindOption = "skill",
+) -> None:
+    """Point NAME at an existing id in the alias registry (confirmed by you)."""
+    try:
+        row = add_alias(reference_dir, name, canonical_id, kind=_check_kind(kind)[0])
+    except SkillpulseError as exc:
+        raise _fail(exc) from exc
+    typer.echo(
+        f"alias {row['alias']!r} -> {canonical_id} ({kind}, score {row['score']}) written to {reference_dir}"
+    )
+
+
+@skills_app.command("new")
+def new(
+    name: Annotated[str, typer.Argument(help="The new skill's canonical name.")],
+    category: Annotated[
+        str, typer.Option("--category", help="Its category_id (or a known category name).")
+    ],
+    description: Annotated[
+        str, typer.Option("--description", help="One sentence: what the skill is, and its source.")
+    ] = "",
+    skill_id: Annotated[
+        str | None, typer.Option("--id", help="The skill_id; default: a slug of the name.")
+    ] = None,
+    esco_uri: Annotated[str, typer.Option("--esco-uri", help="ESCO concept URI, if known.")] = "",
+    onet_code: Annotated[
+        str, typer.Option("--onet-code", help="O*NET (UNSPSC) commodity code, if known.")
+    ] = "",
+    reference_dir: ReferenceDirOption = DEFAULT_REFERENCE_DIR,
+) -> None:
+    """Create a canonical skill; its name matches itself from the next run on."""
+    try:
+        new_id = add_skill(
+            reference_dir, name, category, description, esco_uri, onet_code, skill_id
+        )
+    except SkillpulseError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"skill {new_id} ({name!r}) written to {reference_dir}")
+
+
+@skills_app.command("new-category")
+def new_category(
+    name: Annotated[str, typer.Argument(help="The new category's canonical name.")],
+    description: Annotated[
+        str, typer.Option("--description", help="One sentence: what belongs in it.")
+    ] = "",
+    category_id: Annotated[
+        str | None, typer.Option("--id", help="The category_id; default: a slug of the name.")
+    ] = None,
+    reference_dir: ReferenceDirOption = DEFAULT_REFERENCE_DIR,
+) -> None:
+    """Create a canonical category."""
+    try:
+        new_id = add_category(reference_dir, name, description, category_id)
+    except SkillpulseError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"category {new_id} ({name!r}) written to {reference_dir}")
+
+
+MinScoreOption = Annotated[
+    float, typer.Option("--min-score", min=0, max=100, help="Lowest fuzzy score accepted.")
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would be filled; write nothing.")
+]
+
+
+@skills_app.command("import-esco")
+def import_esco_command(
+    path: Annotated[
+        Path, typer.Argument(help="ESCO skills CSV (conceptUri, preferredLabel, altLabels).")
+    ],
+    reference_dir: ReferenceDirOption = DEFAULT_REFERENCE_DIR,
+    min_score: MinScoreOption = IMPORT_MIN_SCORE,
+    alt_labels: Annotated[
+        bool,
+        typer.Option(
+            "--alt-labels", help="Also match ESCO altLabels (off: see docs/harmonize.md)."
+        ),
+    ] = False,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Fill skills.esco_uri where a canonical skill matches an ESCO label; existing values are kept."""
+    try:
+        result = import_esco(
+            reference_dir, path, min_score=min_score, use_alt_labels=alt_labels, dry_run=dry_run
+        )
+    except SkillpulseError as exc:
+        raise _fail(exc) from exc
+    _print_import(result, "ESCO")
+
+
+@skills_app.command("import-onet")
+def import_onet_command(
+    path: Annotated[Path, typer.Argument(help="O*NET 'Technology Skills.txt' (tab-separated).")],
+    reference_dir: ReferenceDirOption = DEFAULT_REFERENCE_DIR,
+    min_score: MinScoreOption = IMPORT_MIN_SCORE,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Fill skills.onet_commodity_code where a canonical skill matches an O*NET technology example."""
+    try:
+        result = import_onet(reference_dir, path, min_score=min_score, dry_run=dry_run)
+    except SkillpulseError as exc:
+        raise _fail(exc) from exc
+    _print_import(result, "O*NET")
+
+
+def _print_import(result: pa.Table, source: str) -> None:
+    matched = [r for r in result.to_pylist() if r["action"] != "no match"]
+    table = Table(title=f"{source} matches ({len(matched)} of {result.num_rows} skills)")
+    for header in ("skill_id", "external id", "label", "method", "score", "action"):
+        table.add_column(header, overflow="fold")
+    for r in matched:
+        table.add_row(
+            r["skill_id"],
+            r["external_id"] or "-",
+            r["external_label"] or "-",
+            r["match_method"],
+            f"{r['match_score']:.1f}",
+            r["action"],
+        )
+    Console().print(table)
