@@ -21,8 +21,16 @@ TOP_PER_REPORT = 3
 def publish_artifacts(summary: RunSummary, warehouse: Path) -> None:
     """Attach the run summary and the quarantine sample to the current flow run."""
     top, quarantine = _read_warehouse(warehouse / DATABASE_NAME)
-    create_markdown_artifact(markdown=summary_markdown(summary, top), key=SUMMARY_KEY, description="skillpulse run summary")
-    create_table_artifact(table=quarantine, key=QUARANTINE_KEY, description=f"Quarantined rows (first {QUARANTINE_ROWS})")
+    create_markdown_artifact(
+        markdown=summary_markdown(summary, top),
+        key=SUMMARY_KEY,
+        description="skillpulse run summary",
+    )
+    create_table_artifact(
+        table=quarantine,
+        key=QUARANTINE_KEY,
+        description=f"Quarantined rows (first {QUARANTINE_ROWS})",
+    )
 
 
 def summary_markdown(summary: RunSummary, top: list[dict]) -> str:
@@ -41,11 +49,21 @@ def summary_markdown(summary: RunSummary, top: list[dict]) -> str:
     ]
     if summary.quarantine_by_reason:
         lines += ["| quarantine reason | rows |", "|---|---|"]
-        lines += [f"| `{code}` | {n:,} |" for code, n in sorted(summary.quarantine_by_reason.items())]
+        lines += [
+            f"| `{code}` | {n:,} |" for code, n in sorted(summary.quarantine_by_reason.items())
+        ]
         lines.append("")
     if top:
-        lines += ["## Fastest growth per report", "", "| report | rank | skill | growth % |", "|---|---|---|---|"]
-        lines += [f"| {r['report_id']} | {r['rank_in_report']} | {r['skill_name']} | {r['growth_pct']:,.1f} |" for r in top]
+        lines += [
+            "## Fastest growth per report",
+            "",
+            "| report | rank | skill | growth % |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['report_id']} | {r['rank_in_report']} | {r['skill_name']} | {r['growth_pct']:,.1f} |"
+            for r in top
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -13,11 +13,18 @@ from flows.errors import SkillpulseError
 from flows.settings import DEFAULT_RAW, DEFAULT_WAREHOUSE, PROJECT_ROOT
 from flows.skills_cli import skills_app
 
+# EX_TEMPFAIL: another run holds the writer lock; trying again later is the fix.
+EXIT_BUSY = 75
+
 app = typer.Typer(name="skillpulse", help=__doc__, no_args_is_help=True, add_completion=False)
 app.add_typer(skills_app)
 
-RawOption = Annotated[Path, typer.Option("--raw", help="Folder of raw reports (one report.toml per report folder).")]
-WarehouseOption = Annotated[Path, typer.Option("--warehouse", help="Output folder: skillpulse.duckdb, lake/, marts/.")]
+RawOption = Annotated[
+    Path, typer.Option("--raw", help="Folder of raw reports (one report.toml per report folder).")
+]
+WarehouseOption = Annotated[
+    Path, typer.Option("--warehouse", help="Output folder: skillpulse.duckdb, lake/, marts/.")
+]
 
 
 @app.callback()
@@ -29,32 +36,53 @@ def main() -> None:
 def run(
     raw: RawOption = DEFAULT_RAW,
     warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
-    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Re-ingest every report, changed or not.")] = False,
-    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another run's writer lock.")] = 0,
-    json_summary: Annotated[Path | None, typer.Option("--json-summary", help="Also write the run summary here as JSON.")] = None,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="Re-ingest every report, changed or not.")
+    ] = False,
+    wait: Annotated[
+        float, typer.Option("--wait", help="Seconds to wait for another run's writer lock.")
+    ] = 0,
+    json_summary: Annotated[
+        Path | None, typer.Option("--json-summary", help="Also write the run summary here as JSON.")
+    ] = None,
 ) -> None:
     """Run the pipeline once: raw reports -> lake -> DuckDB -> marts."""
     started = time.perf_counter()
+    from prefect.exceptions import CancelledRun
+
     from flows.pipeline import skillpulse_pipeline
+    from flows.summary import RunSummary
 
     try:
-        summary = skillpulse_pipeline(str(raw), str(warehouse), full_refresh=full_refresh, lock_timeout=wait)
+        summary = skillpulse_pipeline(
+            str(raw), str(warehouse), full_refresh=full_refresh, lock_timeout=wait
+        )
+    except CancelledRun as exc:
+        typer.secho(f"skillpulse: {exc}", fg="yellow", err=True)
+        raise typer.Exit(EXIT_BUSY) from exc
     except SkillpulseError as exc:
         typer.secho(f"skillpulse: {exc}", fg="red", err=True)
         raise typer.Exit(1) from exc
     wall = time.perf_counter() - started
-    summary["seconds"]["prefect_overhead"] = round(wall - sum(summary["seconds"].values()), 4)
-    summary["seconds_wall"] = round(wall, 4)
+    typer.echo(RunSummary(**summary).render())
+    overhead = round(wall - sum(summary["seconds"].values()), 4)
+    typer.echo(f"  wall time:    {wall:.2f} s (Prefect start and bookkeeping {overhead:.2f} s)")
     if json_summary:
-        json_summary.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    typer.echo(f"  wall time:    {wall:.2f} s (Prefect start and bookkeeping {summary['seconds']['prefect_overhead']:.2f} s)")
-
+        record = summary | {"seconds_wall": round(wall, 4), "seconds_prefect_overhead": overhead}
+        json_summary.write_text(
+            json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
 
 
 @app.command("new-report")
 def new_report(
-    file: Annotated[Path, typer.Argument(help="A raw file no manifest declares yet.", exists=True, dir_okay=False)],
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing report.toml.")] = False,
+    file: Annotated[
+        Path,
+        typer.Argument(help="A raw file no manifest declares yet.", exists=True, dir_okay=False),
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing report.toml.")
+    ] = False,
 ) -> None:
     """Sniff a raw file's header and values and write a draft report.toml beside it."""
     from flows.scaffold import draft_manifest
@@ -65,7 +93,10 @@ def new_report(
         typer.secho(f"skillpulse: {exc}", fg="red", err=True)
         raise typer.Exit(1) from exc
     if draft.path.exists() and not force:
-        typer.secho(f"skillpulse: {draft.path} exists; pass --force to overwrite it. The draft would be:\n", err=True)
+        typer.secho(
+            f"skillpulse: {draft.path} exists; pass --force to overwrite it. The draft would be:\n",
+            err=True,
+        )
         typer.echo(draft.text)
         raise typer.Exit(1)
     draft.path.write_text(draft.text, encoding="utf-8")
@@ -73,7 +104,10 @@ def new_report(
 
 
 @app.command()
-def status(warehouse: WarehouseOption = DEFAULT_WAREHOUSE, runs: Annotated[int, typer.Option(help="How many past runs to show.")] = 5) -> None:
+def status(
+    warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
+    runs: Annotated[int, typer.Option(help="How many past runs to show.")] = 5,
+) -> None:
     """Show the last runs, what the warehouse holds and the quarantine by reason; exit 1 if the last run failed."""
     from flows.status import render_status
 
@@ -85,7 +119,9 @@ def status(warehouse: WarehouseOption = DEFAULT_WAREHOUSE, runs: Annotated[int, 
 
 @app.command()
 def docs(
-    output: Annotated[Path, typer.Option("--output", help="Where to write the data dictionary.")] = PROJECT_ROOT / "docs" / "tables.md",
+    output: Annotated[
+        Path, typer.Option("--output", help="Where to write the data dictionary.")
+    ] = PROJECT_ROOT / "docs" / "tables.md",
 ) -> None:
     """Write the data dictionary (docs/tables.md) from the table and column comments of every model."""
     from flows.fsutil import write_text_atomic
@@ -99,7 +135,9 @@ def docs(
 @app.command()
 def serve(
     cron: Annotated[str, typer.Option(help="When to run, as a cron expression.")] = "0 6 * * *",
-    timezone: Annotated[str, typer.Option(help="Time zone of the cron expression (IANA name).")] = "UTC",
+    timezone: Annotated[
+        str, typer.Option(help="Time zone of the cron expression (IANA name).")
+    ] = "UTC",
     raw: RawOption = DEFAULT_RAW,
     warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
     name: Annotated[str, typer.Option(help="Deployment name.")] = "skillpulse-scheduled",

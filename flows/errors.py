@@ -37,5 +37,9 @@ class AccountingError(SkillpulseError):
     """Raw data rows and the rows written to observations and quarantine do not add up."""
 
 
+class LakeError(SkillpulseError):
+    """A file of the Parquet lake is unreadable; the lake can be rebuilt from raw with --full-refresh."""
+
+
 class WarehouseBusy(SkillpulseError):
     """Another run holds the writer lock on the warehouse."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import closing
 from dataclasses import dataclass
-import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from flows.discover import ReportSource
+from flows.failpoints import failpoint
 from flows.lake import QUARANTINE_SCHEMA, write_report_tables
 from flows.normalize import TableResult, normalize_report
 
@@ -27,7 +28,11 @@ class Batch:
     sources: tuple[ReportSource, ...]
 
 
-def make_batches(sources: tuple[ReportSource, ...], batch_bytes: int = BATCH_BYTES, batch_reports: int = BATCH_REPORTS) -> list[Batch]:
+def make_batches(
+    sources: tuple[ReportSource, ...],
+    batch_bytes: int = BATCH_BYTES,
+    batch_reports: int = BATCH_REPORTS,
+) -> list[Batch]:
     """Group reports so the number of tasks grows with data volume, not with the number of files."""
     batches: list[Batch] = []
     current: list[ReportSource] = []
@@ -50,7 +55,9 @@ def ingest_batch(batch: Batch, lake: Path, reference_dir: Path) -> list[dict]:
         return [_ingest_isolated(con, source, lake, reference_dir) for source in batch.sources]
 
 
-def _ingest_isolated(con: duckdb.DuckDBPyConnection, source: ReportSource, lake: Path, reference_dir: Path) -> dict:
+def _ingest_isolated(
+    con: duckdb.DuckDBPyConnection, source: ReportSource, lake: Path, reference_dir: Path
+) -> dict:
     # One bad report never stops the others: its failure becomes a quarantine row of its own.
     try:
         return ingest_report(con, source, lake, reference_dir)
@@ -70,12 +77,19 @@ def _ingest_isolated(con: duckdb.DuckDBPyConnection, source: ReportSource, lake:
         return row | {"input_fingerprint": ""}
 
 
-def ingest_report(con: duckdb.DuckDBPyConnection, source: ReportSource, lake: Path, reference_dir: Path) -> dict:
+def ingest_report(
+    con: duckdb.DuckDBPyConnection, source: ReportSource, lake: Path, reference_dir: Path
+) -> dict:
     """Normalize one report and replace its files in the lake."""
     results = normalize_report(con, source, reference_dir)
-    quarantine = pa.concat_tables([r.quarantine for r in results]) if results else QUARANTINE_SCHEMA.empty_table()
+    quarantine = (
+        pa.concat_tables([r.quarantine for r in results])
+        if results
+        else QUARANTINE_SCHEMA.empty_table()
+    )
     tables = {r.table_name: r.observations for r in results if r.observations.num_rows}
     write_report_tables(lake, source.report_id, tables, quarantine)
+    failpoint("ingest:after-report")
     return report_row(source, results, quarantine.num_rows)
 
 

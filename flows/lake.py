@@ -10,6 +10,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from flows.errors import LakeError
+from flows.failpoints import failpoint
 from flows.fsutil import write_atomic
 
 REPORTS_FILE = "reports.parquet"
@@ -23,29 +25,73 @@ def _field(name: str, type_: pa.DataType, comment: str) -> pa.Field:
 
 OBSERVATIONS_SCHEMA = pa.schema(
     [
-        _field("report_id", pa.string(), "Report edition the number was published in: <series>-<edition>."),
+        _field(
+            "report_id",
+            pa.string(),
+            "Report edition the number was published in: <series>-<edition>.",
+        ),
         _field("series_id", pa.string(), "Report series; editions of one report share it."),
         _field("publisher", pa.string(), "Who published the report."),
         _field("edition", pa.string(), "Edition of the series, as the manifest names it."),
         _field("table_name", pa.string(), "Declared table of the report the number comes from."),
-        _field("measure", pa.string(), "What the number measures: growth_pct, share_pct, rank, count, index or ratio."),
+        _field(
+            "measure",
+            pa.string(),
+            "What the number measures: growth_pct, share_pct, rank, count, index or ratio.",
+        ),
         _field("period_start", pa.date32(), "First day of the period the number describes."),
         _field("period_end", pa.date32(), "Last day of the period the number describes."),
-        _field("period_label", pa.string(), "Period as printed in the table (e.g. '2012–14'), null when taken from the manifest."),
-        _field("geography", pa.string(), "Geography the number describes (table column, unpivoted header, or the report's)."),
+        _field(
+            "period_label",
+            pa.string(),
+            "Period as printed in the table (e.g. '2012–14'), null when taken from the manifest.",
+        ),
+        _field(
+            "geography",
+            pa.string(),
+            "Geography the number describes (table column, unpivoted header, or the report's).",
+        ),
         _field("category_raw", pa.string(), "Category name as published."),
-        _field("category_id", pa.string(), "Canonical category id (data/reference), null when unmatched."),
+        _field(
+            "category_id",
+            pa.string(),
+            "Canonical category id (data/reference), null when unmatched.",
+        ),
         _field("skill_raw", pa.string(), "Skill name as published."),
-        _field("skill_id", pa.string(), "Canonical skill id (data/reference), null when unmatched."),
-        _field("skill_match_method", pa.string(), "How skill_raw was matched: alias, normalized, fuzzy, unmatched or excluded."),
+        _field(
+            "skill_id", pa.string(), "Canonical skill id (data/reference), null when unmatched."
+        ),
+        _field(
+            "skill_match_method",
+            pa.string(),
+            "How skill_raw was matched: alias, normalized, fuzzy, unmatched or excluded.",
+        ),
         _field("skill_match_score", pa.float64(), "Match score 0-100 of skill_raw to skill_id."),
-        _field("value", pa.float64(), "The number in the measure's unit (percentages in points: +329% is 329)."),
-        _field("value_qualifier", pa.string(), "exact, at_least ('over 329%'), at_most ('nearly 6,300') or approx."),
-        _field("unit", pa.string(), "How the number was printed: percent, multiple, count, currency, fraction or number."),
+        _field(
+            "value",
+            pa.float64(),
+            "The number in the measure's unit (percentages in points: +329% is 329).",
+        ),
+        _field(
+            "value_qualifier",
+            pa.string(),
+            "exact, at_least ('over 329%'), at_most ('nearly 6,300') or approx.",
+        ),
+        _field(
+            "unit",
+            pa.string(),
+            "How the number was printed: percent, multiple, count, currency, fraction or number.",
+        ),
         _field("source_file", pa.string(), "Raw file, relative to the raw folder."),
         _field("source_sha256", pa.string(), "sha256 of the raw file the number was read from."),
-        _field("source_row", pa.int64(), "1-based row of the raw file (or sheet) holding the number."),
-        _field("source_column", pa.string(), "Header of the raw column holding the number, as published."),
+        _field(
+            "source_row", pa.int64(), "1-based row of the raw file (or sheet) holding the number."
+        ),
+        _field(
+            "source_column",
+            pa.string(),
+            "Header of the raw column holding the number, as published.",
+        ),
         _field("source_column_index", pa.int32(), "1-based position of that column."),
         _field("source_text", pa.string(), "The cell's text exactly as published."),
     ]
@@ -53,15 +99,35 @@ OBSERVATIONS_SCHEMA = pa.schema(
 
 QUARANTINE_SCHEMA = pa.schema(
     [
-        _field("report_id", pa.string(), "Report edition the rejected input belongs to; null when no valid manifest claims it."),
+        _field(
+            "report_id",
+            pa.string(),
+            "Report edition the rejected input belongs to; null when no valid manifest claims it.",
+        ),
         _field("table_name", pa.string(), "Declared table, when the input belongs to one."),
         _field("source_file", pa.string(), "Raw file (or manifest), relative to the raw folder."),
         _field("source_sha256", pa.string(), "sha256 of that file when it was read."),
         _field("source_row", pa.int64(), "1-based row, null when the whole file was rejected."),
-        _field("source_column", pa.string(), "Header of the rejected cell's column, null for whole rows or files."),
-        _field("reason_code", pa.string(), "Machine-readable reason (see the README's list of reason codes)."),
-        _field("message", pa.string(), "What is wrong, where (file:row:column), the bad value, and how to fix it."),
-        _field("raw_record", pa.string(), "The rejected row as published (JSON object header -> text), or the problem list."),
+        _field(
+            "source_column",
+            pa.string(),
+            "Header of the rejected cell's column, null for whole rows or files.",
+        ),
+        _field(
+            "reason_code",
+            pa.string(),
+            "Machine-readable reason (see the README's list of reason codes).",
+        ),
+        _field(
+            "message",
+            pa.string(),
+            "What is wrong, where (file:row:column), the bad value, and how to fix it.",
+        ),
+        _field(
+            "raw_record",
+            pa.string(),
+            "The rejected row as published (JSON object header -> text), or the problem list.",
+        ),
     ]
 )
 
@@ -78,17 +144,37 @@ REPORTS_SCHEMA = pa.schema(
         _field("geography", pa.string(), "Geography the report covers."),
         _field("population", pa.string(), "What was measured (e.g. job posts on a marketplace)."),
         _field("source_url", pa.string(), "Where the figures were published."),
-        _field("method_change", pa.string(), "The manifest's note when this edition changed method from the previous one."),
+        _field(
+            "method_change",
+            pa.string(),
+            "The manifest's note when this edition changed method from the previous one.",
+        ),
         _field("report_dir", pa.string(), "Folder of the report, relative to the raw folder."),
-        _field("input_fingerprint", pa.string(), "sha256 over manifest, raw files, reference data and pipeline version."),
+        _field(
+            "input_fingerprint",
+            pa.string(),
+            "sha256 over manifest, raw files, reference data and pipeline version.",
+        ),
         _field("tables", pa.int32(), "Declared tables."),
         _field("data_rows", pa.int64(), "Data rows read from the raw tables."),
         _field("value_cells", pa.int64(), "Value cells in those rows (rows x value columns)."),
         _field("observations", pa.int64(), "Cells that became observations."),
-        _field("quarantined", pa.int64(), "Quarantine rows of this report (rejected files, rows and cells)."),
+        _field(
+            "quarantined",
+            pa.int64(),
+            "Quarantine rows of this report (rejected files, rows and cells).",
+        ),
         _field("blank_cells", pa.int64(), "Value cells left blank by the publisher (no figure)."),
-        _field("status", pa.string(), "ok, partial (some input quarantined) or failed (nothing loaded)."),
-        _field("ingested_at", pa.timestamp("us", tz="UTC"), "When this edition's raw files were last ingested."),
+        _field(
+            "status",
+            pa.string(),
+            "ok, partial (some input quarantined) or failed (nothing loaded).",
+        ),
+        _field(
+            "ingested_at",
+            pa.timestamp("us", tz="UTC"),
+            "When this edition's raw files were last ingested.",
+        ),
     ]
 )
 
@@ -112,7 +198,9 @@ def write_parquet(table: pa.Table, target: Path) -> None:
     write_atomic(target, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
-def write_report_tables(lake: Path, report_id: str, tables: dict[str, pa.Table], quarantine: pa.Table) -> None:
+def write_report_tables(
+    lake: Path, report_id: str, tables: dict[str, pa.Table], quarantine: pa.Table
+) -> None:
     """Replace a report's observation files and quarantine; files of tables no longer declared go."""
     folder = observations_dir(lake, report_id)
     for name, table in tables.items():
@@ -132,7 +220,11 @@ def write_discovery_quarantine(lake: Path, problems: pa.Table) -> None:
     """Problems found before any report is read (bad manifests, undeclared files); rewritten when they change."""
     target = quarantine_file(lake, DISCOVERY_QUARANTINE)
     problems = problems.cast(QUARANTINE_SCHEMA)
-    previous = pq.read_table(target, schema=QUARANTINE_SCHEMA) if target.exists() else QUARANTINE_SCHEMA.empty_table()
+    previous = (
+        pq.read_table(target, schema=QUARANTINE_SCHEMA)
+        if target.exists()
+        else QUARANTINE_SCHEMA.empty_table()
+    )
     if previous.equals(problems):
         return
     if problems.num_rows:
@@ -141,15 +233,24 @@ def write_discovery_quarantine(lake: Path, problems: pa.Table) -> None:
         target.unlink(missing_ok=True)
 
 
-def commit(lake: Path, unchanged: list[str], ingested: list[dict], retired: Iterable[str], problems: pa.Table) -> None:
-    """Record new report rows beside the unchanged ones, then retire removed reports."""
+def commit(
+    lake: Path,
+    unchanged: list[str],
+    ingested: list[dict],
+    retired: Iterable[str],
+    problems: pa.Table,
+) -> None:
+    """Record new report rows beside the unchanged ones, then remove the data of retired reports."""
     retired = list(retired)
     write_discovery_quarantine(lake, problems)
     if ingested or retired or not (lake / REPORTS_FILE).exists():
-        previous = read_reports(lake)
+        previous = read_reports(lake) if unchanged else REPORTS_SCHEMA.empty_table()
         kept = previous.filter(pc.is_in(previous["report_id"], pa.array(unchanged, pa.string())))
-        commit_reports(lake, pa.concat_tables([kept, pa.Table.from_pylist(ingested, schema=REPORTS_SCHEMA)]))
-    retire_reports(lake, retired)
+        commit_reports(
+            lake, pa.concat_tables([kept, pa.Table.from_pylist(ingested, schema=REPORTS_SCHEMA)])
+        )
+    failpoint("lake:after-commit")
+    remove_uncommitted(lake)
 
 
 def read_reports(lake: Path) -> pa.Table:
@@ -157,12 +258,19 @@ def read_reports(lake: Path) -> pa.Table:
     path = lake / REPORTS_FILE
     if not path.exists():
         return REPORTS_SCHEMA.empty_table()
-    return pq.read_table(path, schema=REPORTS_SCHEMA)
+    try:
+        return pq.read_table(path, schema=REPORTS_SCHEMA)
+    except (OSError, pa.ArrowException) as exc:
+        raise LakeError(
+            f"{path} is unreadable ({exc}); rebuild the lake from the raw files with `skillpulse run --full-refresh`"
+        ) from exc
 
 
 def known_fingerprints(lake: Path) -> dict[str, str]:
     reports = read_reports(lake)
-    return dict(zip(reports["report_id"].to_pylist(), reports["input_fingerprint"].to_pylist(), strict=True))
+    return dict(
+        zip(reports["report_id"].to_pylist(), reports["input_fingerprint"].to_pylist(), strict=True)
+    )
 
 
 def commit_reports(lake: Path, reports: pa.Table) -> None:
@@ -170,16 +278,23 @@ def commit_reports(lake: Path, reports: pa.Table) -> None:
     write_parquet(reports.cast(REPORTS_SCHEMA).sort_by("report_id"), lake / REPORTS_FILE)
 
 
-def retire_reports(lake: Path, report_ids: Iterable[str]) -> None:
-    """Remove the data of reports whose raw folder is gone."""
-    for report_id in report_ids:
-        shutil.rmtree(observations_dir(lake, report_id), ignore_errors=True)
-        quarantine_file(lake, report_id).unlink(missing_ok=True)
+def remove_uncommitted(lake: Path) -> None:
+    """Delete data of reports the commit record does not list: retired ones, and leftovers of a killed run."""
+    committed = set(read_reports(lake)["report_id"].to_pylist())
+    folder = lake / "observations"
+    for report_dir in folder.iterdir() if folder.exists() else ():
+        if report_dir.name not in committed:
+            shutil.rmtree(report_dir, ignore_errors=True)
+    for path in (lake / "quarantine").glob("*.parquet"):
+        if path.stem not in committed and path.stem != DISCOVERY_QUARANTINE:
+            path.unlink(missing_ok=True)
 
 
 def lake_files(lake: Path, report_ids: Iterable[str]) -> tuple[list[str], list[str]]:
     """Observation and quarantine files of the committed reports, sorted so loads are deterministic."""
     ids = sorted(report_ids)
-    observations = [str(p) for rid in ids for p in sorted(observations_dir(lake, rid).glob("*.parquet"))]
+    observations = [
+        str(p) for rid in ids for p in sorted(observations_dir(lake, rid).glob("*.parquet"))
+    ]
     quarantine = [str(quarantine_file(lake, rid)) for rid in [DISCOVERY_QUARANTINE, *ids]]
     return observations, [q for q in quarantine if Path(q).exists()]

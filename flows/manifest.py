@@ -82,7 +82,9 @@ class Unpivot(_Frozen):
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise ValueError(f"headers is not a valid regular expression ({exc}); e.g. '^(19|20)\\d\\d$'") from exc
+            raise ValueError(
+                f"headers is not a valid regular expression ({exc}); e.g. '^(19|20)\\d\\d$'"
+            ) from exc
         return pattern
 
     def matches(self, header: str) -> bool:
@@ -112,6 +114,7 @@ class TableSpec(_Frozen):
     records_key: str | None = None
     table_index: Annotated[int, Field(ge=0)] | None = None
     caption: str | None = None
+    text_layout: Literal["label_value", "category_bullets", "aligned"] | None = None
     value_scale: float = 1.0
     unpivot: Unpivot | None = None
     constants: Constants = Constants()
@@ -131,26 +134,46 @@ class TableSpec(_Frozen):
     def _value_source(self) -> TableSpec:
         if self.columns.value is None and self.unpivot is None:
             raise ValueError(
-                "the table has no value column: set columns.value = \"<header>\", or declare "
-                "[tables.unpivot] headers = \"<regex>\" for a wide table"
+                'the table has no value column: set columns.value = "<header>", or declare '
+                '[tables.unpivot] headers = "<regex>" for a wide table'
             )
         if self.columns.value is not None and self.unpivot is not None:
             raise ValueError("set either columns.value or [tables.unpivot], not both")
         if self.format is None and Path(self.file).suffix.lower() not in FORMAT_BY_SUFFIX:
             known = ", ".join(sorted(FORMAT_BY_SUFFIX))
-            raise ValueError(f"cannot tell the format of {self.file!r} from its suffix ({known}); set format = \"csv\" or similar")
+            raise ValueError(
+                f'cannot tell the format of {self.file!r} from its suffix ({known}); set format = "csv" or similar'
+            )
         return self
+
+    @field_validator("footer_pattern")
+    @classmethod
+    def _footer_compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(
+                    f"footer_pattern is not a valid regular expression ({exc}); e.g. '^(Source|Note):'"
+                ) from exc
+        return pattern
 
     @field_validator("name")
     @classmethod
     def _name(cls, name: str | None) -> str | None:
         if name is not None and not TABLE_NAME.match(name):
-            raise ValueError(f"name {name!r} must be letters, digits, '.', '_' or '-', e.g. 'ai-skills'")
+            raise ValueError(
+                f"name {name!r} must be letters, digits, '.', '_' or '-', e.g. 'ai-skills'"
+            )
         return name
 
     @property
     def table_name(self) -> str:
-        return self.name or re.sub(r"[^a-z0-9._-]+", "-", Path(self.file).stem.lower()).strip("-.") or "table"
+        return (
+            self.name
+            or re.sub(r"[^a-z0-9._-]+", "-", Path(self.file).stem.lower()).strip("-.")
+            or "table"
+        )
 
     @property
     def file_format(self) -> Format:
@@ -174,21 +197,27 @@ class ReportMeta(_Frozen):
     @classmethod
     def _slug(cls, series: str) -> str:
         if not SLUG.match(series):
-            raise ValueError(f"series {series!r} must be lower-case letters, digits and '-', e.g. 'upwork-in-demand-skills'")
+            raise ValueError(
+                f"series {series!r} must be lower-case letters, digits and '-', e.g. 'upwork-in-demand-skills'"
+            )
         return series
 
     @field_validator("edition")
     @classmethod
     def _edition(cls, edition: str) -> str:
         if not EDITION.match(edition):
-            raise ValueError(f"edition {edition!r} must be letters, digits, '.', '_' or '-', e.g. '2026'")
+            raise ValueError(
+                f"edition {edition!r} must be letters, digits, '.', '_' or '-', e.g. '2026'"
+            )
         return edition
 
     @field_validator("source_url")
     @classmethod
     def _url(cls, url: str) -> str:
         if not re.match(r"^https?://\S+$", url):
-            raise ValueError(f"source_url {url!r} must be the http(s) address the figures were published at")
+            raise ValueError(
+                f"source_url {url!r} must be the http(s) address the figures were published at"
+            )
         return url
 
 
@@ -203,7 +232,9 @@ class Manifest(_Frozen):
         names = [t.table_name for t in self.tables]
         duplicated = sorted({n for n in names if names.count(n) > 1})
         if duplicated:
-            raise ValueError(f"table names {duplicated} are used twice; give each [[tables]] a distinct name = \"...\"")
+            raise ValueError(
+                f'table names {duplicated} are used twice; give each [[tables]] a distinct name = "..."'
+            )
         return self
 
     @property
@@ -216,7 +247,9 @@ def load_manifest(path: Path) -> Manifest:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ManifestError(str(path), [f"not valid TOML: {exc}; check quotes and brackets on that line"]) from exc
+        raise ManifestError(
+            str(path), [f"not valid TOML: {exc}; check quotes and brackets on that line"]
+        ) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ManifestError(str(path), [f"cannot read the file: {exc}"]) from exc
     try:
@@ -227,7 +260,10 @@ def load_manifest(path: Path) -> Manifest:
     if missing:
         raise ManifestError(
             str(path),
-            [f"tables.file {f!r} does not exist in {path.parent}; fix the name or add the file" for f in missing],
+            [
+                f"tables.file {f!r} does not exist in {path.parent}; fix the name or add the file"
+                for f in missing
+            ],
         )
     return manifest
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
-from prefect import flow, task, unmapped
+from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Cancelled
 
-from flows import discover as discovery
 from flows import artifacts, ingest, lake, warehouse
+from flows import discover as discovery
 from flows.errors import WarehouseBusy
 from flows.settings import Paths
 from flows.summary import RunSummary, record_failure, summarize, write_summary
+
 
 def stage(**options: Any):
     """A thin Prefect task: results are small and batched, so caching and persistence cost more than they save."""
@@ -30,7 +31,9 @@ STORAGE_RETRIES = {"retries": 2, "retry_delay_seconds": [1, 5]}
 @stage()
 def discover_reports(paths: Paths, full_refresh: bool) -> discovery.Plan:
     known = {} if full_refresh else lake.known_fingerprints(paths.lake)
-    return discovery.discover(paths.raw, discovery.reference_fingerprint(paths.reference), known, full_refresh)
+    return discovery.discover(
+        paths.raw, discovery.reference_fingerprint(paths.reference), known, full_refresh
+    )
 
 
 @stage(task_run_name="ingest-batch-{index}")
@@ -40,7 +43,9 @@ def ingest_reports(batch: ingest.Batch, index: int, paths: Paths) -> list[dict]:
 
 @stage(**STORAGE_RETRIES)
 def commit_lake(paths: Paths, plan: discovery.Plan, ingested: list[dict]) -> None:
-    return lake.commit(paths.lake, [s.report_id for s in plan.unchanged], ingested, plan.retired, plan.problems)
+    return lake.commit(
+        paths.lake, [s.report_id for s in plan.unchanged], ingested, plan.retired, plan.problems
+    )
 
 
 @stage(**STORAGE_RETRIES)
@@ -56,7 +61,7 @@ def build_models(database: Path, paths: Paths) -> dict[str, int]:
 
 @stage(**STORAGE_RETRIES)
 def export_marts(database: Path, paths: Paths) -> list[str]:
-    return warehouse.export_marts(database, paths.marts)
+    return warehouse.export_marts(database, paths.warehouse)
 
 
 @stage(**STORAGE_RETRIES)
@@ -69,7 +74,7 @@ def publish_run_artifacts(summary: RunSummary, paths: Paths) -> None:
     artifacts.publish_artifacts(summary, paths.warehouse)
 
 
-@flow(name="skillpulse", log_prints=True)
+@flow(name="skillpulse")
 def skillpulse_pipeline(
     raw_dir: str = "data/raw",
     warehouse_dir: str = "data/warehouse",
@@ -79,7 +84,12 @@ def skillpulse_pipeline(
     """Ingest every report under raw_dir into the lake and publish the warehouse built from it."""
     paths = Paths.resolve(raw_dir, warehouse_dir)
     clock = StageClock()
-    with writer_lock(paths, lock_timeout), record_failure(paths):
+    try:
+        lock = acquire_writer_lock(paths, lock_timeout)
+    except WarehouseBusy as exc:
+        # Not a failure of this run's work: it found another writer and did nothing.
+        return Cancelled(message=str(exc))
+    with lock, record_failure(paths):
         warehouse.remove_stale_temps(paths.warehouse)
         plan = clock.time("discover", discover_reports, paths, full_refresh)
         ingested = clock.time("ingest", ingest_all, plan, paths)
@@ -97,7 +107,7 @@ def skillpulse_pipeline(
         summary = summarize(paths, plan, ingested, marts, clock.seconds)
         write_summary(paths, summary)
         publish_run_artifacts(summary, paths)
-    print(summary.render())
+    get_run_logger().info(summary.render())
     return summary.as_dict()
 
 
@@ -122,8 +132,7 @@ class StageClock:
             self.seconds[stage] = round(time.perf_counter() - start, 4)
 
 
-@contextmanager
-def writer_lock(paths: Paths, timeout: float):
+def acquire_writer_lock(paths: Paths, timeout: float) -> FileLock:
     """One writer at a time; the OS releases the lock if the process dies, so it never goes stale."""
     paths.warehouse.mkdir(parents=True, exist_ok=True)
     lock = FileLock(paths.lock, timeout=timeout)
@@ -134,7 +143,4 @@ def writer_lock(paths: Paths, timeout: float):
             f"another skillpulse run is writing to {paths.warehouse} (lock {paths.lock}); "
             "wait for it to finish, or pass --wait SECONDS to queue behind it"
         ) from exc
-    try:
-        yield
-    finally:
-        lock.release()
+    return lock

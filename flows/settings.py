@@ -22,7 +22,13 @@ class Paths:
     sql: Path = DEFAULT_SQL
 
     @classmethod
-    def resolve(cls, raw: str | Path, warehouse: str | Path, reference: str | Path | None = None, sql: str | Path | None = None) -> Paths:
+    def resolve(
+        cls,
+        raw: str | Path,
+        warehouse: str | Path,
+        reference: str | Path | None = None,
+        sql: str | Path | None = None,
+    ) -> Paths:
         return cls(
             raw=Path(raw).resolve(),
             warehouse=Path(warehouse).resolve(),
@@ -33,10 +39,6 @@ class Paths:
     @property
     def lake(self) -> Path:
         return self.warehouse / "lake"
-
-    @property
-    def marts(self) -> Path:
-        return self.warehouse / "marts"
 
     @property
     def lock(self) -> Path:

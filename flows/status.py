@@ -29,9 +29,13 @@ def _run_line(run: dict) -> str:
     if run.get("status") == "failed":
         return f"{when}  FAILED  {run.get('error', '')}"
     seconds = sum(run.get("seconds", {}).values())
-    did = "nothing changed" if run.get("nothing_changed") else (
-        f"{run.get('reports_ingested', 0)} ingested, {run.get('reports_unchanged', 0)} unchanged, "
-        f"{run.get('reports_retired', 0)} retired, {run.get('reports_failed', 0)} failed"
+    did = (
+        "nothing changed"
+        if run.get("nothing_changed")
+        else (
+            f"{run.get('reports_ingested', 0)} ingested, {run.get('reports_unchanged', 0)} unchanged, "
+            f"{run.get('reports_retired', 0)} retired, {run.get('reports_failed', 0)} failed"
+        )
     )
     return f"{when}  ok      {did}; {run.get('observations', 0):,} observations, {run.get('quarantined', 0):,} quarantined, {seconds:.1f} s"
 

@@ -65,13 +65,17 @@ class RunSummary:
         return "\n".join(lines)
 
 
-def summarize(paths: Paths, plan: Plan, ingested: list[dict], marts: list[str], seconds: dict[str, float]) -> RunSummary:
+def summarize(
+    paths: Paths, plan: Plan, ingested: list[dict], marts: list[str], seconds: dict[str, float]
+) -> RunSummary:
     """Totals over the whole lake after this run, plus what this run did."""
     reports = read_reports(paths.lake)
     _, quarantine_files = lake_files(paths.lake, reports["report_id"].to_pylist())
     reasons: dict[str, int] = {}
     for path in quarantine_files:
-        codes = pq.read_table(path, columns=["reason_code"], schema=QUARANTINE_SCHEMA)["reason_code"]
+        codes = pq.read_table(path, columns=["reason_code"], schema=QUARANTINE_SCHEMA)[
+            "reason_code"
+        ]
         for entry in pc.value_counts(codes).to_pylist():
             reasons[entry["values"]] = reasons.get(entry["values"], 0) + entry["counts"]
     return RunSummary(
@@ -97,7 +101,9 @@ def summarize(paths: Paths, plan: Plan, ingested: list[dict], marts: list[str], 
 def write_summary(paths: Paths, summary: RunSummary | dict) -> None:
     """Save the summary as last_run.json and append it to the run history."""
     record = summary.as_dict() if isinstance(summary, RunSummary) else summary
-    write_text_atomic(paths.warehouse / SUMMARY_FILE, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(
+        paths.warehouse / SUMMARY_FILE, json.dumps(record, indent=2, sort_keys=True) + "\n"
+    )
     with (paths.warehouse / HISTORY_FILE).open("a", encoding="utf-8") as history:
         history.write(json.dumps(record, sort_keys=True) + "\n")
 

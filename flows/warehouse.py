@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 import uuid
 from contextlib import closing
@@ -13,6 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from flows.docs import render_data_dictionary
+from flows.failpoints import failpoint
 from flows.fsutil import sha256_file, write_text_atomic
 from flows.lake import (
     DISCOVERY_QUARANTINE,
@@ -32,6 +34,7 @@ from flows.sqlutil import quote_ident, quote_literal
 
 DATABASE_NAME = "skillpulse.duckdb"
 BUILT_FROM = ".built_from"
+MARTS_STAGING = ".marts-staging"
 REFERENCE_TABLES = {
     "skills": (
         "Canonical skills: the taxonomy reports are harmonized to (data/reference/skills.csv).",
@@ -70,23 +73,35 @@ def load_lake(database: Path, lake: Path, reference_dir: Path) -> dict[str, int]
         _create_from_parquet(con, "observations", OBSERVATIONS_SCHEMA, observation_files)
         _create_from_parquet(con, "quarantine", QUARANTINE_SCHEMA, quarantine_files)
         reports_file = lake / REPORTS_FILE
-        _create_from_parquet(con, "reports", REPORTS_SCHEMA, [str(reports_file)] if reports_file.exists() else [])
+        _create_from_parquet(
+            con, "reports", REPORTS_SCHEMA, [str(reports_file)] if reports_file.exists() else []
+        )
         _load_reference(con, reference_dir)
+        failpoint("warehouse:after-load")
         return {
             table: con.execute(f"SELECT count(*) FROM lake.{table}").fetchone()[0]
             for table in ("observations", "quarantine", "reports")
         }
 
 
-def _create_from_parquet(con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema, files: list[str]) -> None:
+def _create_from_parquet(
+    con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema, files: list[str]
+) -> None:
     target = f"lake.{quote_ident(table)}"
     con.register("empty_source", schema.empty_table())
     con.execute(f"CREATE TABLE {target} AS SELECT * FROM empty_source")
     con.unregister("empty_source")
     if files:
         columns = ", ".join(quote_ident(name) for name in schema.names)
-        con.execute(f"INSERT INTO {target} SELECT {columns} FROM read_parquet($files)", {"files": files})
-    _comment(con, target, TABLE_COMMENTS[table], {f.name: f.metadata[b"comment"].decode() for f in schema})
+        con.execute(
+            f"INSERT INTO {target} SELECT {columns} FROM read_parquet($files)", {"files": files}
+        )
+    _comment(
+        con,
+        target,
+        TABLE_COMMENTS[table],
+        {f.name: f.metadata[b"comment"].decode() for f in schema},
+    )
 
 
 def _load_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
@@ -104,7 +119,9 @@ def _load_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None
         _comment(con, target, comment, columns)
 
 
-def _comment(con: duckdb.DuckDBPyConnection, target: str, comment: str, columns: dict[str, str]) -> None:
+def _comment(
+    con: duckdb.DuckDBPyConnection, target: str, comment: str, columns: dict[str, str]
+) -> None:
     # COMMENT ON takes no parameters; the texts are the project's own, quoted as literals.
     con.execute(f"COMMENT ON TABLE {target} IS {quote_literal(comment)}")
     for column, text in columns.items():
@@ -117,26 +134,43 @@ def build(database: Path, sql_dir: Path) -> dict[str, int]:
         result = build_models(con, sql_dir)
         run_checks(con, sql_dir)
         con.execute("CHECKPOINT")
+        failpoint("warehouse:after-build")
         return result.row_counts
 
 
-def export_marts(database: Path, marts_dir: Path) -> list[str]:
-    """Write every mart to marts/<name>.parquet, sorted, each file replaced atomically."""
+def export_marts(database: Path, warehouse: Path) -> list[str]:
+    """Write every mart, sorted, to a staging folder; publish() moves them beside the new database."""
+    staging = warehouse / MARTS_STAGING
+    shutil.rmtree(staging, ignore_errors=True)
     with closing(duckdb.connect(str(database), read_only=True)) as con:
         names = mart_tables(con)
         for name in names:
-            table = con.sql(f"SELECT * FROM marts.{quote_ident(name)} ORDER BY ALL").to_arrow_table()
-            write_parquet(table, marts_dir / f"{name}.parquet")
-    for stale in marts_dir.glob("*.parquet"):
-        if stale.stem not in names:
-            stale.unlink()
+            table = con.sql(
+                f"SELECT * FROM marts.{quote_ident(name)} ORDER BY ALL"
+            ).to_arrow_table()
+            write_parquet(table, staging / f"{name}.parquet")
     return names
 
 
 def publish(database: Path, warehouse: Path, inputs: str) -> Path:
-    """Swap the new database in with one rename; open readers keep the old file until they reconnect."""
+    """Swap the new database and marts in by rename; open readers keep the old file until they reconnect.
+
+    The digest of the inputs is written last: a run killed between the renames leaves a stale
+    digest, so the next run rebuilds and the database and marts agree again.
+    """
     target = warehouse / DATABASE_NAME
+    marts = warehouse / "marts"
+    marts.mkdir(parents=True, exist_ok=True)
+    failpoint("warehouse:before-publish")
     os.replace(database, target)
+    staged = sorted((warehouse / MARTS_STAGING).glob("*.parquet"))
+    for mart in staged:
+        os.replace(mart, marts / mart.name)
+    for stale in marts.glob("*.parquet"):
+        if stale.name not in {m.name for m in staged}:
+            stale.unlink()
+    shutil.rmtree(warehouse / MARTS_STAGING, ignore_errors=True)
+    failpoint("warehouse:after-publish")
     write_text_atomic(warehouse / BUILT_FROM, inputs + "\n")
     return target
 
@@ -166,9 +200,10 @@ def discard(database: Path) -> None:
 
 
 def remove_stale_temps(warehouse: Path) -> None:
-    """Delete unpublished databases left by a run that was killed; called under the writer lock."""
+    """Delete what a killed run left unpublished (databases, staged marts); called under the writer lock."""
     for stale in warehouse.glob(f".{DATABASE_NAME}.*.tmp*"):
         stale.unlink(missing_ok=True)
+    shutil.rmtree(warehouse / MARTS_STAGING, ignore_errors=True)
 
 
 def data_dictionary(sql_dir: Path, reference_dir: Path) -> str:

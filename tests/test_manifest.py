@@ -73,24 +73,44 @@ def test_every_mistake_is_reported_at_once(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("table", "expected"),
     [
-        ('file = "a.csv"\nmeasure = "count"\ncolumns = { skill = "S" }', "the table has no value column"),
-        ('file = "a.csv"\nmeasure = "count"\ncolumns = { skill = "S", value = "V" }\nunpivot = { headers = "^20" }', "not both"),
-        ('file = "a.csv"\nmeasure = "count"\ncolumns = { skill = "S" }\nunpivot = { headers = "(" }', "not a valid regular expression"),
-        ('file = "a.pdf"\nmeasure = "count"\ncolumns = { skill = "S", value = "V" }', "cannot tell the format"),
-        ('file = "/abs/a.csv"\nmeasure = "count"\ncolumns = { skill = "S", value = "V" }', "leaves the report folder"),
-        ('file = "a.csv"\nname = "../x"\nmeasure = "count"\ncolumns = { skill = "S", value = "V" }', "must be letters, digits"),
+        (
+            'file = "a.csv"\nmeasure = "count"\ncolumns = { skill = "S" }',
+            "the table has no value column",
+        ),
+        (
+            'file = "a.csv"\nmeasure = "count"\ncolumns = { skill = "S", value = "V" }\nunpivot = { headers = "^20" }',
+            "not both",
+        ),
+        (
+            'file = "a.csv"\nmeasure = "count"\ncolumns = { skill = "S" }\nunpivot = { headers = "(" }',
+            "not a valid regular expression",
+        ),
+        (
+            'file = "a.pdf"\nmeasure = "count"\ncolumns = { skill = "S", value = "V" }',
+            "cannot tell the format",
+        ),
+        (
+            'file = "/abs/a.csv"\nmeasure = "count"\ncolumns = { skill = "S", value = "V" }',
+            "leaves the report folder",
+        ),
+        (
+            'file = "a.csv"\nname = "../x"\nmeasure = "count"\ncolumns = { skill = "S", value = "V" }',
+            "must be letters, digits",
+        ),
     ],
 )
 def test_table_mistakes_name_the_fix(tmp_path: Path, table: str, expected: str) -> None:
     head = GOOD.split("[[tables]]")[0]
-    folder = write_report(tmp_path / "r", head + "[[tables]]\n" + table, {"a.csv": "S,V\n", "a.pdf": "x"})
+    folder = write_report(
+        tmp_path / "r", head + "[[tables]]\n" + table, {"a.csv": "S,V\n", "a.pdf": "x"}
+    )
     with pytest.raises(ManifestError, match=expected.replace("(", r"\(")):
         load_manifest(folder / "report.toml")
 
 
 def test_missing_file_and_broken_toml(tmp_path: Path) -> None:
     folder = write_report(tmp_path / "r", GOOD, {})
-    with pytest.raises(ManifestError, match="'ai skills.csv' does not exist"):
+    with pytest.raises(ManifestError, match=r"'ai skills\.csv' does not exist"):
         load_manifest(folder / "report.toml")
     (folder / "report.toml").write_text("[report\nseries = 1", encoding="utf-8")
     with pytest.raises(ManifestError, match="not valid TOML") as caught:
@@ -99,7 +119,10 @@ def test_missing_file_and_broken_toml(tmp_path: Path) -> None:
 
 
 def test_two_tables_with_one_name_are_refused(tmp_path: Path) -> None:
-    two = GOOD + '\n[[tables]]\nfile = "ai skills.csv"\nmeasure = "count"\ncolumns = { skill = "Skill", value = "n" }\n'
+    two = (
+        GOOD
+        + '\n[[tables]]\nfile = "ai skills.csv"\nmeasure = "count"\ncolumns = { skill = "Skill", value = "n" }\n'
+    )
     folder = write_report(tmp_path / "r", two, {"ai skills.csv": ""})
     with pytest.raises(ManifestError, match="used twice"):
         load_manifest(folder / "report.toml")
