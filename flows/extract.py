@@ -43,7 +43,6 @@ REASON_CODES: dict[str, str] = {
     "binary_file": "a text format was declared but the file is binary (e.g. an xlsx or pdf named .csv); set format to the real format",
     "bad_encoding": "the text cannot be decoded with the declared encoding, or the encoding name is unknown; fix encoding in report.toml",
     "bad_delimiter": 'delimiter must be one character (or "\\t"); fix delimiter in report.toml',
-    "bad_footer_pattern": "footer_pattern is not a valid regular expression; fix it in report.toml",
     "malformed_csv": "the CSV cannot be tokenised (e.g. an unterminated quote); fix the quoting or re-export the file",
     "no_header": "no header at header_row (file too short, the row is blank, or there are no records); set header_row",
     "not_a_workbook": "the file is not a readable xlsx workbook (not a zip, truncated, encrypted); re-save it from Excel as .xlsx",
@@ -379,14 +378,7 @@ def _footer(path, cells, present, blank, ragged, pattern, joiner) -> np.ndarray:
     tail_is_notes = np.logical_and.accumulate(below_is_notes[::-1])[::-1]
     starts = np.flatnonzero(automatic & tail_is_notes)
     start = starts[0] if starts.size else len(blank)
-    if pattern:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ExtractError(
-                "bad_footer_pattern",
-                f"{path}: footer_pattern {pattern!r} is not a valid regular expression ({exc}); fix it in report.toml",
-            ) from exc
+    if pattern:  # validated by the manifest
         text = pc.binary_join_element_wise(*[pc.fill_null(c, "") for c in cells], joiner)
         hits = np.flatnonzero(_regex_hits(lead, pattern) | _regex_hits(text, pattern))
         if hits.size:

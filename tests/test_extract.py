@@ -220,7 +220,8 @@ def test_footer_pattern_on_the_first_cell_or_the_whole_row(tmp_path):
     assert [s[0] for s in skipped(by_row_text)] == [4, 5]
     # A Python-only regex (look-ahead) still works.
     assert [s[0] for s in skipped(read(path, footer_pattern=r"^Compiled(?= by)"))] == [4, 5]
-    raises("bad_footer_pattern", path, footer_pattern="(")
+    with pytest.raises(ValueError, match="footer_pattern is not a valid regular expression"):
+        read(path, footer_pattern="(")
 
 
 def test_repeated_header_and_blank_rows_are_skipped(tmp_path):
