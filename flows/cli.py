@@ -123,13 +123,16 @@ def docs(
         Path, typer.Option("--output", help="Where to write the data dictionary.")
     ] = PROJECT_ROOT / "docs" / "tables.md",
 ) -> None:
-    """Write the data dictionary (docs/tables.md) from the table and column comments of every model."""
+    """Write the data dictionary (docs/tables.md) and the reason codes (docs/reason_codes.md) from the code."""
     from flows.fsutil import write_text_atomic
+    from flows.reasons import render_reason_codes
     from flows.settings import DEFAULT_REFERENCE, DEFAULT_SQL
     from flows.warehouse import data_dictionary
 
     write_text_atomic(output, data_dictionary(DEFAULT_SQL, DEFAULT_REFERENCE))
-    typer.echo(f"wrote {output}")
+    reasons = output.parent / "reason_codes.md"
+    write_text_atomic(reasons, render_reason_codes())
+    typer.echo(f"wrote {output} and {reasons}")
 
 
 @app.command()

@@ -46,12 +46,18 @@ class LayoutError(ExtractError):
     """The published header lacks a column the manifest maps."""
 
 
-def normalize_report(con: duckdb.DuckDBPyConnection, source: ReportSource, reference_dir: Path) -> list[TableResult]:
+def normalize_report(
+    con: duckdb.DuckDBPyConnection, source: ReportSource, reference_dir: Path
+) -> list[TableResult]:
     """Extract and normalize every declared table of one report; a bad table never stops the others."""
-    return [_normalize_declared(con, source, spec, reference_dir) for spec in source.manifest.tables]
+    return [
+        _normalize_declared(con, source, spec, reference_dir) for spec in source.manifest.tables
+    ]
 
 
-def _normalize_declared(con, source: ReportSource, spec: TableSpec, reference_dir: Path) -> TableResult:
+def _normalize_declared(
+    con, source: ReportSource, spec: TableSpec, reference_dir: Path
+) -> TableResult:
     rel_file = source.rel_file(spec.file)
     try:
         raw = read_table(source.report_dir / spec.file, spec)
@@ -76,14 +82,23 @@ def resolve_layout(header: tuple[str, ...], spec: TableSpec, rel_file: str) -> L
         else:
             fields[field] = index
     if spec.unpivot is not None:
-        value_columns = tuple((i, h) for i, h in enumerate(header, start=1) if spec.unpivot.matches(h) and i not in fields.values())
+        value_columns = tuple(
+            (i, h)
+            for i, h in enumerate(header, start=1)
+            if spec.unpivot.matches(h) and i not in fields.values()
+        )
         if not value_columns:
-            missing.append(f'no header matches unpivot.headers = "{spec.unpivot.headers}"; headers are {_list(header)}')
+            missing.append(
+                f'no header matches unpivot.headers = "{spec.unpivot.headers}"; headers are {_list(header)}'
+            )
     else:
         value_index = fields.pop("value", None)
         value_columns = ((value_index, header[value_index - 1]),) if value_index else ()
     if missing:
-        raise LayoutError("missing_column", f"{rel_file}: " + "; ".join(missing) + "; fix the [tables] columns in report.toml")
+        raise LayoutError(
+            "missing_column",
+            f"{rel_file}: " + "; ".join(missing) + "; fix the [tables] columns in report.toml",
+        )
     return Layout(fields, value_columns)
 
 
@@ -124,8 +139,12 @@ def normalize_table(
     con.register("classified", classified)
     context = _context(source, spec, rel_file)
     observations = _observations(con, context)
-    quarantine = pa.concat_tables([_cell_quarantine(con, raw.header, context), _skipped_quarantine(raw, context)])
-    status_counts = {c["values"]: c["counts"] for c in pc.value_counts(classified["status"]).to_pylist()}
+    quarantine = pa.concat_tables(
+        [_cell_quarantine(con, raw.header, context), _skipped_quarantine(raw, context)]
+    )
+    status_counts = {
+        c["values"]: c["counts"] for c in pc.value_counts(classified["status"]).to_pylist()
+    }
     result = TableResult(
         table_name=spec.table_name,
         observations=observations,
@@ -157,10 +176,17 @@ def long_cells(raw: RawTable, layout: Layout, spec: TableSpec) -> pa.Table:
 
 
 def _field_column(field: str) -> str:
-    return {"skill": "skill_raw", "category": "category_raw", "period": "period_text", "geography": "geography"}[field]
+    return {
+        "skill": "skill_raw",
+        "category": "category_raw",
+        "period": "period_text",
+        "geography": "geography",
+    }[field]
 
 
-def _field_values(raw: RawTable, layout: Layout, spec: TableSpec, field: str, header: str, n: int) -> pa.Array:
+def _field_values(
+    raw: RawTable, layout: Layout, spec: TableSpec, field: str, header: str, n: int
+) -> pa.Array:
     if field in layout.fields:
         return pc.utf8_trim_whitespace(raw.cells[f"c{layout.fields[field]}"])
     if spec.unpivot is not None and spec.unpivot.into == field:
@@ -200,7 +226,7 @@ def _classify(con, cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table])
                  WHEN dup.is_duplicate THEN 'duplicate_row'
                  WHEN c.skill_raw IS NULL OR c.skill_raw = '' THEN 'missing_skill'
                  WHEN v.reason_code IS NOT NULL THEN v.reason_code
-                 ELSE 'bad_period'
+                 ELSE p.reason_code
                END AS reason_code,
                CASE
                  WHEN dup.is_duplicate THEN 'the whole row repeats an earlier row of the same table; delete the copy'
@@ -309,7 +335,9 @@ def _skipped_quarantine(raw: RawTable, ctx: dict) -> pa.Table:
 _SKIP_HINT = " the row is not data and was set aside; if it holds figures, fix the layout options (header_row, footer_pattern) in report.toml. reason"
 
 
-def _rejected_file(source: ReportSource, spec: TableSpec, rel_file: str, exc: ExtractError) -> TableResult:
+def _rejected_file(
+    source: ReportSource, spec: TableSpec, rel_file: str, exc: ExtractError
+) -> TableResult:
     row = {
         "report_id": source.report_id,
         "table_name": spec.table_name,
@@ -343,4 +371,3 @@ def check_accounting(result: TableResult, value_columns: int, rel_file: str) -> 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return table.select(schema.names).cast(schema)
-

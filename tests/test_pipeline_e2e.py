@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.pipeline import skillpulse_pipeline
+from flows.reasons import all_reason_codes
 from tests.conftest import write_report
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
@@ -29,8 +30,14 @@ def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 
 def digest_outputs(warehouse: Path) -> dict[str, str]:
-    files = [warehouse / "skillpulse.duckdb", *sorted((warehouse / "marts").glob("*.parquet")), *sorted((warehouse / "lake").rglob("*.parquet"))]
-    return {str(p.relative_to(warehouse)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    files = [
+        warehouse / "skillpulse.duckdb",
+        *sorted((warehouse / "marts").glob("*.parquet")),
+        *sorted((warehouse / "lake").rglob("*.parquet")),
+    ]
+    return {
+        str(p.relative_to(warehouse)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files
+    }
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +62,20 @@ def test_published_numbers_come_out_exactly_with_lineage(built) -> None:
         [UPWORK],
     )
     assert row == [
-        (329.0, "at_least", "growth_pct", "Design and creative", *_year(2025), "US",
-         "upwork/in-demand-skills-2026/ai-skills.csv", 2, "Demand growth (YoY)", 3, "up over 329%", 64)
+        (
+            329.0,
+            "at_least",
+            "growth_pct",
+            "Design and creative",
+            *_year(2025),
+            "US",
+            "upwork/in-demand-skills-2026/ai-skills.csv",
+            2,
+            "Demand growth (YoY)",
+            3,
+            "up over 329%",
+            64,
+        )
     ]
     counts = query(
         warehouse,
@@ -65,7 +84,10 @@ def test_published_numbers_come_out_exactly_with_lineage(built) -> None:
              AND skill_raw = 'Generative artificial intelligence' ORDER BY period_label""",
         [STANFORD],
     )
-    assert counts == [("2023", 15741.0, 5, "Number of AI job postings"), ("2024", 66635.0, 15, "Number of AI job postings")]
+    assert counts == [
+        ("2023", 15741.0, 5, "Number of AI job postings"),
+        ("2024", 66635.0, 15, "Number of AI job postings"),
+    ]
     wide = query(
         warehouse,
         """SELECT value, period_start, period_end, source_row, source_column, source_text FROM lake.observations
@@ -105,31 +127,56 @@ def test_growth_rankings_answer_the_seed_question(built) -> None:
     )
     assert derived == [(round((66635 / 15741 - 1) * 100, 2),)]
     exported = pq.read_table(warehouse / "marts" / "skill_growth_rankings.parquet")
-    assert exported.num_rows == query(warehouse, "SELECT count(*) FROM marts.skill_growth_rankings")[0][0]
+    assert (
+        exported.num_rows
+        == query(warehouse, "SELECT count(*) FROM marts.skill_growth_rankings")[0][0]
+    )
 
 
 def test_named_tables_have_the_documented_columns_all_commented(built) -> None:
     _, warehouse, _ = built
     expected = {
-        ("lake", "observations"): "report_id series_id publisher edition table_name period_start period_end geography "
+        (
+            "lake",
+            "observations",
+        ): "report_id series_id publisher edition table_name period_start period_end geography "
         "category_raw category_id skill_raw skill_id measure value value_qualifier source_file source_sha256 "
         "source_row source_column source_text",
-        ("lake", "quarantine"): "source_file source_row source_column reason_code message raw_record",
+        (
+            "lake",
+            "quarantine",
+        ): "source_file source_row source_column reason_code message raw_record",
         ("lake", "reports"): "report_id series_id edition publisher title source_url",
-        ("marts", "skill_growth_rankings"): "report_id skill_id skill_name category_id growth_pct rank_in_report "
+        (
+            "marts",
+            "skill_growth_rankings",
+        ): "report_id skill_id skill_name category_id growth_pct rank_in_report "
         "rank_in_category percentile",
     }
     for (schema, table), columns in expected.items():
-        rows = dict(query(warehouse, "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?", [schema, table]))
+        rows = dict(
+            query(
+                warehouse,
+                "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
+                [schema, table],
+            )
+        )
         assert set(columns.split()) <= set(rows), (schema, table)
         assert all(rows.values()), f"{schema}.{table} has uncommented columns"
-        (comment,) = query(warehouse, "SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, table])[0]
+        (comment,) = query(
+            warehouse,
+            "SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+            [schema, table],
+        )[0]
         assert comment
 
 
 def test_every_value_cell_is_accounted_for(built) -> None:
     _, warehouse, _ = built
-    rows = query(warehouse, "SELECT report_id, value_cells, observations, blank_cells, quarantined FROM lake.reports ORDER BY 1")
+    rows = query(
+        warehouse,
+        "SELECT report_id, value_cells, observations, blank_cells, quarantined FROM lake.reports ORDER BY 1",
+    )
     for report_id, cells, observations, blanks, quarantined in rows:
         assert cells == observations + blanks + quarantined, report_id
     (observed,) = query(warehouse, "SELECT count(*) FROM lake.observations")[0]
@@ -148,14 +195,23 @@ def test_rerun_changed_file_and_removed_report(built, tmp_path: Path) -> None:
     csv.write_text(csv.read_text(encoding="utf-8").replace("+178%", "+181%"), encoding="utf-8")
     changed = run(raw, warehouse)
     assert changed["reports_ingested"] == 1 and changed["reports_unchanged"] == 1
-    assert query(warehouse, "SELECT value, source_text FROM lake.observations WHERE skill_raw = 'AI integration'") == [(181.0, "+181%")]
-    assert query(warehouse, "SELECT count(*) FROM lake.observations WHERE report_id = ?", [UPWORK]) == [(5,)]
+    assert query(
+        warehouse,
+        "SELECT value, source_text FROM lake.observations WHERE skill_raw = 'AI integration'",
+    ) == [(181.0, "+181%")]
+    assert query(
+        warehouse, "SELECT count(*) FROM lake.observations WHERE report_id = ?", [UPWORK]
+    ) == [(5,)]
 
     shutil.rmtree(raw / "upwork")
     retired = run(raw, warehouse)
     assert retired["reports_retired"] == 1
-    assert query(warehouse, "SELECT count(*) FROM lake.observations WHERE report_id = ?", [UPWORK]) == [(0,)]
-    assert query(warehouse, "SELECT count(*) FROM marts.skill_growth_rankings WHERE report_id = ?", [UPWORK]) == [(0,)]
+    assert query(
+        warehouse, "SELECT count(*) FROM lake.observations WHERE report_id = ?", [UPWORK]
+    ) == [(0,)]
+    assert query(
+        warehouse, "SELECT count(*) FROM marts.skill_growth_rankings WHERE report_id = ?", [UPWORK]
+    ) == [(0,)]
     assert not (warehouse / "lake" / "observations" / UPWORK).exists()
 
 
@@ -177,7 +233,9 @@ def test_bad_input_is_quarantined_and_the_rest_still_loads(tmp_path: Path) -> No
         measure = "growth_pct"
         columns = { skill = "Skill", value = "Growth" }
         """,
-        {"skills.csv": "Skill,Growth\r\nPrompt engineering,+41%\r\nChatbot development,17 per cnet\r\n,12%\r\nPrompt engineering,+41%\r\nRobotics,\r\n"},
+        {
+            "skills.csv": "Skill,Growth\r\nPrompt engineering,+41%\r\nChatbot development,17 per cnet\r\n,12%\r\nPrompt engineering,+41%\r\nRobotics,\r\n"
+        },
     )
     write_report(
         raw / "broken" / "x",
@@ -191,15 +249,28 @@ def test_bad_input_is_quarantined_and_the_rest_still_loads(tmp_path: Path) -> No
     summary = run(raw, tmp_path / "warehouse")
     assert summary["reports_ingested"] == 1
     warehouse = tmp_path / "warehouse"
-    assert query(warehouse, "SELECT skill_raw, value FROM lake.observations") == [("Prompt engineering", 41.0)]
-    quarantine = query(warehouse, "SELECT reason_code, source_file, source_row, source_column, message FROM lake.quarantine ORDER BY source_file, source_row")
+    assert query(warehouse, "SELECT skill_raw, value FROM lake.observations") == [
+        ("Prompt engineering", 41.0)
+    ]
+    quarantine = query(
+        warehouse,
+        "SELECT reason_code, source_file, source_row, source_column, message FROM lake.quarantine ORDER BY source_file, source_row",
+    )
     by_reason = {q[0]: q for q in quarantine}
-    assert set(by_reason) >= {"invalid_manifest", "undeclared_file", "missing_skill", "duplicate_row"}
+    assert set(by_reason) >= {
+        "invalid_manifest",
+        "undeclared_file",
+        "missing_skill",
+        "duplicate_row",
+    }
     bad_value = next(q for q in quarantine if q[2] == 3)
     assert bad_value[1:4] == ("acme/skills-2025/skills.csv", 3, "Growth")
     assert "acme/skills-2025/skills.csv:3:2" in bad_value[4] and "17 per cnet" in bad_value[4]
     assert "skillpulse new-report stray.csv" in by_reason["undeclared_file"][4]
-    (cells, observations, blanks, quarantined) = query(warehouse, "SELECT value_cells, observations, blank_cells, quarantined FROM lake.reports")[0]
+    assert set(by_reason) <= set(all_reason_codes()), "every reason code the pipeline emits is documented"
+    (cells, observations, blanks, quarantined) = query(
+        warehouse, "SELECT value_cells, observations, blank_cells, quarantined FROM lake.reports"
+    )[0]
     assert (cells, observations, blanks, quarantined) == (5, 1, 1, 3)
 
 
