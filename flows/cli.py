@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,11 @@ import typer
 from flows.errors import SkillpulseError
 from flows.settings import DEFAULT_RAW, DEFAULT_WAREHOUSE, PROJECT_ROOT
 from flows.skills_cli import skills_app
+
+class Runner(str, Enum):
+    threads = "threads"
+    dask = "dask"
+
 
 # EX_TEMPFAIL: another run holds the writer lock; trying again later is the fix.
 EXIT_BUSY = 75
@@ -45,18 +51,24 @@ def run(
     json_summary: Annotated[
         Path | None, typer.Option("--json-summary", help="Also write the run summary here as JSON.")
     ] = None,
+    runner: Annotated[
+        Runner, typer.Option("--runner", help="Where per-report work runs: local threads or a Dask cluster.")
+    ] = Runner.threads,
+    dask_address: Annotated[
+        str | None,
+        typer.Option("--dask-address", help="Existing Dask scheduler (tcp://HOST:8786); default: a local cluster."),
+    ] = None,
 ) -> None:
     """Run the pipeline once: raw reports -> lake -> DuckDB -> marts."""
     started = time.perf_counter()
     from prefect.exceptions import CancelledRun
 
-    from flows.pipeline import skillpulse_pipeline
+    from flows.pipeline import pipeline_with_runner
     from flows.summary import RunSummary
 
+    pipeline = pipeline_with_runner(runner.value, dask_address)
     try:
-        summary = skillpulse_pipeline(
-            str(raw), str(warehouse), full_refresh=full_refresh, lock_timeout=wait
-        )
+        summary = pipeline(str(raw), str(warehouse), full_refresh=full_refresh, lock_timeout=wait)
     except CancelledRun as exc:
         typer.secho(f"skillpulse: {exc}", fg="yellow", err=True)
         raise typer.Exit(EXIT_BUSY) from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,8 +20,9 @@ from flows.normalize import TableResult, normalize_report
 log = logging.getLogger(__name__)
 
 # Enough reports per task that Prefect's per-task cost stays small against the work.
+# SKILLPULSE_BATCH_REPORTS spreads small corpora over more workers (e.g. on a Dask cluster).
 BATCH_BYTES = 64 << 20
-BATCH_REPORTS = 500
+BATCH_REPORTS = int(os.environ.get("SKILLPULSE_BATCH_REPORTS", "500"))
 
 
 @dataclass(frozen=True)

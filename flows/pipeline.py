@@ -111,6 +111,16 @@ def skillpulse_pipeline(
     return summary.as_dict()
 
 
+def pipeline_with_runner(runner: str, dask_address: str | None = None):
+    """The flow with its per-report work on threads (default) or on a Dask cluster via prefect-dask."""
+    if runner == "threads":
+        return skillpulse_pipeline
+    from prefect_dask import DaskTaskRunner
+
+    dask = DaskTaskRunner(address=dask_address) if dask_address else DaskTaskRunner()
+    return skillpulse_pipeline.with_options(task_runner=dask)
+
+
 def ingest_all(plan: discovery.Plan, paths: Paths) -> list[dict]:
     """Fan the changed reports out in batches and gather their lake.reports rows."""
     batches = ingest.make_batches(plan.changed)
