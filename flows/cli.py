@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +14,8 @@ from flows.errors import SkillpulseError
 from flows.settings import DEFAULT_RAW, DEFAULT_WAREHOUSE, PROJECT_ROOT
 from flows.skills_cli import skills_app
 
-class Runner(str, Enum):
+
+class Runner(StrEnum):
     threads = "threads"
     dask = "dask"
 
@@ -52,11 +53,17 @@ def run(
         Path | None, typer.Option("--json-summary", help="Also write the run summary here as JSON.")
     ] = None,
     runner: Annotated[
-        Runner, typer.Option("--runner", help="Where per-report work runs: local threads or a Dask cluster.")
+        Runner,
+        typer.Option(
+            "--runner", help="Where per-report work runs: local threads or a Dask cluster."
+        ),
     ] = Runner.threads,
     dask_address: Annotated[
         str | None,
-        typer.Option("--dask-address", help="Existing Dask scheduler (tcp://HOST:8786); default: a local cluster."),
+        typer.Option(
+            "--dask-address",
+            help="Existing Dask scheduler (tcp://HOST:8786); default: a local cluster.",
+        ),
     ] = None,
 ) -> None:
     """Run the pipeline once: raw reports -> lake -> DuckDB -> marts."""

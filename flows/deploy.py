@@ -11,12 +11,18 @@ from flows.pipeline import skillpulse_pipeline
 
 # CANCEL_NEW: runs that pile up while a run (or the machine) is busy are cancelled rather than queued;
 # the next run ingests everything that changed meanwhile, so nothing is missed.
-ONE_AT_A_TIME = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
+ONE_AT_A_TIME = ConcurrencyLimitConfig(
+    limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+)
 
 
 def deployment_parameters(raw: Path, warehouse: Path) -> dict:
     # Absolute paths: the served process may run from another working directory than the caller.
-    return {"raw_dir": str(raw.resolve()), "warehouse_dir": str(warehouse.resolve()), "lock_timeout": 0}
+    return {
+        "raw_dir": str(raw.resolve()),
+        "warehouse_dir": str(warehouse.resolve()),
+        "lock_timeout": 0,
+    }
 
 
 def serve_pipeline(name: str, cron: str, timezone: str, raw: Path, warehouse: Path) -> None:

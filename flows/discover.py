@@ -48,7 +48,9 @@ class Plan:
     reports_seen: int = 0
 
 
-def discover(raw_dir: Path, reference_sha: str, known: dict[str, str], full_refresh: bool = False) -> Plan:
+def discover(
+    raw_dir: Path, reference_sha: str, known: dict[str, str], full_refresh: bool = False
+) -> Plan:
     """Scan raw_dir; `known` maps report_id -> fingerprint of what the lake already holds."""
     problems: list[dict] = []
     sources: dict[str, ReportSource] = {}
@@ -63,7 +65,9 @@ def discover(raw_dir: Path, reference_sha: str, known: dict[str, str], full_refr
             continue
         sources[source.report_id] = source
     problems.extend(_undeclared_files(raw_dir, report_dirs, sources.values()))
-    changed = [s for s in sources.values() if full_refresh or known.get(s.report_id) != s.fingerprint]
+    changed = [
+        s for s in sources.values() if full_refresh or known.get(s.report_id) != s.fingerprint
+    ]
     unchanged = [s for s in sources.values() if s not in changed]
     retired = sorted(set(known) - set(sources))
     return Plan(
@@ -76,14 +80,20 @@ def discover(raw_dir: Path, reference_sha: str, known: dict[str, str], full_refr
     )
 
 
-def _read_source(raw_dir: Path, report_dir: Path, reference_sha: str, problems: list[dict]) -> ReportSource | None:
+def _read_source(
+    raw_dir: Path, report_dir: Path, reference_sha: str, problems: list[dict]
+) -> ReportSource | None:
     manifest_path = report_dir / MANIFEST_NAME
     rel_dir = report_dir.relative_to(raw_dir).as_posix()
     rel_dir = "" if rel_dir == "." else rel_dir
     try:
         manifest = load_manifest(manifest_path)
     except ManifestError as exc:
-        problems.append(_problem(f"{rel_dir}/{MANIFEST_NAME}", "invalid_manifest", str(exc), "\n".join(exc.problems)))
+        problems.append(
+            _problem(
+                f"{rel_dir}/{MANIFEST_NAME}", "invalid_manifest", str(exc), "\n".join(exc.problems)
+            )
+        )
         return None
     hashes = {t.file: sha256_file(report_dir / t.file) for t in manifest.tables}
     fingerprint = _fingerprint(sha256_file(manifest_path), hashes, reference_sha)
@@ -97,7 +107,9 @@ def _fingerprint(manifest_sha: str, file_hashes: dict[str, str], reference_sha: 
     return digest.hexdigest()
 
 
-def _undeclared_files(raw_dir: Path, report_dirs: list[Path], sources: Iterable[ReportSource]) -> list[dict]:
+def _undeclared_files(
+    raw_dir: Path, report_dirs: list[Path], sources: Iterable[ReportSource]
+) -> list[dict]:
     declared = {(s.report_dir / f).resolve() for s in sources for f in s.file_hashes}
     declared |= {(d / MANIFEST_NAME).resolve() for d in report_dirs}
     ignores = {s.report_dir: s.manifest.ignore for s in sources}
@@ -105,11 +117,17 @@ def _undeclared_files(raw_dir: Path, report_dirs: list[Path], sources: Iterable[
     for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
         if path.resolve() in declared or _is_hidden(path, raw_dir) or _is_doc(path):
             continue
-        owner = max((d for d in report_dirs if d in path.parents), key=lambda d: len(d.parts), default=None)
+        owner = max(
+            (d for d in report_dirs if d in path.parents), key=lambda d: len(d.parts), default=None
+        )
         rel = path.relative_to(raw_dir).as_posix()
-        if owner is not None and any(fnmatch.fnmatch(path.relative_to(owner).as_posix(), g) for g in ignores.get(owner, ())):
+        if owner is not None and any(
+            fnmatch.fnmatch(path.relative_to(owner).as_posix(), g) for g in ignores.get(owner, ())
+        ):
             continue
-        problems.append(_problem(rel, "undeclared_file", _undeclared_message(rel, owner, raw_dir), None))
+        problems.append(
+            _problem(rel, "undeclared_file", _undeclared_message(rel, owner, raw_dir), None)
+        )
     return problems
 
 
@@ -135,7 +153,12 @@ def _duplicate_problem(source: ReportSource, first: ReportSource) -> dict:
 
 
 def _problem(source_file: str, reason_code: str, message: str, raw_record: str | None) -> dict:
-    return {"source_file": source_file, "reason_code": reason_code, "message": message, "raw_record": raw_record}
+    return {
+        "source_file": source_file,
+        "reason_code": reason_code,
+        "message": message,
+        "raw_record": raw_record,
+    }
 
 
 def _is_hidden(path: Path, root: Path) -> bool:

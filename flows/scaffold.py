@@ -18,7 +18,9 @@ ROLE_PATTERNS = {
     "period": re.compile(r"\b(year|date|period|month|quarter|edition)\b", re.I),
     "geography": re.compile(r"\b(country|region|geograph\w*|state|area|city|market)\b", re.I),
     "category": re.compile(r"\b(category|cluster|sector|group|family|domain|area of work)\b", re.I),
-    "value": re.compile(r"(%|growth|change|yoy|share|percent|number|count|postings|index|rank|ratio|value)", re.I),
+    "value": re.compile(
+        r"(%|growth|change|yoy|share|percent|number|count|postings|index|rank|ratio|value)", re.I
+    ),
 }
 SAMPLE_ROWS = 200
 
@@ -32,7 +34,9 @@ class Draft:
 def draft_manifest(raw_file: Path) -> Draft:
     """Sniff one raw file and return a draft report.toml for the folder it sits in."""
     if raw_file.suffix.lower() not in FORMAT_BY_SUFFIX:
-        raise SkillpulseError(f"{raw_file}: unknown file type {raw_file.suffix!r}; supported: {', '.join(sorted(FORMAT_BY_SUFFIX))}")
+        raise SkillpulseError(
+            f"{raw_file}: unknown file type {raw_file.suffix!r}; supported: {', '.join(sorted(FORMAT_BY_SUFFIX))}"
+        )
     probe = TableSpec(file=raw_file.name, measure="count", columns={"skill": "?", "value": "?"})
     raw = read_table(raw_file, probe)
     samples = {h: _sample(raw.cells, i) for i, h in enumerate(raw.header, start=1)}
@@ -94,7 +98,9 @@ def _measure(header: str, texts: list[str]) -> str:
 
 
 def _render(raw_file: Path, roles: dict) -> str:
-    columns = ", ".join(f"{field} = {_toml_string(header)}" for field, header in roles["columns"].items())
+    columns = ", ".join(
+        f"{field} = {_toml_string(header)}" for field, header in roles["columns"].items()
+    )
     stem = re.sub(r"[^a-z0-9]+", "-", raw_file.parent.name.lower()).strip("-") or "report"
     lines = [
         "# Draft written by `skillpulse new-report`: check every line, fill in the TODOs, then run again.",

@@ -14,12 +14,16 @@ from tests.test_operations import run_pipeline, snapshot
 pytestmark = pytest.mark.slow
 
 
-def test_a_dask_cluster_builds_the_same_warehouse_as_threads(prefect_server: str, tmp_path: Path) -> None:
+def test_a_dask_cluster_builds_the_same_warehouse_as_threads(
+    prefect_server: str, tmp_path: Path
+) -> None:
     raw = tmp_path / "raw"
     shutil.copytree(SAMPLE_RAW, raw)
     threads = run_pipeline(prefect_server, raw, tmp_path / "threads")
     assert threads.returncode == 0, threads.stderr
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         # One report per batch, so both workers get work.
         dask = run_pipeline(
             prefect_server,
