@@ -1,0 +1,127 @@
+"""`skillpulse serve`: a real deployment on a real Prefect server, with its schedule and one-at-a-time limit."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import SAMPLE_RAW
+from tests.test_operations import SKILLPULSE
+
+pytestmark = pytest.mark.slow
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_serve_creates_a_scheduled_single_writer_deployment_that_runs(
+    prefect_server: str, tmp_path: Path
+) -> None:
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE_RAW, raw)
+    warehouse = tmp_path / "warehouse"
+    env = os.environ | {"PREFECT_API_URL": prefect_server, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    served = subprocess.Popen(
+        [
+            SKILLPULSE,
+            "serve",
+            "--cron",
+            "30 5 * * 1-5",
+            "--timezone",
+            "Europe/Berlin",
+            "--raw",
+            str(raw),
+            "--warehouse",
+            str(warehouse),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    api = httpx.Client(base_url=prefect_server, timeout=10)
+    try:
+        deployment = wait_for(
+            lambda: next(
+                iter(
+                    api.post(
+                        "/deployments/filter",
+                        json={"deployments": {"name": {"any_": ["skillpulse-scheduled"]}}},
+                    ).json()
+                ),
+                None,
+            ),
+            120,
+            "the deployment",
+        )
+        schedule = deployment["schedules"][0]["schedule"]
+        assert schedule["cron"] == "30 5 * * 1-5" and schedule["timezone"] == "Europe/Berlin"
+        assert deployment["global_concurrency_limit"]["limit"] == 1
+        assert deployment["concurrency_options"]["collision_strategy"] == "CANCEL_NEW"
+        assert deployment["parameters"] == {
+            "raw_dir": str(raw.resolve()),
+            "warehouse_dir": str(warehouse.resolve()),
+            "lock_timeout": 0,
+        }
+
+        # The API answers 503 while SQLite is busy; Prefect's own client retries those too.
+        created = wait_for(
+            lambda: (
+                (
+                    r := api.post(f"/deployments/{deployment['id']}/create_flow_run", json={})
+                ).status_code
+                < 300
+                and r
+            ),
+            60,
+            "the API to accept a flow run",
+        )
+        run = created.json()
+        final = wait_for(
+            lambda: (
+                (state := api.get(f"/flow_runs/{run['id']}").json()["state_type"])
+                in ("COMPLETED", "FAILED", "CRASHED")
+                and state
+            ),
+            180,
+            "the served flow run to finish",
+        )
+        assert final == "COMPLETED"
+        assert (warehouse / "skillpulse.duckdb").exists()
+    finally:
+        os.killpg(served.pid, signal.SIGINT)
+        try:
+            served.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(served.pid, signal.SIGKILL)
+
+
+def test_prefect_yaml_points_at_the_flow_with_one_writer() -> None:
+    import importlib
+
+    import yaml
+
+    from flows.settings import PROJECT_ROOT
+
+    config = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    (deployment,) = config["deployments"]
+    path, name = deployment["entrypoint"].split(":")
+    module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    assert getattr(module, name).name == "skillpulse"
+    assert deployment["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
+    assert set(deployment["parameters"]) <= set(getattr(module, name).parameters.properties)
