@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -62,6 +63,12 @@ def _normalize_declared(
     try:
         raw = read_table(source.report_dir / spec.file, spec)
         layout = resolve_layout(raw.header, spec, rel_file)
+        if raw.cells.num_rows == 0 and raw.skipped.num_rows == 0:
+            raise ExtractError(
+                "no_data_rows",
+                f"{rel_file}: the table has a header but no data rows; check header_row in report.toml "
+                "or whether the file was exported completely",
+            )
     except ExtractError as exc:
         return _rejected_file(source, spec, rel_file, exc)
     return normalize_table(con, source, spec, raw, layout, reference_dir)
@@ -130,7 +137,7 @@ def normalize_table(
     cells = long_cells(raw, layout, spec)
     texts = _distinct(cells, "source_text")
     lookups = {
-        "parsed": parse_values(texts, spec.measure),
+        "parsed": scale_values(parse_values(texts, spec.measure), spec.value_scale),
         "periods": parse_periods(_distinct(cells, "period_text")),
         "skills": harmonize_names(_distinct(cells, "skill_raw"), "skill", reference_dir),
         "categories": harmonize_names(_distinct(cells, "category_raw"), "category", reference_dir),
@@ -156,6 +163,19 @@ def normalize_table(
     )
     check_accounting(result, len(layout.value_columns), rel_file)
     return result
+
+
+def scale_values(parsed: pa.Table, scale: float) -> pa.Table:
+    """Apply value_scale in decimal, as values.py converts: 0.164454473 x 100 -> 16.4454473, not ...298."""
+    if scale == 1:
+        return parsed
+    factor = Decimal(repr(float(scale)))
+    scaled = [
+        None if value is None else float(Decimal(repr(value)) * factor)
+        for value in parsed["value"].to_pylist()
+    ]
+    index = parsed.schema.get_field_index("value")
+    return parsed.set_column(index, "value", pa.array(scaled, pa.float64()))
 
 
 def long_cells(raw: RawTable, layout: Layout, spec: TableSpec) -> pa.Table:
@@ -257,7 +277,6 @@ def _context(source: ReportSource, spec: TableSpec, rel_file: str) -> dict:
         "report_period_start": period.start if period else None,
         "report_period_end": period.end if period else None,
         "report_geography": report.geography,
-        "value_scale": spec.value_scale,
         "source_file": rel_file,
         "source_sha256": source.file_hashes[spec.file],
     }
@@ -274,7 +293,7 @@ def _observations(con, ctx: dict) -> pa.Table:
                coalesce(nullif(geography, ''), $report_geography) AS geography,
                nullif(category_raw, '') AS category_raw, category_id,
                skill_raw, skill_id, skill_match_method, skill_match_score,
-               value * $value_scale AS value, value_qualifier, unit,
+               value, value_qualifier, unit,
                $source_file AS source_file, $source_sha256 AS source_sha256,
                source_row, source_column, source_column_index, source_text
         FROM classified WHERE status = 'ok'

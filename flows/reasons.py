@@ -10,6 +10,7 @@ PIPELINE_CODES: dict[str, str] = {
     "undeclared_file": "a raw file no manifest declares; add a [[tables]] entry for it, list it under ignore, or scaffold one with `skillpulse new-report FILE`.",
     "duplicate_report": "two report folders declare the same series and edition; change one of them.",
     "missing_column": "a header named in columns (or the unpivot pattern) is not in the file; the message lists the headers present and the closest match.",
+    "no_data_rows": "the table has a header but no data rows; check header_row, or whether the file was exported completely.",
     "missing_skill": "a row has a figure but no skill name; fill in the name or delete the row.",
     "duplicate_row": "a row repeats an earlier row of the same table cell for cell; delete the copy.",
     "report_failed": "the report could not be ingested at all (an unexpected error); the message names it, the other reports still load, and the next run retries.",

@@ -52,7 +52,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, prefect_harness) -> tuple[Pa
 
 def test_published_numbers_come_out_exactly_with_lineage(built) -> None:
     _, warehouse, summary = built
-    assert summary["reports_ingested"] == 2
+    assert summary["reports_ingested"] == 3
     assert summary["reports_failed"] == 0
     row = query(
         warehouse,
@@ -175,10 +175,10 @@ def test_every_value_cell_is_accounted_for(built) -> None:
     _, warehouse, _ = built
     rows = query(
         warehouse,
-        "SELECT report_id, value_cells, observations, blank_cells, quarantined FROM lake.reports ORDER BY 1",
+        "SELECT report_id, value_cells, observations, blank_cells, rejected_cells FROM lake.reports ORDER BY 1",
     )
-    for report_id, cells, observations, blanks, quarantined in rows:
-        assert cells == observations + blanks + quarantined, report_id
+    for report_id, cells, observations, blanks, rejected in rows:
+        assert cells == observations + blanks + rejected, report_id
     (observed,) = query(warehouse, "SELECT count(*) FROM lake.observations")[0]
     assert observed == sum(r[2] for r in rows)
 
@@ -194,7 +194,7 @@ def test_rerun_changed_file_and_removed_report(built, tmp_path: Path) -> None:
     csv = raw / "upwork" / "in-demand-skills-2026" / "ai-skills.csv"
     csv.write_text(csv.read_text(encoding="utf-8").replace("+178%", "+181%"), encoding="utf-8")
     changed = run(raw, warehouse)
-    assert changed["reports_ingested"] == 1 and changed["reports_unchanged"] == 1
+    assert changed["reports_ingested"] == 1 and changed["reports_unchanged"] == 2
     assert query(
         warehouse,
         "SELECT value, source_text FROM lake.observations WHERE skill_raw = 'AI integration'",
