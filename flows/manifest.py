@@ -256,15 +256,22 @@ def load_manifest(path: Path) -> Manifest:
         manifest = Manifest.model_validate(data)
     except ValidationError as exc:
         raise ManifestError(str(path), [_explain(err, data) for err in exc.errors()]) from exc
-    missing = [t.file for t in manifest.tables if not (path.parent / t.file).is_file()]
-    if missing:
-        raise ManifestError(
-            str(path),
-            [
-                f"tables.file {f!r} does not exist in {path.parent}; fix the name or add the file"
-                for f in missing
-            ],
-        )
+    folder = path.parent.resolve()
+    problems = [
+        f"tables.file {t.file!r} does not exist in {path.parent}; fix the name or add the file"
+        for t in manifest.tables
+        if not (path.parent / t.file).is_file()
+    ]
+    # A link inside the folder that points outside it would smuggle in files from anywhere.
+    problems += [
+        f"tables.file {t.file!r} resolves outside the report folder (a symbolic link?); "
+        "copy the file into the folder"
+        for t in manifest.tables
+        if (path.parent / t.file).is_file()
+        and not (path.parent / t.file).resolve().is_relative_to(folder)
+    ]
+    if problems:
+        raise ManifestError(str(path), problems)
     return manifest
 
 

@@ -1,0 +1,10 @@
+-- Every observation has a known measure and value qualifier, and a value.
+SELECT report_id, table_name, source_file, source_row, source_column, measure, value_qualifier, value
+FROM lake.observations
+WHERE measure IS NULL
+    OR measure NOT IN ('growth_pct', 'share_pct', 'rank', 'count', 'index', 'ratio')
+    OR value_qualifier IS NULL
+    OR value_qualifier NOT IN ('exact', 'at_least', 'at_most', 'approx')
+    OR value IS NULL
+    OR isnan(value)
+    OR isinf(value)

@@ -1,0 +1,315 @@
+"""The SQL model runner: discovery, dependency order, documentation, errors, checks; and the data dictionary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.docs import render_data_dictionary, write_data_dictionary
+from flows.errors import CheckFailed, ModelError, SkillpulseError
+from flows.models import build_models, discover_models, mart_tables, run_checks
+from tests.sql_fixtures import SQL_DIR, lake_connection
+
+
+def write_sql(sql_dir: Path, name: str, text: str) -> Path:
+    path = sql_dir / f"{name.replace('.', '/')}.sql"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def model(select: str, columns: dict[str, str], table: str = "A table.") -> str:
+    tags = "".join(f"-- @column {name}: {text}\n" for name, text in columns.items())
+    return f"-- A model for tests.\n-- @table {table}\n{tags}{select}\n"
+
+
+@pytest.fixture
+def con() -> duckdb.DuckDBPyConnection:
+    return lake_connection(
+        observations=[
+            {"report_id": "r-2025", "skill_id": "python", "value": 10.0},
+            {"report_id": "r-2025", "skill_id": "sql", "value": 20.0},
+        ]
+    )
+
+
+def test_models_run_in_dependency_order_not_file_order(tmp_path, con):
+    # 'a_last' reads the intermediate model, which reads staging; names sort the other way round.
+    write_sql(
+        tmp_path,
+        "marts.a_last",
+        model("SELECT n * 2 AS n2 FROM intermediate.middle", {"n2": "Doubled."}),
+    )
+    write_sql(
+        tmp_path,
+        "intermediate.middle",
+        model("SELECT count(*) AS n FROM staging.z_first", {"n": "Rows."}),
+    )
+    write_sql(
+        tmp_path,
+        "staging.z_first",
+        model(
+            "SELECT skill_id FROM lake.observations JOIN reference.skills USING (skill_id)",
+            {"skill_id": "Skill."},
+        ),
+    )
+    assert [m.name for m in discover_models(tmp_path)] == [
+        "staging.z_first",
+        "intermediate.middle",
+        "marts.a_last",
+    ]
+    result = build_models(con, tmp_path)
+    assert [(b.name, b.rows) for b in result.models] == [
+        ("staging.z_first", 2),
+        ("intermediate.middle", 1),
+        ("marts.a_last", 1),
+    ]
+    assert result.row_counts == {"staging.z_first": 2, "intermediate.middle": 1, "marts.a_last": 1}
+    assert con.sql("SELECT n2 FROM marts.a_last").fetchall() == [(4,)]
+    assert mart_tables(con) == ["a_last"]
+
+
+def test_references_in_comments_strings_and_ctes_are_not_dependencies(tmp_path):
+    select = """
+    -- marts.ghost is mentioned in a comment only
+    WITH ghost AS (SELECT 'marts.ghost' AS text /* staging.nothing */)
+    SELECT text FROM ghost, lake.observations, reference.skills
+    """
+    write_sql(tmp_path, "marts.lonely", model(select, {"text": "Text."}))
+    [lonely] = discover_models(tmp_path)
+    assert lonely.depends_on == frozenset()
+
+
+def test_header_tags_with_continuation_and_quotes_become_comments(tmp_path, con):
+    text = (
+        "-- Purpose: show the header format.\n"
+        "-- Grain: one row.\n"
+        "-- @table The skill's table,\n"
+        "--    continued here.\n"
+        "-- @column it's: A column named with a quote;\n"
+        "--    'quoted' text survives.\n"
+        "-- @column plain: Plain.\n"
+        'SELECT 1 AS "it\'s", 2 AS plain;\n'
+        "-- a trailing comment\n"
+    )
+    write_sql(tmp_path, "marts.quoted", text)
+    [parsed] = discover_models(tmp_path)
+    assert parsed.description == "Purpose: show the header format.\nGrain: one row."
+    assert parsed.table_comment == "The skill's table, continued here."
+    assert parsed.column_comments == {
+        "it's": "A column named with a quote; 'quoted' text survives.",
+        "plain": "Plain.",
+    }
+    build_models(con, tmp_path)
+    assert con.sql(
+        "SELECT comment FROM duckdb_tables() WHERE table_name = 'quoted'"
+    ).fetchall() == [("The skill's table, continued here.",)]
+    assert con.sql(
+        "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'quoted' ORDER BY column_index"
+    ).fetchall() == [
+        ("it's", "A column named with a quote; 'quoted' text survives."),
+        ("plain", "Plain."),
+    ]
+
+
+def test_cycle_raises_model_error_naming_the_files(tmp_path):
+    write_sql(tmp_path, "marts.one", model("SELECT x FROM marts.two", {"x": "X."}))
+    write_sql(tmp_path, "marts.two", model("SELECT x FROM marts.one", {"x": "X."}))
+    with pytest.raises(ModelError, match="cycle") as err:
+        discover_models(tmp_path)
+    assert "one.sql" in str(err.value) and "two.sql" in str(err.value)
+
+
+def test_unknown_model_reference_raises_model_error(tmp_path):
+    path = write_sql(
+        tmp_path, "marts.orphan", model("SELECT x FROM intermediate.missing", {"x": "X."})
+    )
+    with pytest.raises(ModelError, match=r"intermediate\.missing") as err:
+        discover_models(tmp_path)
+    assert str(path) in str(err.value)
+
+
+def test_undocumented_column_raises_model_error(tmp_path, con):
+    path = write_sql(
+        tmp_path,
+        "marts.half",
+        model("SELECT 1 AS documented, 2 AS forgotten", {"documented": "Yes."}),
+    )
+    with pytest.raises(ModelError, match="'forgotten'") as err:
+        build_models(con, tmp_path)
+    assert str(path) in str(err.value)
+
+
+def test_column_comment_for_a_missing_column_raises_model_error(tmp_path, con):
+    write_sql(tmp_path, "marts.extra", model("SELECT 1 AS a", {"a": "A.", "gone": "Not returned."}))
+    with pytest.raises(ModelError, match="'gone'"):
+        build_models(con, tmp_path)
+
+
+def test_missing_table_comment_raises_model_error(tmp_path, con):
+    write_sql(tmp_path, "marts.bare", "-- @column a: A.\nSELECT 1 AS a\n")
+    with pytest.raises(ModelError, match="@table"):
+        build_models(con, tmp_path)
+
+
+def test_failing_model_raises_model_error_chained_from_duckdb(tmp_path, con):
+    path = write_sql(
+        tmp_path,
+        "staging.broken",
+        model("SELECT no_such_column FROM lake.observations", {"no_such_column": "?"}),
+    )
+    with pytest.raises(ModelError) as err:
+        build_models(con, tmp_path)
+    assert str(path) in str(err.value) and "no_such_column" in str(err.value)
+    assert isinstance(err.value.__cause__, duckdb.Error)
+    assert isinstance(err.value, SkillpulseError)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("SELECT 1 AS a; SELECT 2 AS b", "2 statements"),
+        ("CREATE TABLE t AS SELECT 1 AS a", "one SELECT"),
+        ("SELECT 1 AS a\nFROM WHERE", "line 2"),
+    ],
+)
+def test_a_file_must_hold_one_parseable_select(tmp_path, text, message):
+    path = write_sql(tmp_path, "marts.bad", text)
+    with pytest.raises(ModelError, match=message) as err:
+        discover_models(tmp_path)
+    assert str(path) in str(err.value)
+
+
+def test_checks_pass_and_return_results(tmp_path, con):
+    write_sql(
+        tmp_path,
+        "checks.no_negative_values",
+        "-- Values are never negative.\nSELECT * FROM lake.observations WHERE value < 0",
+    )
+    [result] = run_checks(con, tmp_path)
+    assert (result.name, result.rows, result.passed, result.description) == (
+        "no_negative_values",
+        0,
+        True,
+        "Values are never negative.",
+    )
+
+
+def test_failed_checks_raise_check_failed_with_counts_and_rows(tmp_path, con):
+    write_sql(
+        tmp_path,
+        "checks.small_values",
+        "-- Values are at least 15.\nSELECT skill_id, value FROM lake.observations WHERE value < 15;",
+    )
+    write_sql(tmp_path, "checks.many_rows", "SELECT range AS n FROM range(8)")
+    write_sql(tmp_path, "checks.fine", "SELECT 1 AS n WHERE false")
+    with pytest.raises(CheckFailed) as err:
+        run_checks(con, tmp_path)
+    message = str(err.value)
+    assert "2 check(s) failed" in message
+    assert "small_values: 1 offending row(s)" in message and "('python', 10.0)" in message
+    assert "Values are at least 15." in message
+    assert "many_rows: 8 offending row(s)" in message and "... and 3 more" in message
+    assert "fine" not in message
+    by_name = {r.name: r for r in err.value.results}
+    assert by_name["many_rows"].sample == [(0,), (1,), (2,), (3,), (4,)]
+    assert by_name["small_values"].columns == ["skill_id", "value"]
+    assert by_name["fine"].passed
+
+
+def test_check_that_cannot_run_raises_model_error(tmp_path, con):
+    write_sql(tmp_path, "checks.typo", "SELECT * FROM lake.observationz")
+    with pytest.raises(ModelError, match="typo") as err:
+        run_checks(con, tmp_path)
+    assert isinstance(err.value.__cause__, duckdb.Error)
+
+
+def test_project_models_all_documented_in_duckdb_columns():
+    con = lake_connection()
+    result = build_models(con, SQL_DIR)
+    assert {b.name for b in result.models} >= {
+        "staging.observations",
+        "marts.skill_growth_rankings",
+    }
+    undocumented = con.sql(
+        "SELECT schema_name || '.' || table_name || '.' || column_name FROM duckdb_columns() "
+        "WHERE schema_name IN ('staging', 'intermediate', 'marts') AND coalesce(comment, '') = ''"
+    ).fetchall()
+    assert undocumented == []
+    tables = con.sql(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name IN ('staging', 'intermediate', 'marts') "
+        "AND coalesce(comment, '') = ''"
+    ).fetchall()
+    assert tables == []
+    assert [check.name for check in run_checks(con, SQL_DIR)]
+
+
+def test_data_dictionary_lists_every_table_with_types_and_comments(tmp_path):
+    con = lake_connection()
+    build_models(con, SQL_DIR)
+    con.execute("COMMENT ON COLUMN lake.observations.value IS 'The number | in points'")
+    text = render_data_dictionary(con)
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    assert headings[:3] == ["## lake.observations", "## lake.quarantine", "## lake.reports"]
+    assert (
+        headings.index("## reference.skills")
+        < headings.index("## staging.observations (view)")
+        < headings.index("## marts.skill_growth_rankings")
+    )
+    assert "| `value` | DOUBLE | The number \\| in points |" in text
+    assert (
+        "| `rank_in_report` | BIGINT | 1 = fastest growth in the ranking; ties share a rank (RANK(), not ROW_NUMBER()). |"
+        in text
+    )
+    target = tmp_path / "docs" / "data-dictionary.md"
+    write_data_dictionary(con, target)
+    assert target.read_text(encoding="utf-8") == text
+
+
+def test_materialized_view_is_a_commented_view_and_can_turn_into_a_table(tmp_path, con):
+    view = "-- @materialized view\n" + model(
+        "SELECT skill_id FROM lake.observations", {"skill_id": "Skill."}
+    )
+    write_sql(tmp_path, "staging.slim", view)
+    [built] = build_models(con, tmp_path).models
+    assert (built.materialized, built.rows) == ("view", None)
+    assert con.sql("SELECT comment FROM duckdb_views() WHERE view_name = 'slim'").fetchall() == [
+        ("A table.",)
+    ]
+    assert con.sql("SELECT comment FROM duckdb_columns() WHERE table_name = 'slim'").fetchall() == [
+        ("Skill.",)
+    ]
+    write_sql(tmp_path, "staging.slim", view.replace("-- @materialized view\n", ""))
+    assert build_models(con, tmp_path).row_counts == {"staging.slim": 2}
+    assert con.sql("SELECT count(*) FROM duckdb_views() WHERE view_name = 'slim'").fetchall() == [
+        (0,)
+    ]
+
+
+def test_unknown_materialization_raises_model_error(tmp_path):
+    write_sql(
+        tmp_path, "marts.odd", "-- @materialized snapshot\n" + model("SELECT 1 AS a", {"a": "A."})
+    )
+    with pytest.raises(ModelError, match="snapshot"):
+        discover_models(tmp_path)
+
+
+def test_failed_build_leaves_no_model_behind(tmp_path, con):
+    write_sql(tmp_path, "staging.fine", model("SELECT 1 AS a", {"a": "A."}))
+    write_sql(
+        tmp_path,
+        "marts.broken",
+        model("SELECT a, missing FROM staging.fine", {"a": "A.", "missing": "?"}),
+    )
+    with pytest.raises(ModelError):
+        build_models(con, tmp_path)
+    assert con.sql(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'staging'"
+    ).fetchall() == [(0,)]
+
+
+def test_missing_sql_folder_raises_model_error(tmp_path):
+    with pytest.raises(ModelError, match="no such folder"):
+        discover_models(tmp_path / "nowhere")
