@@ -574,9 +574,17 @@ def _read_phrase(text: str, cleaned: str) -> Reading | Rejection:
 
 _KNOWN_TAILS = ("%", "per cent", "percent", "pct", "x", "times", "fold", *_SCALE_SUFFIXES)
 _NUMBER_AND_TAIL = re.compile(rf"[+-]?{_NUMBER_TOKEN}\s*(?P<tail>\D.*)")
+# Flag columns ("Hot Technology": Y/N in O*NET) are mapped as values by mistake; the fix is in the
+# manifest, not in the cell, so the message must not ask for a number in its place.
+_FLAGS = frozenset(_words("y|n|yes|no|true|false"))
 
 
 def _unparseable_message(text: str, core: str) -> str:
+    if core in _FLAGS:
+        return (
+            f"{_quote(text)} is a yes/no flag, not a figure, and no measure holds flags; "
+            "point columns.value at a column of numbers, or remove this table from report.toml"
+        )
     hint = ""
     if (match := _NUMBER_AND_TAIL.fullmatch(core)) and (
         close := difflib.get_close_matches(match["tail"], _KNOWN_TAILS, n=1, cutoff=0.6)

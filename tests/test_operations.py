@@ -229,7 +229,7 @@ def test_status_shows_runs_and_fails_after_a_failed_run(
     raw, warehouse = copy_of(published, tmp_path)
     ok = skillpulse(prefect_server, "status", "--warehouse", str(warehouse))
     assert ok.returncode == 0, ok.stderr
-    assert "warehouse holds: 2 report edition(s)" in ok.stdout and "observations" in ok.stdout
+    assert "warehouse holds: 3 report edition(s)" in ok.stdout and "observations" in ok.stdout
     (warehouse / "lake" / "reports.parquet").write_bytes(b"not parquet at all")
     failed = run_pipeline(prefect_server, raw, warehouse)
     assert failed.returncode != 0

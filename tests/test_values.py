@@ -180,6 +180,7 @@ def test_conversions_remove_float_noise() -> None:
 
 
 # text, measure, reason_code, a fragment of the fix the message must give
+FLAG_FIX = "is a yes/no flag, not a figure, and no measure holds flags; point columns.value at"
 REJECTIONS = [
     ("17 per cnet", "share_pct", "unparseable_value", 'did you mean "per cent"'),
     ("17 percnt", "share_pct", "unparseable_value", 'did you mean "percent"'),
@@ -213,6 +214,10 @@ REJECTIONS = [
     ("0", "rank", "out_of_range", "check the declared measure"),
     ("0.522332095", "count", "out_of_range", "check the declared measure"),
     ("-3", "count", "out_of_range", "check the declared measure"),
+    # O*NET Technology Skills: "Hot Technology" is Y/N; the fix is the manifest, not the cell.
+    ("Y", "count", "unparseable_value", FLAG_FIX),
+    ("N", "share_pct", "unparseable_value", FLAG_FIX),
+    ("TRUE", "index", "unparseable_value", FLAG_FIX),
 ]
 
 
