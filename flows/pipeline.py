@@ -104,7 +104,7 @@ def skillpulse_pipeline(
                 clock.time("publish", publish_warehouse, database, paths, inputs)
             finally:
                 warehouse.discard(database)
-        summary = summarize(paths, plan, ingested, marts, clock.seconds)
+        summary = summarize(paths, plan, ingested, marts, clock.seconds, clock.started_at)
         write_summary(paths, summary)
         publish_run_artifacts(summary, paths)
     get_run_logger().info(summary.render())
@@ -132,6 +132,7 @@ class StageClock:
     """Wall time of each stage, for the run summary and the benchmark."""
 
     def __init__(self) -> None:
+        self.started_at = time.time()
         self.seconds: dict[str, float] = {}
 
     def time(self, stage: str, call: Callable, *args: Any) -> Any:

@@ -39,6 +39,7 @@ class RunSummary:
     quarantine_by_reason: dict[str, int]
     marts: list[str]
     seconds: dict[str, float] = field(default_factory=dict)
+    flow_started_at: float = 0.0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -66,7 +67,12 @@ class RunSummary:
 
 
 def summarize(
-    paths: Paths, plan: Plan, ingested: list[dict], marts: list[str], seconds: dict[str, float]
+    paths: Paths,
+    plan: Plan,
+    ingested: list[dict],
+    marts: list[str],
+    seconds: dict[str, float],
+    flow_started_at: float,
 ) -> RunSummary:
     """Totals over the whole lake after this run, plus what this run did."""
     reports = read_reports(paths.lake)
@@ -95,6 +101,7 @@ def summarize(
         quarantine_by_reason=reasons,
         marts=marts,
         seconds=seconds,
+        flow_started_at=flow_started_at,
     )
 
 
