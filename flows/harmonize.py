@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
@@ -221,6 +222,8 @@ def clean_name(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+# Pure functions of the text, called several times per name while matching: each text is folded once.
+@lru_cache(maxsize=1 << 18)
 def normalize_name(text: str) -> str:
     """Case, punctuation, '&'/'and', plurals, British spelling and 'artificial intelligence'/'AI' folded away."""
     folded = unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "").replace("'", "")
@@ -257,6 +260,7 @@ def _singular(token: str) -> str:
     return token
 
 
+@lru_cache(maxsize=1 << 18)
 def fuzzy_keys(text: str) -> tuple[str, ...]:
     """The normalized name without parenthetical qualifiers: "SQL (programming language)" -> "sql".
 
@@ -352,6 +356,21 @@ class NameIndex:
     review_keys: tuple[str, ...]  # every key: a person choosing may pick an umbrella term
     review_ids: tuple[str, ...]
     umbrella_ids: frozenset[str]
+    # Spelling variants of a name share their fuzzy keys: rank the candidates once per key.
+    ranked_memo: dict[tuple[str, ...], list[tuple[str, float]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def top_two(self, name: str) -> list[tuple[str, float]]:
+        keys = fuzzy_keys(name)
+        ranked = self.ranked_memo.get(keys)
+        if ranked is None:
+            if len(self.ranked_memo) >= MEMO_LIMIT:
+                self.ranked_memo.clear()
+            ranked = self.ranked_memo[keys] = rank_candidates(
+                self.fuzzy_keys, self.fuzzy_ids, name, limit=2
+            )
+        return ranked
 
 
 @dataclass(frozen=True)
@@ -612,7 +631,7 @@ def match_in_index(
         return Match(None, "unmatched", 100.0, False)
     if excluded_keys.intersection(keys):
         return Match(None, "excluded", None, False)
-    ranked = rank_candidates(index.fuzzy_keys, index.fuzzy_ids, name, limit=2)
+    ranked = index.top_two(name)
     if not ranked:
         return Match(None, "unmatched", None, False)
     (best_id, best_score), tied = ranked[0], len(ranked) > 1 and ranked[1][1] == ranked[0][1]
