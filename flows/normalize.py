@@ -20,6 +20,7 @@ from flows.manifest import TableSpec
 from flows.values import parse_periods, parse_values
 
 FIELDS = ("skill", "category", "period", "geography")
+FIELD_COLUMNS = {"skill": "skill_raw", "category": "category_raw", "period": "period_text", "geography": "geography"}
 
 
 @dataclass(frozen=True)
@@ -190,18 +191,9 @@ def long_cells(raw: RawTable, layout: Layout, spec: TableSpec) -> pa.Table:
             "source_text": raw.cells[f"c{index}"],
         }
         for field in FIELDS:
-            columns[_field_column(field)] = _field_values(raw, layout, spec, field, header, n)
+            columns[FIELD_COLUMNS[field]] = _field_values(raw, layout, spec, field, header, n)
         parts.append(pa.table(columns))
     return pa.concat_tables(parts)
-
-
-def _field_column(field: str) -> str:
-    return {
-        "skill": "skill_raw",
-        "category": "category_raw",
-        "period": "period_text",
-        "geography": "geography",
-    }[field]
 
 
 def _field_values(
