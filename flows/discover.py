@@ -68,7 +68,9 @@ def discover(
     changed = [
         s for s in sources.values() if full_refresh or known.get(s.report_id) != s.fingerprint
     ]
-    unchanged = [s for s in sources.values() if s not in changed]
+    unchanged = [
+        s for s in sources.values() if not full_refresh and known.get(s.report_id) == s.fingerprint
+    ]
     retired = sorted(set(known) - set(sources))
     return Plan(
         changed=tuple(changed),
@@ -110,16 +112,16 @@ def _fingerprint(manifest_sha: str, file_hashes: dict[str, str], reference_sha: 
 def _undeclared_files(
     raw_dir: Path, report_dirs: list[Path], sources: Iterable[ReportSource]
 ) -> list[dict]:
-    declared = {(s.report_dir / f).resolve() for s in sources for f in s.file_hashes}
-    declared |= {(d / MANIFEST_NAME).resolve() for d in report_dirs}
+    declared = {s.report_dir / f for s in sources for f in s.file_hashes}
+    declared |= {d / MANIFEST_NAME for d in report_dirs}
     ignores = {s.report_dir: s.manifest.ignore for s in sources}
+    folders = set(report_dirs)
     problems = []
     for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
-        if path.resolve() in declared or _is_hidden(path, raw_dir) or _is_doc(path):
+        if path in declared or _is_hidden(path, raw_dir) or _is_doc(path):
             continue
-        owner = max(
-            (d for d in report_dirs if d in path.parents), key=lambda d: len(d.parts), default=None
-        )
+        # The nearest enclosing report folder owns the file.
+        owner = next((parent for parent in path.parents if parent in folders), None)
         rel = path.relative_to(raw_dir).as_posix()
         if owner is not None and any(
             fnmatch.fnmatch(path.relative_to(owner).as_posix(), g) for g in ignores.get(owner, ())
