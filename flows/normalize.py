@@ -20,7 +20,12 @@ from flows.manifest import TableSpec
 from flows.values import parse_periods, parse_values
 
 FIELDS = ("skill", "category", "period", "geography")
-FIELD_COLUMNS = {"skill": "skill_raw", "category": "category_raw", "period": "period_text", "geography": "geography"}
+FIELD_COLUMNS = {
+    "skill": "skill_raw",
+    "category": "category_raw",
+    "period": "period_text",
+    "geography": "geography",
+}
 
 
 @dataclass(frozen=True)
@@ -144,15 +149,16 @@ def normalize_table(
         "categories": harmonize_names(_distinct(cells, "category_raw"), "category", reference_dir),
     }
     classified = _classify(con, cells, raw, lookups)
-    con.register("classified", classified)
     context = _context(source, spec, rel_file)
-    observations = _observations(con, context)
-    quarantine = pa.concat_tables(
-        [_cell_quarantine(con, raw.header, context), _skipped_quarantine(raw, context)]
-    )
+    observations = _observations(classified, context)
     status_counts = {
         c["values"]: c["counts"] for c in pc.value_counts(classified["status"]).to_pylist()
     }
+    rejected = QUARANTINE_SCHEMA.empty_table()
+    if status_counts.get("rejected"):
+        con.register("classified", classified)
+        rejected = _cell_quarantine(con, raw.header, context)
+    quarantine = pa.concat_tables([rejected, _skipped_quarantine(raw, context)])
     result = TableResult(
         table_name=spec.table_name,
         observations=observations,
@@ -252,6 +258,7 @@ def _classify(con, cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table])
         LEFT JOIN periods p ON p.source_text = c.period_text
         LEFT JOIN skills s ON s.name_raw = c.skill_raw
         LEFT JOIN categories k ON k.name_raw = c.category_raw
+        ORDER BY c.source_row, c.source_column_index
         """
     ).to_arrow_table()
 
@@ -274,26 +281,53 @@ def _context(source: ReportSource, spec: TableSpec, rel_file: str) -> dict:
     }
 
 
-def _observations(con, ctx: dict) -> pa.Table:
-    table = con.sql(
-        """
-        SELECT $report_id AS report_id, $series_id AS series_id, $publisher AS publisher, $edition AS edition,
-               $table_name AS table_name, $measure AS measure,
-               coalesce(period_start, $report_period_start::DATE) AS period_start,
-               coalesce(period_end, $report_period_end::DATE) AS period_end,
-               nullif(period_text, '') AS period_label,
-               coalesce(nullif(geography, ''), $report_geography) AS geography,
-               nullif(category_raw, '') AS category_raw, category_id,
-               skill_raw, skill_id, skill_match_method, skill_match_score,
-               value, value_qualifier, unit,
-               $source_file AS source_file, $source_sha256 AS source_sha256,
-               source_row, source_column, source_column_index, source_text
-        FROM classified WHERE status = 'ok'
-        ORDER BY source_row, source_column_index
-        """,
-        params=ctx,
-    ).to_arrow_table()
-    return _conform(table, OBSERVATIONS_SCHEMA)
+def _observations(classified: pa.Table, ctx: dict) -> pa.Table:
+    """The cells that parsed, with the report's context; built in Arrow, no query needed."""
+    ok = classified.filter(pc.equal(classified["status"], "ok"))
+    n = ok.num_rows
+
+    def constant(key: str) -> pa.Array:
+        return pa.repeat(pa.scalar(ctx[key], pa.string()), n)
+
+    columns = {
+        **{
+            key: constant(key)
+            for key in ("report_id", "series_id", "publisher", "edition", "table_name", "measure")
+        },
+        "period_start": pc.coalesce(
+            ok["period_start"], pa.scalar(ctx["report_period_start"], pa.date32())
+        ),
+        "period_end": pc.coalesce(
+            ok["period_end"], pa.scalar(ctx["report_period_end"], pa.date32())
+        ),
+        "period_label": _null_if_empty(ok["period_text"]),
+        "geography": pc.coalesce(
+            _null_if_empty(ok["geography"]), pa.scalar(ctx["report_geography"], pa.string())
+        ),
+        "category_raw": _null_if_empty(ok["category_raw"]),
+        "source_file": constant("source_file"),
+        "source_sha256": constant("source_sha256"),
+    }
+    passed = (
+        "category_id",
+        "skill_raw",
+        "skill_id",
+        "skill_match_method",
+        "skill_match_score",
+        "value",
+        "value_qualifier",
+        "unit",
+        "source_row",
+        "source_column",
+        "source_column_index",
+        "source_text",
+    )
+    columns |= {name: ok[name] for name in passed}
+    return _conform(pa.table(columns), OBSERVATIONS_SCHEMA)
+
+
+def _null_if_empty(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
 
 
 def _cell_quarantine(con, header: tuple[str, ...], ctx: dict) -> pa.Table:
