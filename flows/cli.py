@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -65,9 +66,15 @@ def run(
             help="Existing Dask scheduler (tcp://HOST:8786); default: a local cluster.",
         ),
     ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show Prefect's log lines too.")
+    ] = False,
 ) -> None:
     """Run the pipeline once: raw reports -> lake -> DuckDB -> marts."""
     started, started_at = time.perf_counter(), time.time()
+    if not verbose:
+        # The summary below says what a person needs; Prefect's per-task lines stay in its API and UI.
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from prefect.exceptions import CancelledRun
 
     from flows.pipeline import pipeline_with_runner

@@ -240,3 +240,24 @@ def test_status_shows_runs_and_fails_after_a_failed_run(
     repaired = run_pipeline(prefect_server, raw, warehouse, "--full-refresh")
     assert repaired.returncode == 0, repaired.stderr
     assert skillpulse(prefect_server, "status", "--warehouse", str(warehouse)).returncode == 0
+
+
+def test_a_normal_run_is_quiet_on_prefects_ephemeral_api(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE_RAW, raw)
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | {
+        "PREFECT_HOME": str(tmp_path / "prefect")
+    }
+    result = subprocess.run(
+        [SKILLPULSE, "run", "--raw", str(raw), "--warehouse", str(tmp_path / "warehouse")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "Traceback" not in output and "telemetry" not in output.lower() and "ERROR" not in output
+    reports = len(list(SAMPLE_RAW.rglob("report.toml")))
+    assert result.stdout.startswith(f"skillpulse: {reports} report(s) read: {reports} ingested")
+    assert "Prefect start" in result.stdout
