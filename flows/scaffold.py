@@ -11,16 +11,13 @@ import pyarrow.compute as pc
 from flows.errors import SkillpulseError
 from flows.extract import read_table
 from flows.manifest import FORMAT_BY_SUFFIX, MANIFEST_NAME, TableSpec
-from flows.values import parse_periods, parse_values
+from flows.values import Reading, parse_periods, read_value
 
 YEAR_HEADER = re.compile(r"^(19|20)\d\d$")
 ROLE_PATTERNS = {
     "period": re.compile(r"\b(year|date|period|month|quarter|edition)\b", re.I),
-    "geography": re.compile(r"\b(country|region|geograph\w*|state|area|city|market)\b", re.I),
+    "geography": re.compile(r"(countr(y|ies)|region|geograph|\bstates?\b|\barea\b|\bcity\b|\bmarket\b)", re.I),
     "category": re.compile(r"\b(category|cluster|sector|group|family|domain|area of work)\b", re.I),
-    "value": re.compile(
-        r"(%|growth|change|yoy|share|percent|number|count|postings|index|rank|ratio|value)", re.I
-    ),
 }
 SAMPLE_ROWS = 200
 
@@ -46,29 +43,36 @@ def draft_manifest(raw_file: Path) -> Draft:
 
 
 def guess_roles(header: tuple[str, ...], samples: dict[str, list[str]]) -> dict:
-    """Assign skill/value/category/period/geography columns, or an unpivot pattern for year columns."""
+    """Assign value/period/geography/skill/category columns, or an unpivot pattern for year columns."""
     years = [h for h in header if YEAR_HEADER.match(h.strip())]
     roles: dict = {"columns": {}, "unpivot": None, "measure": "count"}
     free = [h for h in header if h not in years]
+    _take(roles, free, "period", lambda h: _named("period", h) or _all_periods(samples[h]))
     if len(years) >= 2:
         roles["unpivot"] = r"^(19|20)\d\d$"
         roles["measure"] = _measure(years[0], [t for y in years for t in samples[y]])
-    for role in ("period", "geography", "category"):
-        match = next((h for h in free if ROLE_PATTERNS[role].search(h)), None)
-        if match is None and role == "period":
-            match = next((h for h in free if samples[h] and _all_periods(samples[h])), None)
-        if match:
-            roles["columns"][role] = match
-            free.remove(match)
-    if roles["unpivot"] is None:
-        value = next((h for h in free if samples[h] and _mostly_numbers(samples[h])), None)
-        if value:
-            roles["columns"]["value"] = value
-            roles["measure"] = _measure(value, samples[value])
-            free.remove(value)
-    if free:
-        roles["columns"]["skill"] = free[0]
+    elif _take(roles, free, "value", lambda h: _mostly_numbers(samples[h])):
+        value = roles["columns"]["value"]
+        roles["measure"] = _measure(value, samples[value])
+    _take(roles, free, "geography", lambda h: _named("geography", h))
+    # The ranked thing: a column named like a skill, else the first text column left.
+    if not _take(roles, free, "skill", lambda h: "skill" in h.lower()):
+        _take(roles, free, "skill", lambda h: True)
+    _take(roles, free, "category", lambda h: _named("category", h))
     return roles
+
+
+def _named(role: str, header: str) -> bool:
+    return ROLE_PATTERNS[role].search(header) is not None
+
+
+def _take(roles: dict, free: list[str], role: str, fits) -> bool:
+    """Give `role` the first free column that fits; True when one did."""
+    match = next((h for h in free if fits(h)), None)
+    if match is not None:
+        roles["columns"][role] = match
+        free.remove(match)
+    return match is not None
 
 
 def _sample(cells, index: int) -> list[str]:
@@ -77,8 +81,10 @@ def _sample(cells, index: int) -> list[str]:
 
 
 def _mostly_numbers(texts: list[str]) -> bool:
-    parsed = parse_values(texts, "index")
-    return pc.sum(pc.is_valid(parsed["value"])).as_py() >= 0.8 * parsed.num_rows
+    if not texts:
+        return False
+    readable = sum(isinstance(read_value(t), Reading) for t in texts)
+    return readable >= 0.8 * len(texts)
 
 
 def _all_periods(texts: list[str]) -> bool:
