@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ import pyarrow as pa
 
 from flows.errors import ManifestError
 from flows.fsutil import sha256_file
+from flows.harmonize import THRESHOLD_ENV
 from flows.lake import QUARANTINE_SCHEMA
 from flows.manifest import MANIFEST_NAME, Manifest, load_manifest
 
@@ -173,7 +175,7 @@ def _is_doc(path: Path) -> bool:
 
 def reference_fingerprint(reference_dir: Path) -> str:
     """Hash of the reference data: a changed taxonomy or alias re-harmonizes every report."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"threshold={os.environ.get(THRESHOLD_ENV, '')}|".encode())
     for path in sorted(reference_dir.glob("*.csv")):
         digest.update(f"{path.name}={sha256_file(path)}|".encode())
     return digest.hexdigest()

@@ -29,6 +29,8 @@ KINDS: tuple[Kind, ...] = ("skill", "category")
 # Measured on tests/data/name_pairs.csv (docs/harmonize.md): precision 0.974, recall 0.457, with
 # 2.5 points of margin above the highest-scoring hard negative it rejects.
 DEFAULT_THRESHOLD = 90.0
+# Users tune the fuzzy threshold here; discover folds it into every report's fingerprint.
+THRESHOLD_ENV = "SKILLPULSE_FUZZY_THRESHOLD"
 IMPORT_MIN_SCORE = 95.0
 MIN_FUZZY_CHARS = 4  # "R", "C", "Go", "SAS": short names match exactly or not at all
 TOKEN_MIN_SIMILARITY = 70.0
@@ -679,7 +681,12 @@ def harmonize_with(
 
 
 def _threshold(threshold: float | None) -> float:
-    value = DEFAULT_THRESHOLD if threshold is None else float(threshold)
+    if threshold is None:
+        threshold = os.environ.get(THRESHOLD_ENV, DEFAULT_THRESHOLD)
+    try:
+        value = float(threshold)
+    except ValueError as exc:
+        raise TaxonomyError(f"{THRESHOLD_ENV} must be a number between 0 and 100, not {threshold!r}") from exc
     if not 0.0 <= value <= 100.0:
         raise TaxonomyError(f"fuzzy threshold must be between 0 and 100, not {threshold!r}")
     return value

@@ -848,3 +848,16 @@ def test_cold_reference_load_is_cheap() -> None:
     hz._CACHE.clear()
     load_reference(SHIPPED)
     assert time.perf_counter() - started < 0.5
+
+
+def test_the_fuzzy_threshold_is_configurable_and_changes_the_fingerprint(monkeypatch, tmp_path):
+    from flows.discover import reference_fingerprint
+    from flows.harmonize import THRESHOLD_ENV, _threshold
+
+    before = reference_fingerprint(tmp_path)
+    monkeypatch.setenv(THRESHOLD_ENV, "95")
+    assert _threshold(None) == 95.0
+    assert reference_fingerprint(tmp_path) != before
+    monkeypatch.setenv(THRESHOLD_ENV, "lots")
+    with pytest.raises(TaxonomyError, match=THRESHOLD_ENV):
+        _threshold(None)
