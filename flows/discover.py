@@ -116,7 +116,9 @@ def _undeclared_files(
 ) -> list[dict]:
     declared = {s.report_dir / f for s in sources for f in s.file_hashes}
     declared |= {d / MANIFEST_NAME for d in report_dirs}
-    ignores = {s.report_dir: s.manifest.ignore for s in sources}
+    ignores = {s.report_dir: s.manifest.report.ignore for s in sources}
+    # A folder whose manifest is invalid is already reported; its files are not "undeclared" too.
+    valid = {s.report_dir for s in sources}
     folders = set(report_dirs)
     problems = []
     for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
@@ -125,6 +127,8 @@ def _undeclared_files(
         # The nearest enclosing report folder owns the file.
         owner = next((parent for parent in path.parents if parent in folders), None)
         rel = path.relative_to(raw_dir).as_posix()
+        if owner is not None and owner not in valid:
+            continue
         if owner is not None and any(
             fnmatch.fnmatch(path.relative_to(owner).as_posix(), g) for g in ignores.get(owner, ())
         ):

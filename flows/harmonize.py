@@ -686,7 +686,9 @@ def _threshold(threshold: float | None) -> float:
     try:
         value = float(threshold)
     except ValueError as exc:
-        raise TaxonomyError(f"{THRESHOLD_ENV} must be a number between 0 and 100, not {threshold!r}") from exc
+        raise TaxonomyError(
+            f"{THRESHOLD_ENV} must be a number between 0 and 100, not {threshold!r}"
+        ) from exc
     if not 0.0 <= value <= 100.0:
         raise TaxonomyError(f"fuzzy threshold must be between 0 and 100, not {threshold!r}")
     return value

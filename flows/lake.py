@@ -165,7 +165,11 @@ REPORTS_SCHEMA = pa.schema(
             "Quarantine rows of this report (rejected files, rows and cells).",
         ),
         _field("blank_cells", pa.int64(), "Value cells left blank by the publisher (no figure)."),
-        _field("rejected_cells", pa.int64(), "Value cells quarantined; value_cells = observations + blank_cells + rejected_cells."),
+        _field(
+            "rejected_cells",
+            pa.int64(),
+            "Value cells quarantined; value_cells = observations + blank_cells + rejected_cells.",
+        ),
         _field(
             "status",
             pa.string(),

@@ -192,6 +192,8 @@ class ReportMeta(_Frozen):
     population: str | None = None
     method_change: str | None = None
     notes: str | None = None
+    # Glob patterns (relative to the report folder) of files kept beside the tables but not loaded.
+    ignore: list[str] = []
 
     @field_validator("series")
     @classmethod
@@ -224,8 +226,6 @@ class ReportMeta(_Frozen):
 class Manifest(_Frozen):
     report: ReportMeta
     tables: Annotated[list[TableSpec], Field(min_length=1)]
-    # Glob patterns (relative to the report folder) of files kept beside the tables but not loaded.
-    ignore: list[str] = []
 
     @model_validator(mode="after")
     def _unique_table_names(self) -> Manifest:

@@ -19,7 +19,11 @@ PIPELINE_CODES: dict[str, str] = {
 
 def all_reason_codes() -> dict[str, tuple[str, str]]:
     """reason_code -> (stage, explanation), sorted by code."""
-    stages = (("discover / normalize", PIPELINE_CODES), ("extract (readers)", READER_CODES), ("values", VALUE_CODES))
+    stages = (
+        ("discover / normalize", PIPELINE_CODES),
+        ("extract (readers)", READER_CODES),
+        ("values", VALUE_CODES),
+    )
     codes = {code: (stage, text) for stage, table in stages for code, text in table.items()}
     return dict(sorted(codes.items()))
 
@@ -36,5 +40,8 @@ def render_reason_codes() -> str:
         "| reason_code | stage | meaning and fix |",
         "|---|---|---|",
     ]
-    lines += [f"| `{code}` | {stage} | {text.replace('|', '/')} |" for code, (stage, text) in all_reason_codes().items()]
+    lines += [
+        f"| `{code}` | {stage} | {text.replace('|', '/')} |"
+        for code, (stage, text) in all_reason_codes().items()
+    ]
     return "\n".join(lines) + "\n"

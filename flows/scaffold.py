@@ -16,7 +16,9 @@ from flows.values import Reading, parse_periods, read_value
 YEAR_HEADER = re.compile(r"^(19|20)\d\d$")
 ROLE_PATTERNS = {
     "period": re.compile(r"\b(year|date|period|month|quarter|edition)\b", re.I),
-    "geography": re.compile(r"(countr(y|ies)|region|geograph|\bstates?\b|\barea\b|\bcity\b|\bmarket\b)", re.I),
+    "geography": re.compile(
+        r"(countr(y|ies)|region|geograph|\bstates?\b|\barea\b|\bcity\b|\bmarket\b)", re.I
+    ),
     "category": re.compile(r"\b(category|cluster|sector|group|family|domain|area of work)\b", re.I),
 }
 SAMPLE_ROWS = 200

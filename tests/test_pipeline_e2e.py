@@ -267,7 +267,9 @@ def test_bad_input_is_quarantined_and_the_rest_still_loads(tmp_path: Path) -> No
     assert bad_value[1:4] == ("acme/skills-2025/skills.csv", 3, "Growth")
     assert "acme/skills-2025/skills.csv:3:2" in bad_value[4] and "17 per cnet" in bad_value[4]
     assert "skillpulse new-report stray.csv" in by_reason["undeclared_file"][4]
-    assert set(by_reason) <= set(all_reason_codes()), "every reason code the pipeline emits is documented"
+    assert set(by_reason) <= set(all_reason_codes()), (
+        "every reason code the pipeline emits is documented"
+    )
     (cells, observations, blanks, quarantined) = query(
         warehouse, "SELECT value_cells, observations, blank_cells, quarantined FROM lake.reports"
     )[0]
