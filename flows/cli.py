@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from flows.errors import SkillpulseError
-from flows.settings import DEFAULT_RAW, DEFAULT_WAREHOUSE, PROJECT_ROOT
+from flows.settings import DEFAULT_RAW, DEFAULT_WAREHOUSE, PROJECT_ROOT, is_remote
 from flows.skills_cli import skills_app
 
 
@@ -28,7 +28,11 @@ app = typer.Typer(name="skillpulse", help=__doc__, no_args_is_help=True, add_com
 app.add_typer(skills_app)
 
 RawOption = Annotated[
-    Path, typer.Option("--raw", help="Folder of raw reports (one report.toml per report folder).")
+    str,
+    typer.Option(
+        "--raw",
+        help="Folder (or s3://bucket/prefix) of raw reports, one report.toml per report folder.",
+    ),
 ]
 WarehouseOption = Annotated[
     Path, typer.Option("--warehouse", help="Output folder: skillpulse.duckdb, lake/, marts/.")
@@ -42,7 +46,7 @@ def main() -> None:
 
 @app.command()
 def run(
-    raw: RawOption = DEFAULT_RAW,
+    raw: RawOption = str(DEFAULT_RAW),
     warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
     full_refresh: Annotated[
         bool, typer.Option("--full-refresh", help="Re-ingest every report, changed or not.")
@@ -66,12 +70,25 @@ def run(
             help="Existing Dask scheduler (tcp://HOST:8786); default: a local cluster.",
         ),
     ] = None,
+    lake: Annotated[
+        str | None,
+        typer.Option(
+            "--lake", help="Keep the Parquet lake in object storage (s3://bucket/prefix)."
+        ),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show Prefect's log lines too.")
     ] = False,
 ) -> None:
     """Run the pipeline once: raw reports -> lake -> DuckDB -> marts."""
     started, started_at = time.perf_counter(), time.time()
+    if lake is not None and not is_remote(lake):
+        typer.secho(
+            f"skillpulse: --lake takes an object-storage URL such as s3://bucket/lake, not {lake!r}",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
     if not verbose:
         # The summary below says what a person needs; Prefect's per-task lines stay in its API and UI.
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -82,7 +99,9 @@ def run(
 
     pipeline = pipeline_with_runner(runner.value, dask_address)
     try:
-        summary = pipeline(str(raw), str(warehouse), full_refresh=full_refresh, lock_timeout=wait)
+        summary = pipeline(
+            raw, str(warehouse), full_refresh=full_refresh, lock_timeout=wait, lake_url=lake
+        )
     except CancelledRun as exc:
         typer.secho(f"skillpulse: {exc}", fg="yellow", err=True)
         raise typer.Exit(EXIT_BUSY) from exc
@@ -174,7 +193,7 @@ def serve(
     timezone: Annotated[
         str, typer.Option(help="Time zone of the cron expression (IANA name).")
     ] = "UTC",
-    raw: RawOption = DEFAULT_RAW,
+    raw: RawOption = str(DEFAULT_RAW),
     warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
     name: Annotated[str, typer.Option(help="Deployment name.")] = "skillpulse-scheduled",
 ) -> None:

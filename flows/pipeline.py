@@ -12,7 +12,7 @@ from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Cancelled
 
-from flows import artifacts, ingest, lake, warehouse
+from flows import artifacts, ingest, lake, storage, warehouse
 from flows import discover as discovery
 from flows.errors import WarehouseBusy
 from flows.settings import Paths
@@ -26,6 +26,20 @@ def stage(**options: Any):
 
 # Only steps that touch storage retry: a transient I/O error is worth a second try, a bad input is not.
 STORAGE_RETRIES = {"retries": 2, "retry_delay_seconds": [1, 5]}
+
+
+@stage(**STORAGE_RETRIES)
+def pull_from_storage(paths: Paths) -> None:
+    """Mirror raw and lake from object storage before reading them; both stay the source of truth."""
+    if paths.raw_url:
+        storage.mirror_down(paths.raw_url, paths.raw)
+    if paths.lake_url:
+        storage.mirror_down(paths.lake_url, paths.lake)
+
+
+@stage(**STORAGE_RETRIES)
+def push_lake(paths: Paths) -> None:
+    storage.mirror_up(paths.lake, paths.lake_url)
 
 
 @stage()
@@ -80,9 +94,10 @@ def skillpulse_pipeline(
     warehouse_dir: str = "data/warehouse",
     full_refresh: bool = False,
     lock_timeout: float = 0,
+    lake_url: str | None = None,
 ) -> dict[str, Any]:
     """Ingest every report under raw_dir into the lake and publish the warehouse built from it."""
-    paths = Paths.resolve(raw_dir, warehouse_dir)
+    paths = Paths.resolve(raw_dir, warehouse_dir, lake=lake_url)
     clock = StageClock()
     try:
         lock = acquire_writer_lock(paths, lock_timeout)
@@ -91,9 +106,13 @@ def skillpulse_pipeline(
         return Cancelled(message=str(exc))
     with lock, record_failure(paths):
         warehouse.remove_stale_temps(paths.warehouse)
+        if paths.raw_url or paths.lake_url:
+            clock.time("pull", pull_from_storage, paths)
         plan = clock.time("discover", discover_reports, paths, full_refresh)
         ingested = clock.time("ingest", ingest_all, plan, paths)
         clock.time("lake", commit_lake, paths, plan, ingested)
+        if paths.lake_url:
+            clock.time("push", push_lake, paths)
         marts: list[str] = []
         inputs = warehouse.inputs_digest(paths)
         if warehouse.built_from(paths.warehouse) != inputs:

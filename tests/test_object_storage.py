@@ -1,0 +1,127 @@
+"""Raw and lake in object storage: an S3-compatible server on loopback (moto) holds both, same warehouse."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from flows.storage import mirror_down, mirror_up
+from tests.conftest import SAMPLE_RAW, free_port
+from tests.test_operations import run_pipeline, snapshot
+
+pytestmark = pytest.mark.slow
+BUCKET = "skillpulse-test"
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[dict[str, str]]:
+    """A real S3 API on loopback; yields the environment a client needs to reach it."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+    }
+    client = boto3.client(
+        "s3",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+    client.create_bucket(Bucket=BUCKET)
+    for path in SAMPLE_RAW.rglob("*"):
+        if path.is_file():
+            client.upload_file(str(path), BUCKET, f"raw/{path.relative_to(SAMPLE_RAW).as_posix()}")
+    env["client"] = client
+    try:
+        yield env
+    finally:
+        server.stop()
+
+
+def keys(client, prefix: str) -> list[str]:
+    pages = client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix)
+    return sorted(obj["Key"] for page in pages for obj in page.get("Contents", []))
+
+
+def test_raw_and_lake_in_s3_build_the_same_warehouse(
+    s3: dict, prefect_server: str, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in s3.items() if k != "client"}
+    local = run_pipeline(prefect_server, SAMPLE_RAW, tmp_path / "local")
+    assert local.returncode == 0, local.stderr
+
+    remote = run_pipeline(
+        prefect_server,
+        f"s3://{BUCKET}/raw",
+        tmp_path / "remote",
+        "--lake",
+        f"s3://{BUCKET}/lake",
+        env=env,
+    )
+    assert remote.returncode == 0, remote.stderr
+    assert snapshot(tmp_path / "remote") == snapshot(tmp_path / "local")
+    lake_keys = keys(s3["client"], "lake/")
+    assert "lake/reports.parquet" in lake_keys
+    assert any(k.startswith("lake/observations/upwork-in-demand-skills-2026/") for k in lake_keys)
+
+    # A new machine with only the S3 lake: nothing is re-ingested, the warehouse is rebuilt from it.
+    fresh = run_pipeline(
+        prefect_server,
+        f"s3://{BUCKET}/raw",
+        tmp_path / "fresh",
+        "--lake",
+        f"s3://{BUCKET}/lake",
+        env=env,
+    )
+    assert fresh.returncode == 0, fresh.stderr
+    assert "0 ingested" in fresh.stdout
+    assert snapshot(tmp_path / "fresh") == snapshot(tmp_path / "local")
+
+
+def test_a_removed_raw_object_retires_its_report_in_the_s3_lake(
+    s3: dict, prefect_server: str, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in s3.items() if k != "client"}
+    client = s3["client"]
+    for key in keys(client, "raw/"):
+        client.copy_object(
+            Bucket=BUCKET,
+            CopySource={"Bucket": BUCKET, "Key": key},
+            Key="raw2/" + key.removeprefix("raw/"),
+        )
+    args = (f"s3://{BUCKET}/raw2", tmp_path / "w", "--lake", f"s3://{BUCKET}/lake2")
+    assert run_pipeline(prefect_server, *args, env=env).returncode == 0
+    for key in keys(client, "raw2/upwork/"):
+        client.delete_object(Bucket=BUCKET, Key=key)
+    retired = run_pipeline(prefect_server, *args, env=env)
+    assert retired.returncode == 0, retired.stderr
+    assert "1 retired" in retired.stdout
+    assert not [k for k in keys(client, "lake2/") if "upwork" in k]
+
+
+def test_mirrors_copy_only_what_changed(s3: dict, tmp_path: Path) -> None:
+    os.environ.update({k: v for k, v in s3.items() if k != "client"})
+    local = tmp_path / "lake"
+    shutil.copytree(SAMPLE_RAW, local)
+    first = mirror_up(local, f"s3://{BUCKET}/mirror")
+    assert first.copied > 0 and first.deleted == 0
+    again = mirror_up(local, f"s3://{BUCKET}/mirror")
+    assert again.copied == 0 and again.unchanged == first.copied
+    down = tmp_path / "down"
+    pulled = mirror_down(f"s3://{BUCKET}/mirror", down)
+    assert pulled.copied == first.copied
+    assert mirror_down(f"s3://{BUCKET}/mirror", down).copied == 0
+    (local / "upwork" / "in-demand-skills-2026" / "ai-skills.csv").unlink()
+    assert mirror_up(local, f"s3://{BUCKET}/mirror").deleted == 1
+    assert mirror_down(f"s3://{BUCKET}/mirror", down).deleted == 1
