@@ -56,8 +56,8 @@ def discover(
     """Scan raw_dir; `known` maps report_id -> fingerprint of what the lake already holds."""
     problems: list[dict] = []
     sources: dict[str, ReportSource] = {}
-    manifests = sorted(raw_dir.rglob(MANIFEST_NAME))
-    report_dirs = [m.parent for m in manifests if not _is_hidden(m, raw_dir)]
+    files = _all_files(raw_dir)
+    report_dirs = [f.parent for f in files if f.name == MANIFEST_NAME]
     for report_dir in report_dirs:
         source = _read_source(raw_dir, report_dir, reference_sha, problems)
         if source is None:
@@ -66,7 +66,7 @@ def discover(
             problems.append(_duplicate_problem(source, sources[source.report_id]))
             continue
         sources[source.report_id] = source
-    problems.extend(_undeclared_files(raw_dir, report_dirs, sources.values()))
+    problems.extend(_undeclared_files(raw_dir, files, report_dirs, sources.values()))
     changed = [
         s for s in sources.values() if full_refresh or known.get(s.report_id) != s.fingerprint
     ]
@@ -112,7 +112,7 @@ def _fingerprint(manifest_sha: str, file_hashes: dict[str, str], reference_sha: 
 
 
 def _undeclared_files(
-    raw_dir: Path, report_dirs: list[Path], sources: Iterable[ReportSource]
+    raw_dir: Path, files: list[Path], report_dirs: list[Path], sources: Iterable[ReportSource]
 ) -> list[dict]:
     declared = {s.report_dir / f for s in sources for f in s.file_hashes}
     declared |= {d / MANIFEST_NAME for d in report_dirs}
@@ -121,8 +121,8 @@ def _undeclared_files(
     valid = {s.report_dir for s in sources}
     folders = set(report_dirs)
     problems = []
-    for path in sorted(p for p in raw_dir.rglob("*") if p.is_file()):
-        if path in declared or _is_hidden(path, raw_dir) or _is_doc(path):
+    for path in files:
+        if path in declared or _is_doc(path):
             continue
         # The nearest enclosing report folder owns the file.
         owner = next((parent for parent in path.parents if parent in folders), None)
@@ -169,8 +169,13 @@ def _problem(source_file: str, reason_code: str, message: str, raw_record: str |
     }
 
 
-def _is_hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+def _all_files(raw_dir: Path) -> list[Path]:
+    """Every file under raw_dir, sorted, in one walk; hidden files and folders are not raw data."""
+    found = []
+    for folder, dirs, names in os.walk(raw_dir):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [Path(folder, name) for name in names if not name.startswith(".")]
+    return sorted(found)
 
 
 def _is_doc(path: Path) -> bool:

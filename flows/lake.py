@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -287,19 +288,33 @@ def remove_uncommitted(lake: Path) -> None:
     """Delete data of reports the commit record does not list: retired ones, and leftovers of a killed run."""
     committed = set(read_reports(lake)["report_id"].to_pylist())
     folder = lake / "observations"
-    for report_dir in folder.iterdir() if folder.exists() else ():
-        if report_dir.name not in committed:
-            shutil.rmtree(report_dir, ignore_errors=True)
-    for path in (lake / "quarantine").glob("*.parquet"):
-        if path.stem not in committed and path.stem != DISCOVERY_QUARANTINE:
-            path.unlink(missing_ok=True)
+    for name in _names(folder) - committed:
+        shutil.rmtree(folder / name, ignore_errors=True)
+    quarantined = {name.removesuffix(".parquet") for name in _names(lake / "quarantine")}
+    for report_id in quarantined - committed - {DISCOVERY_QUARANTINE}:
+        quarantine_file(lake, report_id).unlink(missing_ok=True)
 
 
 def lake_files(lake: Path, report_ids: Iterable[str]) -> tuple[list[str], list[str]]:
     """Observation and quarantine files of the committed reports, sorted so loads are deterministic."""
+    # One listing per folder: with thousands of reports, a glob or stat per report costs seconds.
     ids = sorted(report_ids)
+    with_data = _names(lake / "observations")
     observations = [
-        str(p) for rid in ids for p in sorted(observations_dir(lake, rid).glob("*.parquet"))
+        str(observations_dir(lake, rid) / name)
+        for rid in ids
+        if rid in with_data
+        for name in sorted(_names(observations_dir(lake, rid)))
+        if name.endswith(".parquet")
     ]
-    quarantine = [str(quarantine_file(lake, rid)) for rid in [DISCOVERY_QUARANTINE, *ids]]
-    return observations, [q for q in quarantine if Path(q).exists()]
+    quarantined = _names(lake / "quarantine")
+    quarantine = [
+        str(quarantine_file(lake, rid))
+        for rid in [DISCOVERY_QUARANTINE, *ids]
+        if f"{rid}.parquet" in quarantined
+    ]
+    return observations, quarantine
+
+
+def _names(folder: Path) -> set[str]:
+    return set(os.listdir(folder)) if folder.is_dir() else set()
