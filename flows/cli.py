@@ -38,6 +38,11 @@ WarehouseOption = Annotated[
     Path, typer.Option("--warehouse", help="Output folder: skillpulse.duckdb, lake/, marts/.")
 ]
 
+LakeOption = Annotated[
+    str | None,
+    typer.Option("--lake", help="Keep the Parquet lake in object storage (s3://bucket/prefix)."),
+]
+
 
 @app.callback()
 def main() -> None:
@@ -70,12 +75,7 @@ def run(
             help="Existing Dask scheduler (tcp://HOST:8786); default: a local cluster.",
         ),
     ] = None,
-    lake: Annotated[
-        str | None,
-        typer.Option(
-            "--lake", help="Keep the Parquet lake in object storage (s3://bucket/prefix)."
-        ),
-    ] = None,
+    lake: LakeOption = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show Prefect's log lines too.")
     ] = False,
@@ -196,8 +196,9 @@ def serve(
     raw: RawOption = str(DEFAULT_RAW),
     warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
     name: Annotated[str, typer.Option(help="Deployment name.")] = "skillpulse-scheduled",
+    lake: LakeOption = None,
 ) -> None:
     """Serve the pipeline as a scheduled Prefect deployment (one run at a time, no catch-up storm)."""
     from flows.deploy import serve_pipeline
 
-    serve_pipeline(name=name, cron=cron, timezone=timezone, raw=raw, warehouse=warehouse)
+    serve_pipeline(name=name, cron=cron, timezone=timezone, raw=raw, warehouse=warehouse, lake=lake)

@@ -35,6 +35,8 @@ def test_serve_creates_a_scheduled_single_writer_deployment_that_runs(
     shutil.copytree(SAMPLE_RAW, raw)
     warehouse = tmp_path / "warehouse"
     env = os.environ | {"PREFECT_API_URL": prefect_server, "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    log = tmp_path / "serve.log"
+    # A file, not a pipe: nobody reads a pipe while the runner logs, and a full pipe blocks it.
     served = subprocess.Popen(
         [
             SKILLPULSE,
@@ -49,26 +51,22 @@ def test_serve_creates_a_scheduled_single_writer_deployment_that_runs(
             str(warehouse),
         ],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log.open("w"),
         stderr=subprocess.STDOUT,
-        text=True,
         start_new_session=True,
     )
     api = httpx.Client(base_url=prefect_server, timeout=10)
-    try:
-        deployment = wait_for(
-            lambda: next(
-                iter(
-                    api.post(
-                        "/deployments/filter",
-                        json={"deployments": {"name": {"any_": ["skillpulse-scheduled"]}}},
-                    ).json()
-                ),
-                None,
-            ),
-            120,
-            "the deployment",
+
+    def deployment():
+        assert served.poll() is None, f"skillpulse serve exited: {log.read_text()}"
+        answer = api.post(
+            "/deployments/filter",
+            json={"deployments": {"name": {"any_": ["skillpulse-scheduled"]}}},
         )
+        return next(iter(answer.json()), None) if answer.status_code == 200 else None
+
+    try:
+        deployment = wait_for(deployment, 180, "the deployment")
         schedule = deployment["schedules"][0]["schedule"]
         assert schedule["cron"] == "30 5 * * 1-5" and schedule["timezone"] == "Europe/Berlin"
         assert deployment["global_concurrency_limit"]["limit"] == 1
