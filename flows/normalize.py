@@ -143,7 +143,7 @@ def normalize_table(
     cells = long_cells(raw, layout, spec)
     texts = _distinct(cells, "source_text")
     lookups = {
-        "parsed": scale_values(parse_values(texts, spec.measure), spec.value_scale),
+        "parsed": scale_values(parse_values(texts, spec.measure), spec.value_scale, spec.measure),
         "periods": parse_periods(_distinct(cells, "period_text")),
         "skills": harmonize_names(_distinct(cells, "skill_raw"), "skill", reference_dir),
         "categories": harmonize_names(_distinct(cells, "category_raw"), "category", reference_dir),
@@ -172,17 +172,28 @@ def normalize_table(
     return result
 
 
-def scale_values(parsed: pa.Table, scale: float) -> pa.Table:
-    """Apply value_scale in decimal, as values.py converts: 0.164454473 x 100 -> 16.4454473, not ...298."""
+def scale_values(parsed: pa.Table, scale: float, measure: str = "count") -> pa.Table:
+    """Apply value_scale in decimal, as values.py converts: 0.164454473 x 100 -> 16.4454473, not ...298.
+
+    A share must still lie within 0-100 once scaled: 1.5 published as a fraction is not 150%.
+    """
     if scale == 1:
         return parsed
     factor = Decimal(repr(float(scale)))
-    scaled = [
-        None if value is None else float(Decimal(repr(value)) * factor)
-        for value in parsed["value"].to_pylist()
-    ]
-    index = parsed.schema.get_field_index("value")
-    return parsed.set_column(index, "value", pa.array(scaled, pa.float64()))
+    rows = parsed.to_pylist()
+    for row in rows:
+        if row["value"] is None:
+            continue
+        row["value"] = float(Decimal(repr(row["value"])) * factor)
+        if measure == "share_pct" and not 0 <= row["value"] <= 100:
+            row |= {
+                "value": None,
+                "value_qualifier": None,
+                "reason_code": "out_of_range",
+                "message": f'"{row["source_text"]}" x value_scale {scale:g} = {row["value"]:g}, '
+                "not a share between 0 and 100; check value_scale and the column in report.toml",
+            }
+    return pa.Table.from_pylist(rows, schema=parsed.schema)
 
 
 def long_cells(raw: RawTable, layout: Layout, spec: TableSpec) -> pa.Table:

@@ -119,3 +119,11 @@ def test_accounting_that_does_not_add_up_is_an_error() -> None:
     )
     with pytest.raises(AccountingError, match="2 data rows x 1 value columns = 2 cells"):
         check_accounting(result, 1, "r/t.csv")
+
+
+def test_a_scaled_share_outside_0_to_100_is_rejected() -> None:
+    scaled = scale_values(parse_values(["0.52", "1.5"], "share_pct"), 100, "share_pct")
+    by_text = {row["source_text"]: row for row in scaled.to_pylist()}
+    assert by_text["0.52"]["value"] == 52.0
+    assert by_text["1.5"]["value"] is None and by_text["1.5"]["reason_code"] == "out_of_range"
+    assert '"1.5" x value_scale 100 = 150' in by_text["1.5"]["message"]
