@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 from contextlib import closing
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,9 +24,17 @@ BATCH_BYTES = 64 << 20
 BATCH_REPORTS = int(os.environ.get("SKILLPULSE_BATCH_REPORTS", "500"))
 
 
-@dataclass(frozen=True)
 class Batch:
-    sources: tuple[ReportSource, ...]
+    """Reports ingested by one task.
+
+    A plain class on purpose: Prefect walks dataclass and collection parameters looking for
+    futures, and a batch of 500 manifests took seconds to walk; quote() is lost through Dask.
+    """
+
+    __slots__ = ("sources",)
+
+    def __init__(self, sources: tuple[ReportSource, ...]) -> None:
+        self.sources = sources
 
 
 def make_batches(

@@ -11,6 +11,7 @@ from filelock import FileLock, Timeout
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Cancelled
+from prefect.utilities.annotations import quote
 
 from flows import artifacts, ingest, lake, storage, warehouse
 from flows import discover as discovery
@@ -23,6 +24,9 @@ def stage(**options: Any):
     """A thin Prefect task: results are small and batched, so caching and persistence cost more than they save."""
     return task(cache_policy=NO_CACHE, persist_result=False, **options)
 
+
+# The plan and report rows are passed quote()d (and a Batch is opaque): Prefect would otherwise
+# walk every nested manifest looking for futures, which cost seconds per task at 10,000 reports.
 
 # Only steps that touch storage retry: a transient I/O error is worth a second try, a bad input is not.
 STORAGE_RETRIES = {"retries": 2, "retry_delay_seconds": [1, 5]}
@@ -110,7 +114,7 @@ def skillpulse_pipeline(
             clock.time("pull", pull_from_storage, paths)
         plan = clock.time("discover", discover_reports, paths, full_refresh)
         ingested = clock.time("ingest", ingest_all, plan, paths)
-        clock.time("lake", commit_lake, paths, plan, ingested)
+        clock.time("lake", commit_lake, paths, quote(plan), quote(ingested))
         if paths.lake_url:
             clock.time("push", push_lake, paths)
         marts: list[str] = []
