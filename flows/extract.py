@@ -366,12 +366,12 @@ def _skip_codes(path, cells, header_rows, spec, ragged, joiner) -> np.ndarray:
         return codes
     codes[ragged] = 4
     codes[_repeated_header(cells, header_rows)] = 3
-    codes[_footer(path, cells, present, blank, ragged, spec.footer_pattern, joiner)] = 2
+    codes[_footer(cells, present, blank, ragged, spec.footer_pattern, joiner)] = 2
     codes[blank] = 1
     return codes
 
 
-def _footer(path, cells, present, blank, ragged, pattern, joiner) -> np.ndarray:
+def _footer(cells, present, blank, ragged, pattern, joiner) -> np.ndarray:
     lead = pc.coalesce(*cells)
     automatic = _regex_hits(lead, _FOOTNOTE)
     below_is_notes = blank | automatic | (present <= 1) | ragged

@@ -255,7 +255,7 @@ def load_manifest(path: Path) -> Manifest:
     try:
         manifest = Manifest.model_validate(data)
     except ValidationError as exc:
-        raise ManifestError(str(path), [_explain(err, data) for err in exc.errors()]) from exc
+        raise ManifestError(str(path), [_explain(err) for err in exc.errors()]) from exc
     folder = path.parent.resolve()
     problems = [
         f"tables.file {t.file!r} does not exist in {path.parent}; fix the name or add the file"
@@ -275,7 +275,7 @@ def load_manifest(path: Path) -> Manifest:
     return manifest
 
 
-def _explain(err: Any, data: dict) -> str:
+def _explain(err: Any) -> str:
     """Turn one pydantic error into a sentence naming the key, the bad value and the fix."""
     where = ".".join(str(p) for p in err["loc"])
     kind = err["type"]

@@ -67,9 +67,10 @@ def commit_lake(paths: Paths, plan: discovery.Plan, ingested: list[dict]) -> Non
 
 
 @stage(**STORAGE_RETRIES)
-def load_warehouse(paths: Paths) -> tuple[Path, dict[str, int]]:
+def load_warehouse(paths: Paths) -> Path:
     database = warehouse.temp_database(paths.warehouse)
-    return database, warehouse.load_lake(database, paths.lake, paths.reference)
+    warehouse.load_lake(database, paths.lake, paths.reference)
+    return database
 
 
 @stage()
@@ -120,7 +121,7 @@ def skillpulse_pipeline(
         marts: list[str] = []
         inputs = warehouse.inputs_digest(paths)
         if warehouse.built_from(paths.warehouse) != inputs:
-            database, _ = clock.time("load", load_warehouse, paths)
+            database = clock.time("load", load_warehouse, paths)
             try:
                 clock.time("build", build_models, database, paths)
                 marts = clock.time("export", export_marts, database, paths)

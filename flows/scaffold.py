@@ -59,7 +59,7 @@ def guess_roles(header: tuple[str, ...], samples: dict[str, list[str]]) -> dict:
     _take(roles, free, "geography", lambda h: _named("geography", h))
     # The ranked thing: a column named like a skill, else the first text column left.
     if not _take(roles, free, "skill", lambda h: "skill" in h.lower()):
-        _take(roles, free, "skill", lambda h: True)
+        _take(roles, free, "skill", lambda _: True)
     _take(roles, free, "category", lambda h: _named("category", h))
     return roles
 

@@ -64,7 +64,7 @@ def temp_database(warehouse: Path) -> Path:
     return warehouse / f".{DATABASE_NAME}.{uuid.uuid4().hex}.tmp"
 
 
-def load_lake(database: Path, lake: Path, reference_dir: Path) -> dict[str, int]:
+def load_lake(database: Path, lake: Path, reference_dir: Path) -> None:
     """Create lake.* and reference.* tables in a fresh database with a few bulk statements."""
     report_ids = read_reports(lake)["report_id"].to_pylist()
     observation_files, quarantine_files = lake_files(lake, report_ids)
@@ -78,10 +78,6 @@ def load_lake(database: Path, lake: Path, reference_dir: Path) -> dict[str, int]
         )
         _load_reference(con, reference_dir)
         failpoint("warehouse:after-load")
-        return {
-            table: con.execute(f"SELECT count(*) FROM lake.{table}").fetchone()[0]
-            for table in ("observations", "quarantine", "reports")
-        }
 
 
 def _create_from_parquet(
