@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,6 +48,14 @@ def s3() -> Iterator[dict[str, str]]:
         server.stop()
 
 
+def run_on_s3(s3: dict, api_url: str, raw: str, lake: str, warehouse: Path):
+    """The real CLI with raw and lake under prefixes of the test bucket."""
+    env = {k: v for k, v in s3.items() if k != "client"}
+    return run_pipeline(
+        api_url, f"s3://{BUCKET}/{raw}", warehouse, "--lake", f"s3://{BUCKET}/{lake}", env=env
+    )
+
+
 def keys(client, prefix: str) -> list[str]:
     pages = client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix)
     return sorted(obj["Key"] for page in pages for obj in page.get("Contents", []))
@@ -57,18 +64,10 @@ def keys(client, prefix: str) -> list[str]:
 def test_raw_and_lake_in_s3_build_the_same_warehouse(
     s3: dict, prefect_server: str, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in s3.items() if k != "client"}
     local = run_pipeline(prefect_server, SAMPLE_RAW, tmp_path / "local")
     assert local.returncode == 0, local.stderr
 
-    remote = run_pipeline(
-        prefect_server,
-        f"s3://{BUCKET}/raw",
-        tmp_path / "remote",
-        "--lake",
-        f"s3://{BUCKET}/lake",
-        env=env,
-    )
+    remote = run_on_s3(s3, prefect_server, "raw", "lake", tmp_path / "remote")
     assert remote.returncode == 0, remote.stderr
     assert snapshot(tmp_path / "remote") == snapshot(tmp_path / "local")
     lake_keys = keys(s3["client"], "lake/")
@@ -76,14 +75,7 @@ def test_raw_and_lake_in_s3_build_the_same_warehouse(
     assert any(k.startswith("lake/observations/upwork-in-demand-skills-2026/") for k in lake_keys)
 
     # A new machine with only the S3 lake: nothing is re-ingested, the warehouse is rebuilt from it.
-    fresh = run_pipeline(
-        prefect_server,
-        f"s3://{BUCKET}/raw",
-        tmp_path / "fresh",
-        "--lake",
-        f"s3://{BUCKET}/lake",
-        env=env,
-    )
+    fresh = run_on_s3(s3, prefect_server, "raw", "lake", tmp_path / "fresh")
     assert fresh.returncode == 0, fresh.stderr
     assert "0 ingested" in fresh.stdout
     assert snapshot(tmp_path / "fresh") == snapshot(tmp_path / "local")
@@ -92,7 +84,6 @@ def test_raw_and_lake_in_s3_build_the_same_warehouse(
 def test_a_removed_raw_object_retires_its_report_in_the_s3_lake(
     s3: dict, prefect_server: str, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in s3.items() if k != "client"}
     client = s3["client"]
     for key in keys(client, "raw/"):
         client.copy_object(
@@ -100,18 +91,19 @@ def test_a_removed_raw_object_retires_its_report_in_the_s3_lake(
             CopySource={"Bucket": BUCKET, "Key": key},
             Key="raw2/" + key.removeprefix("raw/"),
         )
-    args = (f"s3://{BUCKET}/raw2", tmp_path / "w", "--lake", f"s3://{BUCKET}/lake2")
-    assert run_pipeline(prefect_server, *args, env=env).returncode == 0
+    assert run_on_s3(s3, prefect_server, "raw2", "lake2", tmp_path / "w").returncode == 0
     for key in keys(client, "raw2/upwork/"):
         client.delete_object(Bucket=BUCKET, Key=key)
-    retired = run_pipeline(prefect_server, *args, env=env)
+    retired = run_on_s3(s3, prefect_server, "raw2", "lake2", tmp_path / "w")
     assert retired.returncode == 0, retired.stderr
     assert "1 retired" in retired.stdout
     assert not [k for k in keys(client, "lake2/") if "upwork" in k]
 
 
-def test_mirrors_copy_only_what_changed(s3: dict, tmp_path: Path) -> None:
-    os.environ.update({k: v for k, v in s3.items() if k != "client"})
+def test_mirrors_copy_only_what_changed(s3: dict, tmp_path: Path, monkeypatch) -> None:
+    for name, value in s3.items():
+        if name != "client":
+            monkeypatch.setenv(name, value)
     local = tmp_path / "lake"
     shutil.copytree(SAMPLE_RAW, local)
     first = mirror_up(local, f"s3://{BUCKET}/mirror")
