@@ -23,6 +23,8 @@ MATERIALIZATIONS = ("table", "view")
 _TABLE_TAG = re.compile(r"^@table\s+(?P<text>.+)$")
 _COLUMN_TAG = re.compile(r"^@column\s+(?P<name>[^:]+?)\s*:\s*(?P<text>.+)$")
 _MATERIALIZED_TAG = re.compile(r"^@materialized\s+(?P<kind>\S+)\s*$")
+_TRAILING_SEMICOLON = re.compile(r";\s*\Z")
+_PARTITIONED_TAG = re.compile(r"^@partitioned_by\s+(?P<column>\w+)\s*$")
 # A tag's text continues on following comment lines indented by two or more spaces after "--".
 _CONTINUATION = re.compile(r"^--\s{2,}(?P<text>\S.*)$")
 
@@ -48,6 +50,9 @@ class Model:
     column_comments: dict[str, str]
     depends_on: frozenset[str]
     materialized: str = "table"
+    # Set when each report's rows depend only on that report's upstream rows: a run that changed
+    # a few reports replaces just their rows instead of rebuilding the table.
+    partitioned_by: str | None = None
 
     @property
     def name(self) -> str:
@@ -96,6 +101,7 @@ class _Header:
     table_comment: str | None
     column_comments: dict[str, str]
     materialized: str = "table"
+    partitioned_by: str | None = None
 
 
 def discover_models(sql_dir: Path) -> list[Model]:
@@ -113,16 +119,28 @@ def discover_models(sql_dir: Path) -> list[Model]:
     return _in_dependency_order(models)
 
 
-def build_models(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> BuildResult:
+def build_models(
+    con: duckdb.DuckDBPyConnection, sql_dir: Path, changed: list[str] | None = None
+) -> BuildResult:
     """Create every model in dependency order, with its comments, in one transaction of its own
-    (so `con` must not be inside a transaction already)."""
+    (so `con` must not be inside a transaction already).
+
+    With `changed` (report ids whose upstream rows changed or went), the database already holds
+    every model from an earlier build of the same SQL: partitioned tables only replace those
+    reports' rows, every other model is rebuilt whole.
+    """
     models = discover_models(sql_dir)
     started = time.perf_counter()
     # One commit for hundreds of DDL and COMMENT statements (4x faster on a file), and a failed
     # build leaves nothing half-built behind.
     con.begin()
     try:
-        built = [_build_model(con, model) for model in models]
+        built = [
+            _refresh_partitions(con, model, changed)
+            if changed is not None and model.partitioned_by
+            else _build_model(con, model)
+            for model in models
+        ]
     except BaseException:
         con.rollback()
         raise
@@ -158,16 +176,21 @@ def _parse_model(parser: duckdb.DuckDBPyConnection, path: Path, schema: str) -> 
         raise ModelError(
             f"{path}: '-- @materialized {header.materialized}' is not one of {', '.join(MATERIALIZATIONS)}"
         )
+    if header.partitioned_by and header.materialized != "table":
+        raise ModelError(
+            f"{path}: '-- @partitioned_by' applies to tables; a view is recomputed on every read anyway"
+        )
     return Model(
         schema=schema,
         table=path.stem,
         path=path,
-        sql=text,
+        sql=_TRAILING_SEMICOLON.sub("", text),
         description=header.description,
         table_comment=header.table_comment,
         column_comments=header.column_comments,
         depends_on=frozenset(ref for ref in references if ref.split(".")[0] in MODEL_SCHEMAS),
         materialized=header.materialized,
+        partitioned_by=header.partitioned_by,
     )
 
 
@@ -184,6 +207,7 @@ def _parse_header(text: str) -> _Header:
     prose: list[str] = []
     table_comment: str | None = None
     materialized = "table"
+    partitioned_by: str | None = None
     columns: dict[str, str] = {}
     current: tuple[str, str] | None = None  # ("table", "") or ("column", name) being continued
     for line in text.splitlines():
@@ -208,13 +232,16 @@ def _parse_header(text: str) -> _Header:
         elif materialized_tag := _MATERIALIZED_TAG.match(body):
             materialized = materialized_tag["kind"]
             current = None
+        elif partitioned_tag := _PARTITIONED_TAG.match(body):
+            partitioned_by = partitioned_tag["column"]
+            current = None
         elif column_tag := _COLUMN_TAG.match(body):
             columns[column_tag["name"].strip()] = column_tag["text"].strip()
             current = ("column", column_tag["name"].strip())
         else:
             prose.append(body)
             current = None
-    return _Header("\n".join(prose).strip(), table_comment, columns, materialized)
+    return _Header("\n".join(prose).strip(), table_comment, columns, materialized, partitioned_by)
 
 
 def _referenced_tables(parser: duckdb.DuckDBPyConnection, text: str, path: Path) -> set[str]:
@@ -295,6 +322,30 @@ def _build_model(con: duckdb.DuckDBPyConnection, model: Model) -> BuiltModel:
     )
 
 
+def _refresh_partitions(
+    con: duckdb.DuckDBPyConnection, model: Model, changed: list[str]
+) -> BuiltModel:
+    """Delete the changed reports' rows, then insert the model's rows for them (DuckDB pushes the
+    filter down to the scans, so the work is proportional to the changed reports)."""
+    started = time.perf_counter()
+    target = f"{quote_ident(model.schema)}.{quote_ident(model.table)}"
+    column = quote_ident(model.partitioned_by)
+    # Literals rather than a joined list: the optimizer pushes a constant IN filter through the
+    # model's GROUP BYs and windows down to the scans; a join would not be pushed.
+    reports = ", ".join(quote_literal(report) for report in changed) or "NULL"
+    try:
+        con.execute(f"DELETE FROM {target} WHERE {column} IN ({reports})")
+        con.execute(
+            f"INSERT INTO {target} BY NAME SELECT * FROM (\n{model.sql}\n) WHERE {column} IN ({reports})"
+        )
+    except duckdb.Error as exc:
+        raise ModelError(
+            f"{model.path}: refreshing {model.name} for {len(changed)} changed report(s) failed: {exc}"
+        ) from exc
+    [(rows,)] = con.execute(f"SELECT count(*) FROM {target}").fetchall()
+    return BuiltModel(model.name, model.path, rows, time.perf_counter() - started)
+
+
 def _drop_other_kind(con: duckdb.DuckDBPyConnection, model: Model, target: str) -> None:
     """CREATE OR REPLACE cannot turn a table into a view or back, so drop the other kind first."""
     existing = con.execute(
@@ -326,6 +377,10 @@ def _check_documented(con: duckdb.DuckDBPyConnection, model: Model) -> None:
     ]
     if model.table_comment is None:
         problems.append("no '-- @table <comment>' line")
+    if model.partitioned_by and model.partitioned_by not in columns:
+        problems.append(
+            f"'-- @partitioned_by {model.partitioned_by}' names a column the query does not return"
+        )
     if problems:
         raise ModelError(
             f"{model.path}: {'; '.join(problems)} (columns returned: {', '.join(columns)})"

@@ -69,15 +69,15 @@ def commit_lake(paths: Paths, plan: discovery.Plan, ingested: list[dict]) -> Non
 
 
 @stage(**STORAGE_RETRIES)
-def load_warehouse(paths: Paths) -> Path:
-    database = warehouse.temp_database(paths.warehouse)
-    warehouse.load_lake(database, paths.lake, paths.reference)
-    return database
+def load_warehouse(
+    paths: Paths, previous: warehouse.BuildInputs | None, inputs: warehouse.BuildInputs
+) -> warehouse.Draft:
+    return warehouse.prepare(paths, previous, inputs)
 
 
 @stage()
-def build_models(database: Path, paths: Paths) -> dict[str, int]:
-    return warehouse.build(database, paths.sql)
+def build_models(draft: warehouse.Draft, paths: Paths) -> dict[str, int]:
+    return warehouse.build(draft.database, paths.sql, draft.changed)
 
 
 @stage(**STORAGE_RETRIES)
@@ -86,7 +86,7 @@ def export_marts(database: Path, paths: Paths) -> list[str]:
 
 
 @stage(**STORAGE_RETRIES)
-def publish_warehouse(database: Path, paths: Paths, inputs: str) -> Path:
+def publish_warehouse(database: Path, paths: Paths, inputs: warehouse.BuildInputs) -> Path:
     return warehouse.publish(database, paths.warehouse, inputs)
 
 
@@ -123,16 +123,21 @@ def skillpulse_pipeline(
         if paths.lake_url:
             clock.time("push", push_lake, paths)
         marts: list[str] = []
+        refreshed: list[str] | None = None
         inputs = warehouse.inputs_digest(paths)
-        if warehouse.built_from(paths.warehouse) != inputs:
-            database = clock.time("load", load_warehouse, paths)
+        previous = warehouse.built_from(paths.warehouse)
+        if previous != inputs:
+            draft = clock.time("load", load_warehouse, paths, previous, inputs)
             try:
-                clock.time("build", build_models, database, paths)
-                marts = clock.time("export", export_marts, database, paths)
-                clock.time("publish", publish_warehouse, database, paths, inputs)
+                clock.time("build", build_models, quote(draft), paths)
+                marts = clock.time("export", export_marts, draft.database, paths)
+                clock.time("publish", publish_warehouse, draft.database, paths, inputs)
             finally:
-                warehouse.discard(database)
-        summary = summarize(paths, plan, ingested, marts, clock.seconds, clock.started_at)
+                warehouse.discard(draft.database)
+            refreshed = draft.changed
+        summary = summarize(
+            paths, plan, ingested, marts, clock.seconds, clock.started_at, refreshed
+        )
         write_summary(paths, summary)
         publish_run_artifacts(summary, paths)
     get_run_logger().info(summary.render())

@@ -39,10 +39,18 @@ class RunSummary:
     quarantine_by_reason: dict[str, int]
     marts: list[str]
     seconds: dict[str, float] = field(default_factory=dict)
+    # none (nothing to build), full (from the whole lake) or incremental (changed reports' rows).
+    warehouse_build: str = "none"
+    reports_refreshed: int = 0
     flow_started_at: float = 0.0
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def _build_note(self) -> str:
+        if self.warehouse_build == "incremental":
+            return f" (incremental: {self.reports_refreshed} report(s) refreshed)"
+        return f" ({self.warehouse_build} build)" if self.warehouse_build == "full" else ""
 
     def render(self) -> str:
         if self.nothing_changed:
@@ -61,7 +69,7 @@ class RunSummary:
             f"  time:         {sum(self.seconds.values()):.2f} s ("
             + ", ".join(f"{k} {v:.2f}" for k, v in self.seconds.items())
             + ")",
-            f"  warehouse:    {self.warehouse_dir}",
+            f"  warehouse:    {self.warehouse_dir}" + self._build_note(),
         ]
         return "\n".join(lines)
 
@@ -73,6 +81,7 @@ def summarize(
     marts: list[str],
     seconds: dict[str, float],
     flow_started_at: float,
+    refreshed: list[str] | None = None,
 ) -> RunSummary:
     """Totals over the whole lake after this run, plus what this run did."""
     reports = read_reports(paths.lake)
@@ -102,6 +111,8 @@ def summarize(
         marts=marts,
         seconds=seconds,
         flow_started_at=flow_started_at,
+        warehouse_build="none" if not marts else "full" if refreshed is None else "incremental",
+        reports_refreshed=len(refreshed or []),
     )
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
 import uuid
 from contextlib import closing
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
@@ -26,13 +28,14 @@ from flows.lake import (
     lake_files,
     quarantine_file,
     read_reports,
-    write_parquet,
 )
 from flows.models import build_models, mart_tables, run_checks
 from flows.settings import Paths
 from flows.sqlutil import quote_ident, quote_literal
 
 DATABASE_NAME = "skillpulse.duckdb"
+# Past this share of changed reports, replacing their rows costs more than building afresh.
+MAX_CHANGED_SHARE = 0.25
 BUILT_FROM = ".built_from"
 MARTS_STAGING = ".marts-staging"
 REFERENCE_TABLES = {
@@ -64,6 +67,38 @@ def temp_database(warehouse: Path) -> Path:
     return warehouse / f".{DATABASE_NAME}.{uuid.uuid4().hex}.tmp"
 
 
+@dataclass(frozen=True)
+class BuildInputs:
+    """Digests of what a database is built from, split by what a change to them costs."""
+
+    code: str  # SQL models, reference data, lake schemas: a change rebuilds every table
+    lake: str  # the committed lake: a change replaces the rows of the reports that changed
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An unpublished database: built from scratch (changed is None) or a copy of the published one
+    whose lake tables already hold the new rows of the `changed` reports."""
+
+    database: Path
+    changed: list[str] | None
+
+
+def prepare(paths: Paths, previous: BuildInputs | None, inputs: BuildInputs) -> Draft:
+    """Copy the published database and bring its lake tables up to date when only the lake changed
+    and few reports did; otherwise load a fresh database from the whole lake."""
+    database = temp_database(paths.warehouse)
+    published = paths.warehouse / DATABASE_NAME
+    if previous is not None and previous.code == inputs.code and published.exists():
+        shutil.copyfile(published, database)
+        changed = refresh_lake(database, paths.lake)
+        if changed is not None:
+            return Draft(database, changed)
+        discard(database)
+    load_lake(database, paths.lake, paths.reference)
+    return Draft(database, None)
+
+
 def load_lake(database: Path, lake: Path, reference_dir: Path) -> None:
     """Create lake.* and reference.* tables in a fresh database with a few bulk statements."""
     report_ids = read_reports(lake)["report_id"].to_pylist()
@@ -80,6 +115,49 @@ def load_lake(database: Path, lake: Path, reference_dir: Path) -> None:
         failpoint("warehouse:after-load")
 
 
+def refresh_lake(database: Path, lake: Path) -> list[str] | None:
+    """Replace the lake rows of reports whose commit changed (new, re-ingested or retired) and
+    return their ids; None, leaving the database untouched, when too many changed to be worth it."""
+    committed = read_reports(lake)
+    with closing(duckdb.connect(str(database))) as con:
+        con.register("committed", committed)
+        changed = [report_id for (report_id,) in con.execute(_CHANGED_REPORTS).fetchall()]
+        if len(changed) > MAX_CHANGED_SHARE * max(committed.num_rows, 1):
+            return None
+        present = set(committed["report_id"].to_pylist())
+        observation_files, _ = lake_files(lake, [r for r in changed if r in present])
+        _, quarantine_files = lake_files(lake, present)
+        con.register("changed", pa.table({"report_id": pa.array(changed, pa.string())}))
+        con.begin()
+        con.execute(
+            "DELETE FROM lake.observations WHERE report_id IN (SELECT report_id FROM changed)"
+        )
+        _insert_parquet(con, "observations", OBSERVATIONS_SCHEMA, observation_files)
+        # Quarantine is small and discovery problems belong to no report: reload it whole.
+        con.execute("DELETE FROM lake.quarantine")
+        _insert_parquet(con, "quarantine", QUARANTINE_SCHEMA, quarantine_files)
+        con.execute("DELETE FROM lake.reports")
+        con.execute(f"INSERT INTO lake.reports SELECT {_columns(REPORTS_SCHEMA)} FROM committed")
+        con.commit()
+        failpoint("warehouse:after-load")
+        return changed
+
+
+# A report changed when its commit row (fingerprint, ingestion time) is new or gone.
+_CHANGED_REPORTS = """
+SELECT report_id FROM (
+    SELECT report_id, input_fingerprint, ingested_at FROM committed
+    EXCEPT
+    SELECT report_id, input_fingerprint, ingested_at FROM lake.reports
+)
+UNION
+SELECT report_id FROM (
+    SELECT report_id FROM lake.reports EXCEPT SELECT report_id FROM committed
+)
+ORDER BY report_id
+"""
+
+
 def _create_from_parquet(
     con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema, files: list[str]
 ) -> None:
@@ -87,17 +165,27 @@ def _create_from_parquet(
     con.register("empty_source", schema.empty_table())
     con.execute(f"CREATE TABLE {target} AS SELECT * FROM empty_source")
     con.unregister("empty_source")
-    if files:
-        columns = ", ".join(quote_ident(name) for name in schema.names)
-        con.execute(
-            f"INSERT INTO {target} SELECT {columns} FROM read_parquet($files)", {"files": files}
-        )
+    _insert_parquet(con, table, schema, files)
     _comment(
         con,
         target,
         TABLE_COMMENTS[table],
         {f.name: f.metadata[b"comment"].decode() for f in schema},
     )
+
+
+def _insert_parquet(
+    con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema, files: list[str]
+) -> None:
+    if files:
+        con.execute(
+            f"INSERT INTO lake.{quote_ident(table)} SELECT {_columns(schema)} FROM read_parquet($files)",
+            {"files": files},
+        )
+
+
+def _columns(schema: pa.Schema) -> str:
+    return ", ".join(quote_ident(name) for name in schema.names)
 
 
 def _load_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
@@ -124,10 +212,11 @@ def _comment(
         con.execute(f"COMMENT ON COLUMN {target}.{quote_ident(column)} IS {quote_literal(text)}")
 
 
-def build(database: Path, sql_dir: Path) -> dict[str, int]:
-    """Run the SQL models in dependency order, then the checks; returns rows per model."""
+def build(database: Path, sql_dir: Path, changed: list[str] | None = None) -> dict[str, int]:
+    """Run the SQL models in dependency order (only the changed reports' rows of partitioned
+    models when `changed` is given), then the checks; returns rows per model."""
     with closing(duckdb.connect(str(database))) as con:
-        result = build_models(con, sql_dir)
+        result = build_models(con, sql_dir, changed)
         run_checks(con, sql_dir)
         con.execute("CHECKPOINT")
         failpoint("warehouse:after-build")
@@ -138,17 +227,19 @@ def export_marts(database: Path, warehouse: Path) -> list[str]:
     """Write every mart, sorted, to a staging folder; publish() moves them beside the new database."""
     staging = warehouse / MARTS_STAGING
     shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
     with closing(duckdb.connect(str(database), read_only=True)) as con:
         names = mart_tables(con)
         for name in names:
-            table = con.sql(
-                f"SELECT * FROM marts.{quote_ident(name)} ORDER BY ALL"
-            ).to_arrow_table()
-            write_parquet(table, staging / f"{name}.parquet")
+            # DuckDB streams the sorted rows to Parquet itself: no copy of the mart in Python.
+            con.execute(
+                f"COPY (SELECT * FROM marts.{quote_ident(name)} ORDER BY ALL) TO "
+                f"{quote_literal(str(staging / f'{name}.parquet'))} (FORMAT parquet, COMPRESSION zstd)"
+            )
     return names
 
 
-def publish(database: Path, warehouse: Path, inputs: str) -> Path:
+def publish(database: Path, warehouse: Path, inputs: BuildInputs) -> Path:
     """Swap the new database and marts in by rename; open readers keep the old file until they reconnect.
 
     The digest of the inputs is written last: a run killed between the renames leaves a stale
@@ -167,26 +258,38 @@ def publish(database: Path, warehouse: Path, inputs: str) -> Path:
             stale.unlink()
     shutil.rmtree(warehouse / MARTS_STAGING, ignore_errors=True)
     failpoint("warehouse:after-publish")
-    write_text_atomic(warehouse / BUILT_FROM, inputs + "\n")
+    write_text_atomic(warehouse / BUILT_FROM, json.dumps(asdict(inputs)) + "\n")
     return target
 
 
-def inputs_digest(paths: Paths) -> str:
-    """Hash of everything the database is built from: the committed lake, the SQL models, the reference data."""
+def inputs_digest(paths: Paths) -> BuildInputs:
+    """Digests of everything the database is built from: the SQL models, the reference data and
+    the lake schemas (code), and the committed lake (lake)."""
+    code = [*sorted(paths.sql.rglob("*.sql")), *sorted(paths.reference.glob("*.csv"))]
+    schemas = [OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, REPORTS_SCHEMA]
     lake_state = [paths.lake / REPORTS_FILE, quarantine_file(paths.lake, DISCOVERY_QUARANTINE)]
-    files = [*lake_state, *sorted(paths.sql.rglob("*.sql")), *sorted(paths.reference.glob("*.csv"))]
-    digest = hashlib.sha256()
+    return BuildInputs(
+        code=_digest(code, extra="|".join(str(schema) for schema in schemas)),
+        lake=_digest(lake_state),
+    )
+
+
+def _digest(files: list[Path], extra: str = "") -> str:
+    digest = hashlib.sha256(extra.encode())
     for path in files:
         digest.update(f"{path.name}={sha256_file(path) if path.exists() else '-'}|".encode())
     return digest.hexdigest()
 
 
-def built_from(warehouse: Path) -> str | None:
-    """The inputs digest of the published database; None when there is none to trust."""
+def built_from(warehouse: Path) -> BuildInputs | None:
+    """The inputs the published database was built from; None when there is none to trust."""
     marker = warehouse / BUILT_FROM
     if not (warehouse / DATABASE_NAME).exists() or not marker.exists():
         return None
-    return marker.read_text(encoding="utf-8").strip()
+    try:
+        return BuildInputs(**json.loads(marker.read_text(encoding="utf-8")))
+    except (ValueError, TypeError):
+        return None  # an older or damaged marker: build afresh
 
 
 def discard(database: Path) -> None:

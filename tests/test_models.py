@@ -313,3 +313,56 @@ def test_failed_build_leaves_no_model_behind(tmp_path, con):
 def test_missing_sql_folder_raises_model_error(tmp_path):
     with pytest.raises(ModelError, match="no such folder"):
         discover_models(tmp_path / "nowhere")
+
+
+def test_partitioned_model_replaces_only_the_changed_reports_rows(tmp_path, con):
+    per_report = "-- @partitioned_by report_id\n" + model(
+        "SELECT report_id, count(*) AS skills, sum(value) AS total FROM lake.observations GROUP BY report_id;",
+        {"report_id": "Report.", "skills": "Skills.", "total": "Sum."},
+    )
+    write_sql(tmp_path, "marts.per_report", per_report)
+    write_sql(
+        tmp_path,
+        "marts.overall",
+        model("SELECT sum(total) AS total FROM marts.per_report", {"total": "Sum."}),
+    )
+    build_models(con, tmp_path)
+    con.execute(
+        "INSERT INTO lake.observations (report_id, skill_id, value) "
+        "VALUES ('r-2025', 'go', 5), ('s-2025', 'sql', 1)"
+    )
+    # A stale row of an unchanged report shows what a refresh leaves alone.
+    con.execute("UPDATE marts.per_report SET skills = 99 WHERE report_id = 'r-2025'")
+
+    result = build_models(con, tmp_path, changed=["s-2025", "gone-2024"])
+    assert con.sql("SELECT * FROM marts.per_report ORDER BY ALL").fetchall() == [
+        ("r-2025", 99, 30.0),
+        ("s-2025", 1, 1.0),
+    ]
+    assert con.sql("SELECT * FROM marts.overall").fetchall() == [(31.0,)]
+    assert result.row_counts == {"marts.per_report": 2, "marts.overall": 1}
+
+    build_models(con, tmp_path)
+    assert con.sql("SELECT * FROM marts.per_report ORDER BY ALL").fetchall() == [
+        ("r-2025", 3, 35.0),
+        ("s-2025", 1, 1.0),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "select", "message"),
+    [
+        ("-- @materialized view\n", "SELECT 1 AS report_id", "applies to tables"),
+        ("", "SELECT 1 AS n", "names a column the query does not return"),
+    ],
+)
+def test_partitioned_by_needs_a_table_returning_the_column(tmp_path, con, header, select, message):
+    write_sql(
+        tmp_path,
+        "marts.bad",
+        header
+        + "-- @partitioned_by report_id\n"
+        + model(select, {"report_id": "Report."} if "report_id" in select else {"n": "N."}),
+    )
+    with pytest.raises(ModelError, match=message):
+        build_models(con, tmp_path)

@@ -16,6 +16,7 @@
 -- Tiny bases: published figures carry no base; see marts.skill_growth_rankings.small_base.
 -- Width: only what the cross-report marts need; report fields come from staging.reports and
 -- lineage from intermediate.skill_values.
+-- @partitioned_by report_id
 -- @table Each skill's rank and percentile within its report table and geography, by the published figure (latest period).
 -- @column report_id: Report edition.
 -- @column table_name: Declared table of the report.

@@ -18,6 +18,7 @@
 -- names in reference.categories; the marts join them on, since every column carried through the
 -- row-level models costs time at millions of rows.
 -- Ties, one-skill reports, tiny bases: handled by the rankings built on this model.
+-- @partitioned_by report_id
 -- @table De-duplicated skill values per report table, geography and period, with the period order.
 -- @column report_id: Report edition.
 -- @column table_name: Declared table of the report.
@@ -60,7 +61,11 @@ periods AS (
         *,
         row_number() OVER by_table AS period_ordinal,
         count(*) OVER (PARTITION BY report_id, table_name, geography) AS periods_in_table
-    FROM (SELECT DISTINCT report_id, table_name, geography, period_start, period_end FROM kept)
+    FROM (
+        SELECT DISTINCT report_id, table_name, geography, period_start, period_end
+        FROM staging.observations
+        WHERE is_skill AND value IS NOT NULL
+    )
     WINDOW by_table AS (
         PARTITION BY report_id, table_name, geography ORDER BY period_end NULLS FIRST, period_start NULLS FIRST
     )

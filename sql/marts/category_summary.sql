@@ -13,6 +13,7 @@
 -- One-skill categories: median = top = that skill's growth. One-category rankings: rank 1.
 -- Tiny bases: derived growth from a small base counts like any other; small_base_skills says how
 -- many of the category's skills have one.
+-- @partitioned_by report_id
 -- @table Per growth ranking and canonical category: skills, median and top growth, top skill, and the category's rank in the ranking.
 -- @column report_id: Report edition.
 -- @column series_id: Report series.

@@ -25,6 +25,7 @@
 -- 1 = fastest (also for skills tied at the top); a one-skill ranking gets rank 1, percentile 1.0.
 -- Missing values: unmatched skills (skill_id NULL) are ranked under their raw name; skills with no
 -- category get rank_in_category NULL. Qualified figures (at_least 329) rank as the number itself.
+-- @partitioned_by report_id
 -- @table Skill growth per report table and geography (latest period), as published or derived from levels, ranked fastest first.
 -- @column report_id: Report edition.
 -- @column series_id: Report series.

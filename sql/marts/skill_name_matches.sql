@@ -10,6 +10,7 @@
 -- unconfirmed until an alias is added.
 -- Ties: a raw name whose score varies between rows keeps the highest score.
 -- Missing values: a NULL raw name is listed as NULL. One-skill reports and tiny bases: n/a.
+-- @partitioned_by report_id
 -- @table Each raw skill name as published, per report, with the canonical skill it was matched to, method, score and confirmation.
 -- @column skill_id: Canonical skill id; NULL when unmatched or excluded.
 -- @column skill_name: Canonical display name; the raw name when unmatched.
