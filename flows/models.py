@@ -25,6 +25,7 @@ _COLUMN_TAG = re.compile(r"^@column\s+(?P<name>[^:]+?)\s*:\s*(?P<text>.+)$")
 _MATERIALIZED_TAG = re.compile(r"^@materialized\s+(?P<kind>\S+)\s*$")
 _TRAILING_SEMICOLON = re.compile(r";\s*\Z")
 _PARTITIONED_TAG = re.compile(r"^@partitioned_by\s+(?P<column>\w+)\s*$")
+_KEY_TAG = re.compile(r"^@key\s+(?P<columns>\w+(?:\s*,\s*\w+)*)\s*$")
 # A tag's text continues on following comment lines indented by two or more spaces after "--".
 _CONTINUATION = re.compile(r"^--\s{2,}(?P<text>\S.*)$")
 
@@ -53,6 +54,9 @@ class Model:
     # Set when each report's rows depend only on that report's upstream rows: a run that changed
     # a few reports replaces just their rows instead of rebuilding the table.
     partitioned_by: str | None = None
+    # Columns that identify a row: checked unique after every build, and the order tables are
+    # stored (and exported) in.
+    key: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -102,6 +106,7 @@ class _Header:
     column_comments: dict[str, str]
     materialized: str = "table"
     partitioned_by: str | None = None
+    key: tuple[str, ...] = ()
 
 
 def discover_models(sql_dir: Path) -> list[Model]:
@@ -149,8 +154,10 @@ def build_models(
 
 
 def run_checks(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> list[CheckResult]:
-    """Run every sql/checks/*.sql; raise CheckFailed listing each check that returned rows."""
+    """Run every sql/checks/*.sql and a uniqueness check per model `@key`; raise CheckFailed
+    listing each check that returned rows."""
     results = [_run_check(con, path) for path in sorted((sql_dir / CHECKS_DIR).glob("*.sql"))]
+    results += [_run_key_check(con, model) for model in discover_models(sql_dir) if model.key]
     failed = [result for result in results if not result.passed]
     if failed:
         error = CheckFailed(_describe_failures(failed))
@@ -191,6 +198,7 @@ def _parse_model(parser: duckdb.DuckDBPyConnection, path: Path, schema: str) -> 
         depends_on=frozenset(ref for ref in references if ref.split(".")[0] in MODEL_SCHEMAS),
         materialized=header.materialized,
         partitioned_by=header.partitioned_by,
+        key=header.key,
     )
 
 
@@ -208,6 +216,7 @@ def _parse_header(text: str) -> _Header:
     table_comment: str | None = None
     materialized = "table"
     partitioned_by: str | None = None
+    key: tuple[str, ...] = ()
     columns: dict[str, str] = {}
     current: tuple[str, str] | None = None  # ("table", "") or ("column", name) being continued
     for line in text.splitlines():
@@ -235,13 +244,18 @@ def _parse_header(text: str) -> _Header:
         elif partitioned_tag := _PARTITIONED_TAG.match(body):
             partitioned_by = partitioned_tag["column"]
             current = None
+        elif key_tag := _KEY_TAG.match(body):
+            key = tuple(column.strip() for column in key_tag["columns"].split(","))
+            current = None
         elif column_tag := _COLUMN_TAG.match(body):
             columns[column_tag["name"].strip()] = column_tag["text"].strip()
             current = ("column", column_tag["name"].strip())
         else:
             prose.append(body)
             current = None
-    return _Header("\n".join(prose).strip(), table_comment, columns, materialized, partitioned_by)
+    return _Header(
+        "\n".join(prose).strip(), table_comment, columns, materialized, partitioned_by, key
+    )
 
 
 def _referenced_tables(parser: duckdb.DuckDBPyConnection, text: str, path: Path) -> set[str]:
@@ -309,7 +323,8 @@ def _build_model(con: duckdb.DuckDBPyConnection, model: Model) -> BuiltModel:
     try:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(model.schema)}")
         _drop_other_kind(con, model, target)
-        con.execute(f"CREATE OR REPLACE {kind} {target} AS\n{model.sql}")
+        query = _in_key_order(model, model.sql) if model.materialized == "table" else model.sql
+        con.execute(f"CREATE OR REPLACE {kind} {target} AS\n{query}")
     except duckdb.Error as exc:
         raise ModelError(f"{model.path}: building {model.name} failed: {exc}") from exc
     _check_documented(con, model)
@@ -335,15 +350,21 @@ def _refresh_partitions(
     reports = ", ".join(quote_literal(report) for report in changed) or "NULL"
     try:
         con.execute(f"DELETE FROM {target} WHERE {column} IN ({reports})")
-        con.execute(
-            f"INSERT INTO {target} BY NAME SELECT * FROM (\n{model.sql}\n) WHERE {column} IN ({reports})"
-        )
+        changed_rows = f"SELECT * FROM (\n{model.sql}\n) WHERE {column} IN ({reports})"
+        con.execute(f"INSERT INTO {target} BY NAME {_in_key_order(model, changed_rows)}")
     except duckdb.Error as exc:
         raise ModelError(
             f"{model.path}: refreshing {model.name} for {len(changed)} changed report(s) failed: {exc}"
         ) from exc
     [(rows,)] = con.execute(f"SELECT count(*) FROM {target}").fetchall()
     return BuiltModel(model.name, model.path, rows, time.perf_counter() - started)
+
+
+def _in_key_order(model: Model, query: str) -> str:
+    if not model.key:
+        return query
+    key = ", ".join(quote_ident(column) for column in model.key)
+    return f"SELECT * FROM (\n{query}\n) ORDER BY {key}"
 
 
 def _drop_other_kind(con: duckdb.DuckDBPyConnection, model: Model, target: str) -> None:
@@ -381,6 +402,11 @@ def _check_documented(con: duckdb.DuckDBPyConnection, model: Model) -> None:
         problems.append(
             f"'-- @partitioned_by {model.partitioned_by}' names a column the query does not return"
         )
+    problems += [
+        f"'-- @key' names column {name!r}, which the query does not return"
+        for name in model.key
+        if name not in columns
+    ]
     if problems:
         raise ModelError(
             f"{model.path}: {'; '.join(problems)} (columns returned: {', '.join(columns)})"
@@ -396,11 +422,27 @@ def _comment(con: duckdb.DuckDBPyConnection, model: Model, target: str) -> None:
 
 
 def _run_check(con: duckdb.DuckDBPyConnection, path: Path) -> CheckResult:
-    started = time.perf_counter()
     text = _read(path)
     _referenced_tables(con, text, path)  # one SELECT that parses, like a model
+    return _check(con, path.stem, path, _parse_header(text).description, text)
+
+
+def _run_key_check(con: duckdb.DuckDBPyConnection, model: Model) -> CheckResult:
+    key = ", ".join(quote_ident(column) for column in model.key)
+    target = f"{quote_ident(model.schema)}.{quote_ident(model.table)}"
+    query = f"SELECT {key}, count(*) AS copies FROM {target} GROUP BY ALL HAVING count(*) > 1"
+    description = (
+        f"Every row of {model.name} has its own key ({', '.join(model.key)}); NULLs group together."
+    )
+    return _check(con, f"unique_key:{model.name}", model.path, description, query)
+
+
+def _check(
+    con: duckdb.DuckDBPyConnection, name: str, path: Path, description: str, query: str
+) -> CheckResult:
+    started = time.perf_counter()
     try:
-        reader = con.sql(text).to_arrow_reader()
+        reader = con.sql(query).to_arrow_reader()
         columns = list(reader.schema.names)
         rows, sample = 0, []
         for batch in reader:
@@ -409,10 +451,9 @@ def _run_check(con: duckdb.DuckDBPyConnection, path: Path) -> CheckResult:
                 sample += list(zip(*(column.to_pylist() for column in head.columns), strict=True))
             rows += batch.num_rows
     except duckdb.Error as exc:
-        raise ModelError(f"{path}: check {path.stem} failed to run: {exc}") from exc
-    description = _parse_header(text).description
+        raise ModelError(f"{path}: check {name} failed to run: {exc}") from exc
     return CheckResult(
-        path.stem, path, description, rows, columns, sample, time.perf_counter() - started
+        name, path, description, rows, columns, sample, time.perf_counter() - started
     )
 
 

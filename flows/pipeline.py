@@ -82,7 +82,7 @@ def build_models(draft: warehouse.Draft, paths: Paths) -> dict[str, int]:
 
 @stage(**STORAGE_RETRIES)
 def export_marts(database: Path, paths: Paths) -> list[str]:
-    return warehouse.export_marts(database, paths.warehouse)
+    return warehouse.export_marts(database, paths.warehouse, paths.sql)
 
 
 @stage(**STORAGE_RETRIES)

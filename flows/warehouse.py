@@ -29,7 +29,7 @@ from flows.lake import (
     quarantine_file,
     read_reports,
 )
-from flows.models import build_models, mart_tables, run_checks
+from flows.models import build_models, discover_models, mart_tables, run_checks
 from flows.settings import Paths
 from flows.sqlutil import quote_ident, quote_literal
 
@@ -223,17 +223,26 @@ def build(database: Path, sql_dir: Path, changed: list[str] | None = None) -> di
         return result.row_counts
 
 
-def export_marts(database: Path, warehouse: Path) -> list[str]:
-    """Write every mart, sorted, to a staging folder; publish() moves them beside the new database."""
+def export_marts(database: Path, warehouse: Path, sql_dir: Path) -> list[str]:
+    """Write every mart to a staging folder; publish() moves them beside the new database.
+
+    A mart with a `@key` is written in the order it is stored: key order from a full build, with
+    the rows an incremental build refreshed after the others (sorting 10M rows again would cost
+    more than the rest of such a build). Other marts are sorted by all columns.
+    """
     staging = warehouse / MARTS_STAGING
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    keyed = {
+        model.table for model in discover_models(sql_dir) if model.schema == "marts" and model.key
+    }
     with closing(duckdb.connect(str(database), read_only=True)) as con:
         names = mart_tables(con)
         for name in names:
-            # DuckDB streams the sorted rows to Parquet itself: no copy of the mart in Python.
+            order = "" if name in keyed else " ORDER BY ALL"
+            # DuckDB streams the rows to Parquet itself: no copy of the mart in Python.
             con.execute(
-                f"COPY (SELECT * FROM marts.{quote_ident(name)} ORDER BY ALL) TO "
+                f"COPY (SELECT * FROM marts.{quote_ident(name)}{order}) TO "
                 f"{quote_literal(str(staging / f'{name}.parquet'))} (FORMAT parquet, COMPRESSION zstd)"
             )
     return names

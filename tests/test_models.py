@@ -366,3 +366,36 @@ def test_partitioned_by_needs_a_table_returning_the_column(tmp_path, con, header
     )
     with pytest.raises(ModelError, match=message):
         build_models(con, tmp_path)
+
+
+def test_key_orders_the_table_and_is_checked_unique(tmp_path, con):
+    keyed = "-- @key report_id, skill_id\n" + model(
+        "SELECT report_id, skill_id FROM lake.observations UNION ALL SELECT 'a-2020', 'zig'",
+        {"report_id": "Report.", "skill_id": "Skill."},
+    )
+    write_sql(tmp_path, "marts.keyed", keyed)
+    build_models(con, tmp_path)
+    assert con.sql("SELECT * FROM marts.keyed").fetchall() == [
+        ("a-2020", "zig"),
+        ("r-2025", "python"),
+        ("r-2025", "sql"),
+    ]
+    (check,) = run_checks(con, tmp_path)
+    assert (check.name, check.passed) == ("unique_key:marts.keyed", True)
+
+    con.execute("INSERT INTO lake.observations (report_id, skill_id) VALUES ('r-2025', 'sql')")
+    build_models(con, tmp_path)
+    with pytest.raises(CheckFailed, match=r"unique_key:marts.keyed: 1 offending row") as failed:
+        run_checks(con, tmp_path)
+    assert "('r-2025', 'sql', 2)" in str(failed.value)
+
+
+def test_key_naming_a_missing_column_raises_model_error(tmp_path, con):
+    write_sql(
+        tmp_path,
+        "staging.bad",
+        "-- @materialized view\n-- @key report_id, nope\n"
+        + model("SELECT report_id FROM lake.observations", {"report_id": "Report."}),
+    )
+    with pytest.raises(ModelError, match="'-- @key' names column 'nope'"):
+        build_models(con, tmp_path)

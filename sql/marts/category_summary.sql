@@ -14,6 +14,7 @@
 -- Tiny bases: derived growth from a small base counts like any other; small_base_skills says how
 -- many of the category's skills have one.
 -- @partitioned_by report_id
+-- @key report_id, table_name, geography, category_id
 -- @table Per growth ranking and canonical category: skills, median and top growth, top skill, and the category's rank in the ranking.
 -- @column report_id: Report edition.
 -- @column series_id: Report series.

@@ -19,6 +19,7 @@
 -- One-edition series produce no rows; a one-skill ranking compares rank 1 with rank 1.
 -- Missing values: rank_*/value_* of the edition a skill is absent from are NULL.
 -- Tiny bases: not known for published figures (see marts.skill_growth_rankings.small_base).
+-- @key series_id, report_id_after, table_name, geography, skill_key
 -- @table Skill by skill changes between consecutive editions of each series: rank and value before and after, new/dropped/up/down/same.
 -- @column series_id: Report series.
 -- @column report_id_before: Earlier edition's report_id.

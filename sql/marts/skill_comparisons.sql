@@ -17,6 +17,7 @@
 -- One-skill rankings: percentile 1.0 (see skill_positions), which pulls the consensus up; read
 -- skills_in_ranking before trusting it. A skill mentioned once has spread 0.
 -- Tiny bases: not known for published figures (see marts.skill_growth_rankings.small_base).
+-- @key skill_id, report_id, table_name, geography
 -- @table Each canonical skill in every report that mentions it: figure, rank and percentile side by side, with consensus and spread.
 -- @column skill_id: Canonical skill id.
 -- @column skill_name: Canonical display name.

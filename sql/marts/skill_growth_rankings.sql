@@ -26,6 +26,7 @@
 -- Missing values: unmatched skills (skill_id NULL) are ranked under their raw name; skills with no
 -- category get rank_in_category NULL. Qualified figures (at_least 329) rank as the number itself.
 -- @partitioned_by report_id
+-- @key report_id, table_name, geography, skill_key
 -- @table Skill growth per report table and geography (latest period), as published or derived from levels, ranked fastest first.
 -- @column report_id: Report edition.
 -- @column series_id: Report series.

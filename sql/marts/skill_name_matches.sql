@@ -11,6 +11,7 @@
 -- Ties: a raw name whose score varies between rows keeps the highest score.
 -- Missing values: a NULL raw name is listed as NULL. One-skill reports and tiny bases: n/a.
 -- @partitioned_by report_id
+-- @key report_id, skill_raw, skill_id, match_method
 -- @table Each raw skill name as published, per report, with the canonical skill it was matched to, method, score and confirmation.
 -- @column skill_id: Canonical skill id; NULL when unmatched or excluded.
 -- @column skill_name: Canonical display name; the raw name when unmatched.

@@ -10,6 +10,7 @@
 -- edition nor anyone's previous edition, so a failed load does not show every skill as dropped.
 -- Ties (same date and edition text) cannot happen: report_id = series + edition is unique.
 -- One-edition series: edition_order 1, latest, no previous edition.
+-- @key report_id
 -- @table Report editions (lake.reports) with their order within the series and latest-edition flag.
 -- @column report_id: Report edition: <series>-<edition>.
 -- @column series_id: Report series; editions share it.
