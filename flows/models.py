@@ -153,11 +153,22 @@ def build_models(
     return BuildResult(models=built, seconds=time.perf_counter() - started)
 
 
-def run_checks(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> list[CheckResult]:
+def run_checks(
+    con: duckdb.DuckDBPyConnection, sql_dir: Path, changed: list[str] | None = None
+) -> list[CheckResult]:
     """Run every sql/checks/*.sql and a uniqueness check per model `@key`; raise CheckFailed
-    listing each check that returned rows."""
-    results = [_run_check(con, path) for path in sorted((sql_dir / CHECKS_DIR).glob("*.sql"))]
-    results += [_run_key_check(con, model) for model in discover_models(sql_dir) if model.key]
+    listing each check that returned rows.
+
+    With `changed` (after an incremental build), checks tagged `@partitioned_by` and key checks
+    of partitioned models look only at the changed reports: the other rows passed before and
+    did not change.
+    """
+    results = [
+        _run_check(con, path, changed) for path in sorted((sql_dir / CHECKS_DIR).glob("*.sql"))
+    ]
+    results += [
+        _run_key_check(con, model, changed) for model in discover_models(sql_dir) if model.key
+    ]
     failed = [result for result in results if not result.passed]
     if failed:
         error = CheckFailed(_describe_failures(failed))
@@ -344,13 +355,10 @@ def _refresh_partitions(
     filter down to the scans, so the work is proportional to the changed reports)."""
     started = time.perf_counter()
     target = f"{quote_ident(model.schema)}.{quote_ident(model.table)}"
-    column = quote_ident(model.partitioned_by)
-    # Literals rather than a joined list: the optimizer pushes a constant IN filter through the
-    # model's GROUP BYs and windows down to the scans; a join would not be pushed.
-    reports = ", ".join(quote_literal(report) for report in changed) or "NULL"
+    among = _among(model.partitioned_by, changed)
     try:
-        con.execute(f"DELETE FROM {target} WHERE {column} IN ({reports})")
-        changed_rows = f"SELECT * FROM (\n{model.sql}\n) WHERE {column} IN ({reports})"
+        con.execute(f"DELETE FROM {target} WHERE {among}")
+        changed_rows = f"SELECT * FROM (\n{model.sql}\n) WHERE {among}"
         con.execute(f"INSERT INTO {target} BY NAME {_in_key_order(model, changed_rows)}")
     except duckdb.Error as exc:
         raise ModelError(
@@ -358,6 +366,13 @@ def _refresh_partitions(
         ) from exc
     [(rows,)] = con.execute(f"SELECT count(*) FROM {target}").fetchall()
     return BuiltModel(model.name, model.path, rows, time.perf_counter() - started)
+
+
+def _among(column: str, reports: list[str]) -> str:
+    """`column IN ('a', 'b')`: literals rather than a joined list, because the optimizer pushes a
+    constant IN filter through GROUP BYs and windows down to the scans, and a join it does not."""
+    literals = ", ".join(quote_literal(report) for report in reports) or "NULL"
+    return f"{quote_ident(column)} IN ({literals})"
 
 
 def _in_key_order(model: Model, query: str) -> str:
@@ -421,16 +436,29 @@ def _comment(con: duckdb.DuckDBPyConnection, model: Model, target: str) -> None:
         con.execute(f"COMMENT ON COLUMN {target}.{quote_ident(column)} IS {quote_literal(text)}")
 
 
-def _run_check(con: duckdb.DuckDBPyConnection, path: Path) -> CheckResult:
-    text = _read(path)
+def _run_check(
+    con: duckdb.DuckDBPyConnection, path: Path, changed: list[str] | None
+) -> CheckResult:
+    text = _TRAILING_SEMICOLON.sub("", _read(path))
     _referenced_tables(con, text, path)  # one SELECT that parses, like a model
-    return _check(con, path.stem, path, _parse_header(text).description, text)
+    header = _parse_header(text)
+    query = text
+    if changed is not None and header.partitioned_by:
+        query = f"SELECT * FROM (\n{text}\n) WHERE {_among(header.partitioned_by, changed)}"
+    return _check(con, path.stem, path, header.description, query)
 
 
-def _run_key_check(con: duckdb.DuckDBPyConnection, model: Model) -> CheckResult:
+def _run_key_check(
+    con: duckdb.DuckDBPyConnection, model: Model, changed: list[str] | None
+) -> CheckResult:
     key = ", ".join(quote_ident(column) for column in model.key)
     target = f"{quote_ident(model.schema)}.{quote_ident(model.table)}"
-    query = f"SELECT {key}, count(*) AS copies FROM {target} GROUP BY ALL HAVING count(*) > 1"
+    where = ""
+    if changed is not None and model.partitioned_by in model.key:
+        where = f" WHERE {_among(model.partitioned_by, changed)}"
+    query = (
+        f"SELECT {key}, count(*) AS copies FROM {target}{where} GROUP BY ALL HAVING count(*) > 1"
+    )
     description = (
         f"Every row of {model.name} has its own key ({', '.join(model.key)}); NULLs group together."
     )

@@ -217,7 +217,7 @@ def build(database: Path, sql_dir: Path, changed: list[str] | None = None) -> di
     models when `changed` is given), then the checks; returns rows per model."""
     with closing(duckdb.connect(str(database))) as con:
         result = build_models(con, sql_dir, changed)
-        run_checks(con, sql_dir)
+        run_checks(con, sql_dir, changed)
         con.execute("CHECKPOINT")
         failpoint("warehouse:after-build")
         return result.row_counts

@@ -399,3 +399,26 @@ def test_key_naming_a_missing_column_raises_model_error(tmp_path, con):
     )
     with pytest.raises(ModelError, match="'-- @key' names column 'nope'"):
         build_models(con, tmp_path)
+
+
+def test_after_an_incremental_build_partitioned_checks_look_at_the_changed_reports(tmp_path, con):
+    checks = tmp_path / "checks"
+    checks.mkdir()
+    (checks / "no_sql.sql").write_text(
+        "-- No skill is called sql.\n-- @partitioned_by report_id\n"
+        "SELECT report_id, skill_id FROM lake.observations WHERE skill_id = 'sql';\n",
+        encoding="utf-8",
+    )
+    keyed = "-- @partitioned_by report_id\n-- @key report_id\n" + model(
+        "SELECT report_id FROM lake.observations", {"report_id": "Report."}
+    )
+    write_sql(tmp_path, "marts.keyed", keyed)
+    build_models(con, tmp_path)
+
+    with pytest.raises(CheckFailed) as everything:
+        run_checks(con, tmp_path)
+    assert "no_sql: 1 offending row" in str(everything.value)
+    assert "unique_key:marts.keyed: 1 offending row" in str(everything.value)
+    assert all(result.passed for result in run_checks(con, tmp_path, changed=["other-2025"]))
+    with pytest.raises(CheckFailed, match="no_sql: 1 offending row"):
+        run_checks(con, tmp_path, changed=["r-2025"])

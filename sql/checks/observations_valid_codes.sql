@@ -1,4 +1,5 @@
 -- Every observation has a known measure and value qualifier, and a value.
+-- @partitioned_by report_id
 SELECT report_id, table_name, source_file, source_row, source_column, measure, value_qualifier, value
 FROM lake.observations
 WHERE measure IS NULL
