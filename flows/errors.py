@@ -43,3 +43,7 @@ class LakeError(SkillpulseError):
 
 class WarehouseBusy(SkillpulseError):
     """Another run holds the writer lock on the warehouse."""
+
+
+class ConfigError(SkillpulseError):
+    """An environment setting has a value skillpulse cannot use."""
