@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import shutil
+import tempfile
+from collections.abc import Callable
 from contextlib import closing
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from flows import storage
 from flows.discover import ReportSource
+from flows.errors import ConfigError
 from flows.failpoints import failpoint
-from flows.lake import QUARANTINE_SCHEMA, write_report_tables
+from flows.fsutil import write_atomic
+from flows.harmonize import THRESHOLD_ENV
+from flows.lake import QUARANTINE_SCHEMA, observations_dir, quarantine_file, write_report_tables
 from flows.normalize import TableResult, normalize_report
+from flows.settings import Paths
 
 log = logging.getLogger(__name__)
 
@@ -61,15 +71,90 @@ def make_batches(
 def ingest_batch(batch: Batch, lake: Path, reference_dir: Path) -> list[dict]:
     """Ingest every report of a batch; returns one lake.reports row per report."""
     with closing(duckdb.connect()) as con:
-        return [_ingest_isolated(con, source, lake, reference_dir) for source in batch.sources]
+        return [
+            _ingest_isolated(
+                source, lake, lambda s=source: ingest_report(con, s, lake, reference_dir)
+            )
+            for source in batch.sources
+        ]
 
 
-def _ingest_isolated(
-    con: duckdb.DuckDBPyConnection, source: ReportSource, lake: Path, reference_dir: Path
-) -> dict:
+class StorageContext:
+    """What a worker sharing no disk with the flow needs to ingest: where raw and lake live, and
+    the flow's reference data and fuzzy threshold, so every worker harmonizes exactly alike.
+
+    A plain class, like Batch, so Prefect does not walk it; it pickles for Dask.
+    """
+
+    __slots__ = ("lake_url", "raw_url", "reference", "threshold")
+
+    def __init__(self, paths: Paths) -> None:
+        self.raw_url = paths.raw_url
+        self.lake_url = paths.lake_url
+        # A few kB of CSV: shipping it beats trusting each worker's install to hold the same.
+        self.reference = {p.name: p.read_bytes() for p in sorted(paths.reference.glob("*.csv"))}
+        self.threshold = os.environ.get(THRESHOLD_ENV)
+
+    def reference_dir(self) -> Path:
+        """The shipped reference data in a folder named by its content: every batch on a worker
+        reuses the same folder, and with it the loaded taxonomy and its match memo."""
+        digest = hashlib.sha256(repr(sorted(self.reference.items())).encode()).hexdigest()[:16]
+        folder = Path(tempfile.gettempdir()) / f"skillpulse-reference-{digest}"
+        for name, data in self.reference.items():
+            if not (folder / name).exists():
+                write_atomic(folder / name, lambda tmp, data=data: tmp.write_bytes(data))
+        return folder
+
+    def check_environment(self) -> None:
+        worker = os.environ.get(THRESHOLD_ENV)
+        if worker != self.threshold:
+            raise ConfigError(
+                f"this worker has {THRESHOLD_ENV}={worker!r} but the flow has {self.threshold!r}; "
+                "start the workers with the flow's environment so every report is matched alike"
+            )
+
+
+def ingest_batch_from_storage(batch: Batch, context: StorageContext) -> list[dict]:
+    """Ingest a batch on a machine that shares no disk with the flow: each report's raw files are
+    downloaded from object storage (checked against the hashes discovery planned with), and its
+    lake files are uploaded back, replacing the report's previous ones."""
+    context.check_environment()
+    reference_dir = context.reference_dir()
+    rows = []
+    with (
+        tempfile.TemporaryDirectory(prefix="skillpulse-ingest-") as tmp,
+        closing(duckdb.connect()) as con,
+    ):
+        lake = Path(tmp) / "lake"
+        for source in batch.sources:
+            local = replace(source, report_dir=Path(tmp) / "raw" / source.report_id)
+
+            def fetch_and_ingest(local: ReportSource = local) -> dict:
+                storage.fetch_checked(
+                    context.raw_url, local.rel_dir, local.file_hashes, local.report_dir
+                )
+                return ingest_report(con, local, lake, reference_dir)
+
+            rows.append(_ingest_isolated(local, lake, fetch_and_ingest))
+            _publish_report(lake, context.lake_url, source.report_id)
+            shutil.rmtree(local.report_dir, ignore_errors=True)
+    return rows
+
+
+def _publish_report(lake: Path, lake_url: str, report_id: str) -> None:
+    folder = observations_dir(lake, report_id)
+    names = sorted(p.name for p in folder.glob("*.parquet")) if folder.exists() else []
+    prefix = folder.relative_to(lake).as_posix()
+    storage.publish_files(lake, lake_url, [f"{prefix}/{name}" for name in names], prefix)
+    storage.publish_file(
+        lake, lake_url, quarantine_file(lake, report_id).relative_to(lake).as_posix()
+    )
+
+
+def _ingest_isolated(source: ReportSource, lake: Path, ingest: Callable[[], dict]) -> dict:
     # One bad report never stops the others: its failure becomes a quarantine row of its own.
     try:
-        return ingest_report(con, source, lake, reference_dir)
+        return ingest()
     except Exception as exc:
         log.exception("report %s failed", source.report_id)
         problem = {

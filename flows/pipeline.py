@@ -44,6 +44,12 @@ def pull_from_storage(paths: Paths) -> None:
 
 
 @stage(**STORAGE_RETRIES)
+def fetch_ingested(paths: Paths) -> None:
+    """Mirror down the report files the ingest tasks wrote to the object-storage lake."""
+    storage.mirror_down(paths.lake_url, paths.lake)
+
+
+@stage(**STORAGE_RETRIES)
 def push_lake(paths: Paths) -> None:
     storage.mirror_up(paths.lake, paths.lake_url)
 
@@ -59,6 +65,13 @@ def discover_reports(paths: Paths, full_refresh: bool) -> discovery.Plan:
 @stage(task_run_name="ingest-batch-{index}")
 def ingest_reports(batch: ingest.Batch, index: int, paths: Paths) -> list[dict]:
     return ingest.ingest_batch(batch, paths.lake, paths.reference)
+
+
+@stage(task_run_name="ingest-batch-{index}")
+def ingest_reports_from_storage(
+    batch: ingest.Batch, index: int, context: ingest.StorageContext
+) -> list[dict]:
+    return ingest.ingest_batch_from_storage(batch, context)
 
 
 @stage(**STORAGE_RETRIES)
@@ -119,6 +132,8 @@ def skillpulse_pipeline(
             clock.time("pull", pull_from_storage, paths)
         plan = clock.time("discover", discover_reports, paths, full_refresh)
         ingested = clock.time("ingest", ingest_all, plan, paths)
+        if paths.ingest_via_storage and ingested:
+            clock.time("fetch", fetch_ingested, paths)
         clock.time("lake", commit_lake, paths, quote(plan), quote(ingested))
         if paths.lake_url:
             clock.time("push", push_lake, paths)
@@ -157,7 +172,11 @@ def pipeline_with_runner(runner: str, dask_address: str | None = None):
 def ingest_all(plan: discovery.Plan, paths: Paths) -> list[dict]:
     """Fan the changed reports out in batches and gather their lake.reports rows."""
     batches = ingest.make_batches(plan.changed)
-    futures = ingest_reports.map(batches, range(len(batches)), unmapped(paths))
+    if paths.ingest_via_storage:
+        context = ingest.StorageContext(paths)
+        futures = ingest_reports_from_storage.map(batches, range(len(batches)), unmapped(context))
+    else:
+        futures = ingest_reports.map(batches, range(len(batches)), unmapped(paths))
     return [row for rows in futures.result() for row in rows]
 
 

@@ -49,6 +49,12 @@ class Paths:
         )
 
     @property
+    def ingest_via_storage(self) -> bool:
+        """With raw and lake both in object storage, ingest tasks read and write them directly,
+        so workers on other machines need no shared disk."""
+        return bool(self.raw_url and self.lake_url)
+
+    @property
     def lake(self) -> Path:
         return self.warehouse / "lake"
 

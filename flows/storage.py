@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,14 +44,67 @@ def mirror_down(url: str, local: Path) -> MirrorStats:
     fs, root = open_location(url)
     remote = _remote_state(fs, root, url)
     known = _read_json(local / REMOTE_STATE)
+    # What the remote is known to hold, by content: a file just downloaded needs no upload back.
+    pushed = _read_json(local / PUSHED)
     copied = 0
     for rel, state in remote.items():
         if known.get(rel) != state or not (local / rel).exists():
-            _download(fs, f"{root}/{rel}", local / rel)
+            pushed[rel] = _download(fs, f"{root}/{rel}", local / rel)
             copied += 1
     deleted = _delete_local_extras(local, set(remote))
     write_text_atomic(local / REMOTE_STATE, json.dumps(remote, sort_keys=True))
+    if copied:
+        write_text_atomic(local / PUSHED, json.dumps(pushed, sort_keys=True))
     return MirrorStats(copied=copied, deleted=deleted, unchanged=len(remote) - copied)
+
+
+def fetch_checked(url: str, rel_dir: str, expected: dict[str, str], target: Path) -> None:
+    """Download the named files of one remote folder into `target`, each checked against the
+    sha256 discovery recorded, so a worker never ingests other bytes than the plan hashed."""
+    fs, root = open_location(url)
+    for name, digest in expected.items():
+        source = "/".join(part for part in (root, rel_dir, name) if part)
+        try:
+            got = _download(fs, source, target / name)
+        except OSError as exc:
+            raise StorageError(f"cannot download {url}/{rel_dir}/{name}: {exc}") from exc
+        if got != digest:
+            raise StorageError(
+                f"{url}/{rel_dir}/{name} changed after this run hashed it (sha256 {got[:12]}..., "
+                f"planned {digest[:12]}...); the next run ingests the new version"
+            )
+
+
+def publish_files(local: Path, url: str, rels: list[str], folder: str) -> None:
+    """Make the remote `folder` hold exactly `rels` (paths relative to `local` and to the remote
+    root, all under `folder`): upload them, delete every other object under that prefix."""
+    fs, root = open_location(url)
+    try:
+        for rel in rels:
+            _upload(fs, local / rel, f"{root}/{rel}")
+        listing = fs.get_file_info(
+            pafs.FileSelector(f"{root}/{folder}", recursive=True, allow_not_found=True)
+        )
+        keep = {f"{root}/{rel}" for rel in rels}
+        for info in listing:
+            if info.type == pafs.FileType.File and info.path not in keep:
+                fs.delete_file(info.path)
+        if not rels and fs.get_file_info(f"{root}/{folder}").type == pafs.FileType.Directory:
+            fs.delete_dir(f"{root}/{folder}")  # no empty folder marker left behind
+    except OSError as exc:
+        raise StorageError(f"cannot write {url}/{folder}: {exc}") from exc
+
+
+def publish_file(local: Path, url: str, rel: str) -> None:
+    """Upload one file, or delete its object when the file does not exist locally."""
+    fs, root = open_location(url)
+    try:
+        if (local / rel).exists():
+            _upload(fs, local / rel, f"{root}/{rel}")
+        elif fs.get_file_info(f"{root}/{rel}").type == pafs.FileType.File:
+            fs.delete_file(f"{root}/{rel}")
+    except OSError as exc:
+        raise StorageError(f"cannot write {url}/{rel}: {exc}") from exc
 
 
 def mirror_up(local: Path, url: str) -> MirrorStats:
@@ -117,13 +171,18 @@ def _delete_local_extras(local: Path, keep: set[str]) -> int:
     return len(extras)
 
 
-def _download(fs: pafs.FileSystem, source: str, target: Path) -> None:
+def _download(fs: pafs.FileSystem, source: str, target: Path) -> str:
+    """Copy one object to a local file atomically; returns the sha256 of its bytes."""
+    digest = hashlib.sha256()
+
     def copy(tmp: Path) -> None:
         with fs.open_input_stream(source) as remote, tmp.open("wb") as out:
             while chunk := remote.read(CHUNK):
+                digest.update(chunk)
                 out.write(chunk)
 
     write_atomic(target, copy)
+    return digest.hexdigest()
 
 
 def _upload(fs: pafs.FileSystem, source: Path, target: str) -> None:

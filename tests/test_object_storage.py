@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import boto3
 import pytest
+from distributed import LocalCluster
 from moto.server import ThreadedMotoServer
 
+from flows import discover, ingest
+from flows.errors import ConfigError
+from flows.settings import Paths
 from flows.storage import mirror_down, mirror_up
 from tests.conftest import SAMPLE_RAW, free_port
 from tests.test_operations import run_pipeline, snapshot
@@ -48,12 +53,24 @@ def s3() -> Iterator[dict[str, str]]:
         server.stop()
 
 
-def run_on_s3(s3: dict, api_url: str, raw: str, lake: str, warehouse: Path):
+def run_on_s3(s3: dict, api_url: str, raw: str, lake: str, warehouse: Path, *options: str):
     """The real CLI with raw and lake under prefixes of the test bucket."""
     env = {k: v for k, v in s3.items() if k != "client"}
     return run_pipeline(
-        api_url, f"s3://{BUCKET}/{raw}", warehouse, "--lake", f"s3://{BUCKET}/{lake}", env=env
+        api_url,
+        f"s3://{BUCKET}/{raw}",
+        warehouse,
+        "--lake",
+        f"s3://{BUCKET}/{lake}",
+        *options,
+        env=env | {"SKILLPULSE_BATCH_REPORTS": "1"},
     )
+
+
+def use_s3(s3: dict, monkeypatch) -> None:
+    for name, value in s3.items():
+        if name != "client":
+            monkeypatch.setenv(name, value)
 
 
 def keys(client, prefix: str) -> list[str]:
@@ -101,9 +118,7 @@ def test_a_removed_raw_object_retires_its_report_in_the_s3_lake(
 
 
 def test_mirrors_copy_only_what_changed(s3: dict, tmp_path: Path, monkeypatch) -> None:
-    for name, value in s3.items():
-        if name != "client":
-            monkeypatch.setenv(name, value)
+    use_s3(s3, monkeypatch)
     local = tmp_path / "lake"
     shutil.copytree(SAMPLE_RAW, local)
     first = mirror_up(local, f"s3://{BUCKET}/mirror")
@@ -117,3 +132,66 @@ def test_mirrors_copy_only_what_changed(s3: dict, tmp_path: Path, monkeypatch) -
     (local / "upwork" / "in-demand-skills-2026" / "ai-skills.csv").unlink()
     assert mirror_up(local, f"s3://{BUCKET}/mirror").deleted == 1
     assert mirror_down(f"s3://{BUCKET}/mirror", down).deleted == 1
+
+
+def test_a_worker_with_no_shared_disk_reads_raw_objects_and_writes_lake_objects(
+    s3: dict, tmp_path: Path, monkeypatch
+) -> None:
+    use_s3(s3, monkeypatch)
+    paths = Paths.resolve(f"s3://{BUCKET}/raw", tmp_path / "flow", lake=f"s3://{BUCKET}/lake-w")
+    plan = discover.discover(SAMPLE_RAW, discover.reference_fingerprint(paths.reference), {})
+    # The flow's raw folder does not exist where the worker runs.
+    elsewhere = [replace(s, report_dir=tmp_path / "not-here" / s.report_id) for s in plan.changed]
+    context = ingest.StorageContext(paths)
+    rows = ingest.ingest_batch_from_storage(ingest.Batch(tuple(elsewhere)), context)
+    assert sorted(row["status"] for row in rows) == ["ok"] * len(elsewhere)
+    lake_keys = keys(s3["client"], "lake-w/")
+    assert (
+        "lake-w/observations/upwork-in-demand-skills-2026/fastest-growing-ai-skills.parquet"
+        in lake_keys
+    )
+    assert not list((tmp_path / "flow").rglob("*.parquet"))
+
+    # Raw bytes that changed after discovery hashed them are not ingested: the report fails
+    # alone, with an empty fingerprint so the next run retries it.
+    key = "raw/upwork/in-demand-skills-2026/ai-skills.csv"
+    s3["client"].put_object(Bucket=BUCKET, Key=key, Body=b"Skill,Growth\nAI integration,+1%\n")
+    again = {
+        r["report_id"]: r
+        for r in ingest.ingest_batch_from_storage(ingest.Batch(tuple(elsewhere)), context)
+    }
+    upwork = again["upwork-in-demand-skills-2026"]
+    assert (upwork["status"], upwork["input_fingerprint"]) == ("failed", "")
+    assert "lake-w/quarantine/upwork-in-demand-skills-2026.parquet" in keys(s3["client"], "lake-w/")
+    assert not [k for k in keys(s3["client"], "lake-w/observations/upwork")]
+    s3["client"].upload_file(
+        str(SAMPLE_RAW / "upwork/in-demand-skills-2026/ai-skills.csv"), BUCKET, key
+    )
+
+    monkeypatch.setenv("SKILLPULSE_FUZZY_THRESHOLD", "80")
+    with pytest.raises(ConfigError, match="start the workers with the flow's environment"):
+        ingest.ingest_batch_from_storage(ingest.Batch(tuple(elsewhere)), context)
+
+
+def test_a_dask_cluster_with_s3_builds_the_same_warehouse(
+    s3: dict, prefect_server: str, tmp_path: Path, monkeypatch
+) -> None:
+    local = run_pipeline(prefect_server, SAMPLE_RAW, tmp_path / "local")
+    assert local.returncode == 0, local.stderr
+    use_s3(s3, monkeypatch)  # workers hold their own storage credentials, as on a real cluster
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        remote = run_on_s3(
+            s3,
+            prefect_server,
+            "raw",
+            "lake-dask",
+            tmp_path / "dask",
+            "--runner",
+            "dask",
+            "--dask-address",
+            cluster.scheduler_address,
+        )
+    assert remote.returncode == 0, remote.stderr
+    assert snapshot(tmp_path / "dask") == snapshot(tmp_path / "local")
