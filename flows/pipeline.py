@@ -67,7 +67,8 @@ def ingest_reports(batch: ingest.Batch, index: int, paths: Paths) -> list[dict]:
     return ingest.ingest_batch(batch, paths.lake, paths.reference)
 
 
-@stage(task_run_name="ingest-batch-{index}")
+# Retried as a whole: a batch re-fetches, re-ingests and re-publishes the same objects.
+@stage(task_run_name="ingest-batch-{index}", **STORAGE_RETRIES)
 def ingest_reports_from_storage(
     batch: ingest.Batch, index: int, context: ingest.StorageContext
 ) -> list[dict]:
