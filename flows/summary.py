@@ -10,11 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from flows.discover import Plan
 from flows.fsutil import write_text_atomic
-from flows.lake import QUARANTINE_SCHEMA, lake_files, read_reports
+from flows.lake import QUARANTINE_SCHEMA, lake_files, read_parquet, read_reports
 from flows.settings import Paths
 
 SUMMARY_FILE = "last_run.json"
@@ -88,9 +87,7 @@ def summarize(
     _, quarantine_files = lake_files(paths.lake, reports["report_id"].to_pylist())
     reasons: dict[str, int] = {}
     for path in quarantine_files:
-        codes = pq.read_table(path, columns=["reason_code"], schema=QUARANTINE_SCHEMA)[
-            "reason_code"
-        ]
+        codes = read_parquet(path, QUARANTINE_SCHEMA, ["reason_code"])["reason_code"]
         for entry in pc.value_counts(codes).to_pylist():
             reasons[entry["values"]] = reasons.get(entry["values"], 0) + entry["counts"]
     return RunSummary(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from flows import lake
 from flows.discover import discover
@@ -105,3 +106,19 @@ def test_batches_grow_with_volume_not_with_file_count(tmp_path: Path) -> None:
     ] == [5, 5, 2]
     by_bytes = make_batches(sources, batch_bytes=60, batch_reports=100)
     assert sum(len(b.sources) for b in by_bytes) == 12 and len(by_bytes) > 1
+
+
+def test_lake_files_from_an_older_schema_read_with_nulls_for_new_columns(tmp_path):
+    older = pa.schema([lake.REPORTS_SCHEMA.field("report_id"), lake.REPORTS_SCHEMA.field("status")])
+    pq.write_table(
+        pa.table({"report_id": ["a-2025"], "status": ["ok"]}, schema=older), tmp_path / "r.parquet"
+    )
+    table = lake.read_parquet(tmp_path / "r.parquet", lake.REPORTS_SCHEMA)
+    assert table.schema.equals(lake.REPORTS_SCHEMA, check_metadata=True)
+    assert table.to_pylist()[0] == {name: None for name in lake.REPORTS_SCHEMA.names} | {
+        "report_id": "a-2025",
+        "status": "ok",
+    }
+    assert lake.read_parquet(
+        tmp_path / "r.parquet", lake.REPORTS_SCHEMA, ["status"]
+    ).to_pylist() == [{"status": "ok"}]
