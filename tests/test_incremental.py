@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from flows import warehouse
+from flows.models import discover_models
 from flows.pipeline import skillpulse_pipeline
 from flows.settings import Paths
 from tests.conftest import SAMPLE_RAW
@@ -54,9 +55,22 @@ def every_row(warehouse_dir: Path) -> dict[str, list[tuple]]:
     return rows
 
 
+def assert_marts_in_key_order(warehouse_dir: Path) -> None:
+    """A full build stores and exports every keyed mart sorted by its key."""
+    for model in discover_models(Paths.resolve(".", warehouse_dir).sql):
+        if model.schema != "marts" or not model.key:
+            continue
+        key = ", ".join(model.key)
+        mart = warehouse_dir / "marts" / f"{model.table}.parquet"
+        as_written = duckdb.sql(f"SELECT {key} FROM read_parquet('{mart}')").fetchall()
+        in_order = duckdb.sql(f"SELECT {key} FROM read_parquet('{mart}') ORDER BY {key}").fetchall()
+        assert as_written == in_order, model.name
+
+
 def assert_same_as_a_fresh_build(raw: Path, built: Path, tmp_path: Path, name: str) -> None:
     fresh = run(raw, tmp_path / f"fresh-{name}")
     assert fresh["warehouse_build"] == "full"
+    assert_marts_in_key_order(tmp_path / f"fresh-{name}")
     incremental, scratch = every_row(built), every_row(tmp_path / f"fresh-{name}")
     assert len(incremental) > 10 and incremental.keys() == scratch.keys()
     for table in incremental:
