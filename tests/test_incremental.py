@@ -93,15 +93,15 @@ def test_a_changed_report_refreshes_only_its_rows(raw: Path, tmp_path: Path) -> 
     assert_same_as_a_fresh_build(raw, built, tmp_path, "changed")
 
 
-def test_retired_and_new_reports_are_removed_and_added(raw: Path, tmp_path: Path) -> None:
+def test_retired_reports_and_new_editions_are_removed_and_added(raw: Path, tmp_path: Path) -> None:
     built = tmp_path / "warehouse"
     run(raw, built)
-    retired = next(raw.glob("synthetic-*/*"))
+    retired, earlier, *_ = sorted(raw.glob("synthetic-*/*"))
     shutil.move(retired, tmp_path / "retired")
-    # The retired report comes back as a new one under another edition.
-    added = raw / "synthetic-extra" / "copy"
-    shutil.copytree(tmp_path / "retired", added)
-    manifest = added / "report.toml"
+    # A new edition of another report's series, so the cross-edition marts change too.
+    later = earlier.parent / f"{earlier.name}-next"
+    shutil.copytree(earlier, later)
+    manifest = later / "report.toml"
     manifest.write_text(
         manifest.read_text(encoding="utf-8").replace('edition = "2025"', 'edition = "2026"'),
         encoding="utf-8",
@@ -109,6 +109,9 @@ def test_retired_and_new_reports_are_removed_and_added(raw: Path, tmp_path: Path
     again = run(raw, built)
     assert (again["reports_retired"], again["reports_new"]) == (1, 1)
     assert (again["warehouse_build"], again["reports_refreshed"]) == ("incremental", 2)
+    with duckdb.connect(str(built / "skillpulse.duckdb"), read_only=True) as con:
+        [(steps,)] = con.sql("SELECT count(*) FROM marts.edition_changes").fetchall()
+    assert steps > 0
     assert_same_as_a_fresh_build(raw, built, tmp_path, "retired")
 
 
