@@ -118,6 +118,15 @@ def baseline(name: str, raw: Path, work: Path) -> Measurement:
     return result
 
 
+def bare_flow(work: Path) -> Measurement:
+    """A flow that does nothing, so Prefect's fixed start is compared on the same machine and run."""
+    result = measure("bare_flow", [sys.executable, str(BENCH / "bare_flow.py")], work / "logs")
+    if result.ok:
+        output = (work / "logs" / "bare_flow.out").read_text().strip().splitlines()[-1]
+        result.prefect_start_s = json.loads(output)["prefect_start"]
+    return result
+
+
 def skillpulse_command() -> list[str]:
     """The console script of this environment (what `uv run skillpulse` execs), else uv run."""
     script = Path(sys.executable).parent / "skillpulse"
@@ -221,6 +230,11 @@ def targets(results: dict[str, Measurement], corpus: dict) -> list[dict]:
     if changed is not None and changed.ok:
         name = f"one changed report of {corpus.get('reports', '?')}: rerun / full run"
         checks.append((name, ratio(changed.work_s, full.work_s), 0.05))
+    bare = results.get("bare_flow")
+    if bare is not None and bare.ok:
+        starts = [r.prefect_start_s for r in (full, rerun, changed) if r and r.prefect_start_s]
+        best = min(starts, default=None)
+        checks.append(("Prefect start / a bare flow's", ratio(best, bare.prefect_start_s), 1.0))
     return [
         {
             "target": name,
@@ -331,6 +345,7 @@ def contenders(args: argparse.Namespace, raw: Path, work: Path) -> dict[str, Mea
         results["pandas"] = best_of(args.repeat, lambda i: baseline("pandas", raw, work))
     if not args.skillpulse:
         return results
+    results["bare_flow"] = best_of(args.repeat, lambda i: bare_flow(work))
     full = best_of(
         args.repeat, lambda i: skillpulse("skillpulse", raw, work / f"warehouse-{i}", work)
     )
