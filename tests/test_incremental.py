@@ -14,6 +14,7 @@ from flows.pipeline import skillpulse_pipeline
 from flows.settings import Paths
 from tests.conftest import SAMPLE_RAW
 from tests.test_bench_smoke import load
+from tests.test_operations import snapshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
@@ -35,26 +36,6 @@ def run(raw: Path, warehouse_dir: Path) -> dict:
     return skillpulse_pipeline(str(raw), str(warehouse_dir))
 
 
-def every_row(warehouse_dir: Path) -> dict[str, list[tuple]]:
-    """Every table and view of the database and every exported mart, sorted (ingestion times left out)."""
-    rows: dict[str, list[tuple]] = {}
-    with duckdb.connect(str(warehouse_dir / "skillpulse.duckdb"), read_only=True) as con:
-        names = con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() UNION ALL "
-            "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal ORDER BY ALL"
-        ).fetchall()
-        for schema, table in names:
-            exclude = " EXCLUDE (ingested_at)" if (schema, table) == ("lake", "reports") else ""
-            rows[f"{schema}.{table}"] = con.execute(
-                f'SELECT *{exclude} FROM "{schema}"."{table}" ORDER BY ALL'
-            ).fetchall()
-    for mart in sorted((warehouse_dir / "marts").glob("*.parquet")):
-        rows[mart.name] = duckdb.sql(
-            f"SELECT * FROM read_parquet('{mart}') ORDER BY ALL"
-        ).fetchall()
-    return rows
-
-
 def assert_marts_in_key_order(warehouse_dir: Path) -> None:
     """A full build stores and exports every keyed mart sorted by its key."""
     for model in discover_models(Paths.resolve(".", warehouse_dir).sql):
@@ -71,7 +52,8 @@ def assert_same_as_a_fresh_build(raw: Path, built: Path, tmp_path: Path, name: s
     fresh = run(raw, tmp_path / f"fresh-{name}")
     assert fresh["warehouse_build"] == "full"
     assert_marts_in_key_order(tmp_path / f"fresh-{name}")
-    incremental, scratch = every_row(built), every_row(tmp_path / f"fresh-{name}")
+    incremental = snapshot(built, every_schema=True)
+    scratch = snapshot(tmp_path / f"fresh-{name}", every_schema=True)
     assert len(incremental) > 10 and incremental.keys() == scratch.keys()
     for table in incremental:
         assert incremental[table] == scratch[table], table

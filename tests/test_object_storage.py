@@ -9,7 +9,6 @@ from pathlib import Path
 
 import boto3
 import pytest
-from distributed import LocalCluster
 from moto.server import ThreadedMotoServer
 
 from flows import discover, ingest
@@ -18,6 +17,7 @@ from flows.settings import Paths
 from flows.storage import mirror_down, mirror_up
 from tests.conftest import SAMPLE_RAW, free_port
 from tests.test_operations import run_pipeline, snapshot
+from tests.test_scaleout import two_workers
 
 pytestmark = pytest.mark.slow
 BUCKET = "skillpulse-test"
@@ -179,9 +179,7 @@ def test_a_dask_cluster_with_s3_builds_the_same_warehouse(
     local = run_pipeline(prefect_server, SAMPLE_RAW, tmp_path / "local")
     assert local.returncode == 0, local.stderr
     use_s3(s3, monkeypatch)  # workers hold their own storage credentials, as on a real cluster
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
+    with two_workers() as cluster:
         remote = run_on_s3(
             s3,
             prefect_server,

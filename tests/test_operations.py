@@ -42,13 +42,19 @@ def run_pipeline(
     )
 
 
-def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
-    """Everything an analyst can read, in a comparable form (run timestamps left out)."""
+def snapshot(warehouse: Path, every_schema: bool = False) -> dict[str, list[tuple]]:
+    """Everything an analyst can read, in a comparable form (run timestamps left out): the lake
+    and mart tables and the mart files, or with every_schema every table and view too."""
+    listing = (
+        "SELECT schema_name, table_name FROM duckdb_tables() UNION ALL "
+        "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal ORDER BY ALL"
+        if every_schema
+        else "SELECT schema_name, table_name FROM duckdb_tables() "
+        "WHERE schema_name IN ('lake', 'marts') ORDER BY ALL"
+    )
     tables: dict[str, list[tuple]] = {}
     with duckdb.connect(str(warehouse / "skillpulse.duckdb"), read_only=True) as con:
-        names = con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN ('lake', 'marts') ORDER BY ALL"
-        ).fetchall()
+        names = con.execute(listing).fetchall()
         for schema, table in names:
             exclude = " EXCLUDE (ingested_at)" if (schema, table) == ("lake", "reports") else ""
             tables[f"{schema}.{table}"] = con.execute(

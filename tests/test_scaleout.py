@@ -14,6 +14,11 @@ from tests.test_operations import run_pipeline, snapshot
 pytestmark = pytest.mark.slow
 
 
+def two_workers() -> LocalCluster:
+    """A real Dask cluster of two worker processes on this machine."""
+    return LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+
+
 def test_a_dask_cluster_builds_the_same_warehouse_as_threads(
     prefect_server: str, tmp_path: Path
 ) -> None:
@@ -21,9 +26,7 @@ def test_a_dask_cluster_builds_the_same_warehouse_as_threads(
     shutil.copytree(SAMPLE_RAW, raw)
     threads = run_pipeline(prefect_server, raw, tmp_path / "threads")
     assert threads.returncode == 0, threads.stderr
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
+    with two_workers() as cluster:
         # One report per batch, so both workers get work.
         dask = run_pipeline(
             prefect_server,
