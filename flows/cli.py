@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from contextlib import AbstractContextManager, nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -99,9 +100,10 @@ def run(
 
     pipeline = pipeline_with_runner(runner.value, dask_address)
     try:
-        summary = pipeline(
-            raw, str(warehouse), full_refresh=full_refresh, lock_timeout=wait, lake_url=lake
-        )
+        with one_off_run_settings():
+            summary = pipeline(
+                raw, str(warehouse), full_refresh=full_refresh, lock_timeout=wait, lake_url=lake
+            )
     except CancelledRun as exc:
         typer.secho(f"skillpulse: {exc}", fg="yellow", err=True)
         raise typer.Exit(EXIT_BUSY) from exc
@@ -124,6 +126,27 @@ def run(
         json_summary.write_text(
             json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
+
+
+HEARTBEAT_ENV = ("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "PREFECT_RUNNER_HEARTBEAT_FREQUENCY")
+
+
+def one_off_run_settings() -> AbstractContextManager:
+    """Prefect settings for `skillpulse run`: no flow heartbeats when the API is ephemeral.
+
+    Heartbeats let a Prefect server mark a run that crashed; an ephemeral API stops with this
+    process, so nobody reads them, and stopping the heartbeat thread holds every run up to a
+    second after its last task. A configured API (PREFECT_API_URL) or frequency keeps them.
+    """
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        temporary_settings,
+    )
+
+    if PREFECT_API_URL.value() or any(name in os.environ for name in HEARTBEAT_ENV):
+        return nullcontext()
+    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
 
 
 @app.command("new-report")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pyarrow as pa
@@ -9,6 +10,7 @@ import pyarrow.parquet as pq
 
 from flows import lake
 from flows.discover import discover
+from flows.fsutil import CHUNK, sha256_file
 from flows.ingest import make_batches
 from tests.conftest import write_report
 
@@ -54,6 +56,29 @@ def test_plan_sorts_reports_into_new_changed_unchanged_and_retired(tmp_path: Pat
         "alpha-2025",
         "beta-2025",
     }
+
+
+def test_file_hashes_are_sha256_of_the_bytes_whatever_the_size(tmp_path: Path) -> None:
+    for size in (0, 1, CHUNK - 1, CHUNK, 3 * CHUNK + 7):
+        path = tmp_path / f"file-{size}"
+        data = bytes(i % 251 for i in range(size))
+        path.write_bytes(data)
+        assert sha256_file(path) == hashlib.sha256(data).hexdigest()
+
+
+def test_reports_hashed_on_threads_keep_their_order_and_their_own_hashes(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    for i in range(57):
+        write_report(
+            raw / f"s{i:03}",
+            MANIFEST.format(series=f"s{i:03}"),
+            {"skills.csv": f"Skill,Growth\nA,{i}%\n"},
+        )
+    plan = discover(raw, "ref", known={})
+    assert [s.report_id for s in plan.changed] == [f"s{i:03}-2025" for i in range(57)]
+    for source in plan.changed:
+        csv = (source.report_dir / "skills.csv").read_bytes()
+        assert source.file_hashes == {"skills.csv": hashlib.sha256(csv).hexdigest()}
 
 
 def test_undeclared_files_and_duplicate_reports_are_problems_not_silence(tmp_path: Path) -> None:

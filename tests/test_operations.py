@@ -275,3 +275,34 @@ def test_a_normal_run_is_quiet_on_prefects_ephemeral_api(tmp_path: Path) -> None
     reports = len(list(SAMPLE_RAW.rglob("report.toml")))
     assert result.stdout.startswith(f"skillpulse: {reports} report(s) read: {reports} ingested")
     assert "Prefect start" in result.stdout
+
+
+def test_one_off_runs_send_heartbeats_only_to_a_configured_api(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        get_current_settings,
+        temporary_settings,
+    )
+
+    from flows.cli import HEARTBEAT_ENV, one_off_run_settings
+
+    for name in HEARTBEAT_ENV:
+        monkeypatch.delenv(name, raising=False)
+    # Prefect's defaults, whatever the session's test harness set.
+    defaults = temporary_settings(
+        restore_defaults={PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY}
+    )
+    with defaults:
+        # Ephemeral API: nobody can act on a heartbeat, and stopping their thread costs up to 1 s.
+        with one_off_run_settings():
+            assert get_current_settings().flows.heartbeat_frequency is None
+        monkeypatch.setenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "60")
+        with one_off_run_settings():
+            assert get_current_settings().flows.heartbeat_frequency is not None
+    monkeypatch.delenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY")
+    api = {PREFECT_API_URL: "http://127.0.0.1:4200/api", PREFECT_FLOWS_HEARTBEAT_FREQUENCY: 180}
+    with temporary_settings(updates=api), one_off_run_settings():
+        assert get_current_settings().flows.heartbeat_frequency is not None
