@@ -398,7 +398,9 @@ class Reference:
     excluded_keys: frozenset[str]
     skill_index: NameIndex
     category_index: NameIndex
-    memo: dict[tuple[str, str, float], Match] = field(
+    # (kind, threshold) -> raw name -> Match. Keyed by the name alone: a str caches its hash, a
+    # (kind, name, threshold) tuple is hashed again on every look-up (1.5 s per 2.5M names).
+    memo: dict[tuple[str, float], dict[str, Match]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -407,13 +409,20 @@ class Reference:
 
     def match(self, kind: Kind, name: str, threshold: float = DEFAULT_THRESHOLD) -> Match:
         """Resolve one raw name; each distinct (kind, name, threshold) is worked out once per loaded reference."""
-        key = (kind, name, threshold)
-        found = self.memo.get(key)
-        if found is None:
-            if len(self.memo) >= MEMO_LIMIT:
-                self.memo.clear()
-            found = self.memo[key] = match_in_index(
-                self.index(kind), self.excluded_keys, name, threshold
+        return self.match_all(kind, [name], threshold)[0]
+
+    def match_all(self, kind: Kind, names: list[str], threshold: float) -> list[Match]:
+        """match() for many names at once."""
+        memo = self.memo.setdefault((_check_kind(kind), threshold), {})
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        # Ingest threads share this memo: results are taken from the first look-up, never
+        # looked up again after another thread may have cleared it.
+        found = [memo.get(name) for name in names]
+        index = self.index(kind)
+        for i in [i for i, match in enumerate(found) if match is None]:
+            found[i] = memo[names[i]] = match_in_index(
+                index, self.excluded_keys, names[i], threshold
             )
         return found
 
@@ -664,14 +673,13 @@ def harmonize_with(
     if isinstance(names, pa.Array | pa.ChunkedArray):
         names = pc.unique(names).to_pylist()
     distinct = [n for n in dict.fromkeys(names) if n is not None]
-    matches = [reference.match(kind, n, limit) for n in distinct]
+    matches = reference.match_all(kind, distinct, limit)
+    ids = [m.canonical_id for m in matches]
     return pa.table(
         {
             "name_raw": distinct,
-            "canonical_id": [m.canonical_id for m in matches],
-            "canonical_name": [
-                index.names.get(m.canonical_id) if m.canonical_id else None for m in matches
-            ],
+            "canonical_id": ids,
+            "canonical_name": [index.names.get(cid) if cid else None for cid in ids],
             "match_method": [m.method for m in matches],
             "match_score": [m.score for m in matches],
             "confirmed": [m.confirmed for m in matches],

@@ -6,6 +6,7 @@ import csv
 import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -304,6 +305,26 @@ def test_one_row_per_distinct_input_and_nothing_dropped(mini: Path) -> None:
     )
     assert sorted(from_arrow["name_raw"].to_pylist()) == ["AI tools", "Python"]
     assert harmonize_names([], "skill", mini).num_rows == 0
+
+
+def test_remembered_matches_are_per_threshold_and_survive_a_full_memo(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = load_reference(mini)
+    names = ["Python", "AI video editing", "AI data annotation and labeling", "zzz", "AI tools"]
+    fresh = [
+        hz.match_in_index(reference.skill_index, reference.excluded_keys, n, 90.0) for n in names
+    ]
+    monkeypatch.setattr(hz, "MEMO_LIMIT", 3)
+    assert reference.match_all("skill", names, 90.0) == fresh
+    assert reference.match_all("skill", names[::-1], 90.0) == fresh[::-1]
+    strict = reference.match_all("skill", [names[2]], 99.0)[0]
+    assert strict.method == "unmatched" and fresh[2].method == "fuzzy"
+    with ThreadPoolExecutor(4) as pool:
+        assert (
+            list(pool.map(lambda _: reference.match_all("skill", names, 90.0), range(50)))
+            == [fresh] * 50
+        )
 
 
 def test_categories_get_the_same_treatment(mini: Path) -> None:

@@ -750,3 +750,13 @@ def test_derived_growth_on_ai_index_generative_ai_postings(realdata):
     assert (ranked[-1]["skill_name"], ranked[-1]["percentile"]) == ("Text to speech (TTS)", 0.0)
     assert ranked[-1]["growth_pct"] < 0
     assert not any(r["small_base"] for r in ranked)
+
+
+@pytest.mark.parametrize(
+    "printed",
+    ["Prompt whispering", "PROMPT  whispering", "Prompt\twhispering", "Prompt \r\n Whispering"],
+)
+def test_unmatched_names_differing_in_case_or_whitespace_share_a_skill_key(printed: str):
+    con = built_warehouse(observations=[obs(UPWORK_2026, None, 5.0, skill_raw=printed)])
+    (row,) = query(con, "SELECT skill_key, skill_raw FROM staging.observations")
+    assert row == {"skill_key": "raw:prompt whispering", "skill_raw": printed}
