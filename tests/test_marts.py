@@ -760,3 +760,25 @@ def test_unmatched_names_differing_in_case_or_whitespace_share_a_skill_key(print
     con = built_warehouse(observations=[obs(UPWORK_2026, None, 5.0, skill_raw=printed)])
     (row,) = query(con, "SELECT skill_key, skill_raw FROM staging.observations")
     assert row == {"skill_key": "raw:prompt whispering", "skill_raw": printed}
+
+
+def test_a_skill_printed_twice_keeps_its_first_cell_and_counts_the_others():
+    rows = [
+        obs(UPWORK_2026, "llm", 9.0, source_row=7),
+        obs(UPWORK_2026, "llm", 5.0, source_row=3, source_column_index=4),
+        obs(UPWORK_2026, "llm", 6.0, source_row=3, source_column_index=2),
+        obs(UPWORK_2026, None, 1.0, skill_raw="Vibe coding", source_row=4, period_start=None),
+        obs(UPWORK_2026, None, 2.0, skill_raw="vibe  CODING", source_row=8, period_start=None),
+        obs(UPWORK_2026, "seo", 3.0, source_row=5),
+    ]
+    con = built_warehouse(observations=rows)
+    kept = query(
+        con,
+        "SELECT skill_key, value, source_row, duplicate_rows FROM intermediate.skill_values "
+        "ORDER BY skill_key",
+    )
+    assert kept == [
+        {"skill_key": "llm", "value": 6.0, "source_row": 3, "duplicate_rows": 3},
+        {"skill_key": "raw:vibe coding", "value": 1.0, "source_row": 4, "duplicate_rows": 2},
+        {"skill_key": "seo", "value": 3.0, "source_row": 5, "duplicate_rows": 1},
+    ]
