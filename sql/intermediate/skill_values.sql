@@ -39,17 +39,22 @@
 -- @column source_file: Raw file of the kept cell.
 -- @column source_row: Row of the kept cell.
 -- @column source_column: Column header of the kept cell.
-WITH duplicated AS (
-    -- Only the cells that compete with another: aggregating every cell with its whole row as
-    -- payload held 8 GB at 10M rows; counting first and joining the few duplicates back holds 3.
+WITH kept AS (
+    -- GROUP BY with arg_min keeps the first printed cell; much cheaper than a window over tiny partitions.
     SELECT
         report_id, table_name, geography, period_start, period_end, skill_key,
         count(*) AS duplicate_rows,
-        min({'row': source_row, 'column_index': source_column_index}) AS first_cell
+        arg_min(
+            {
+                'measure': measure, 'skill_id': skill_id, 'skill_name': skill_name,
+                'category_id': category_id, 'value': value, 'value_qualifier': value_qualifier,
+                'source_file': source_file, 'source_row': source_row, 'source_column': source_column
+            },
+            {'row': source_row, 'column_index': source_column_index, 'column': source_column}
+        ) AS cell
     FROM staging.observations
     WHERE is_skill AND value IS NOT NULL
     GROUP BY report_id, table_name, geography, period_start, period_end, skill_key
-    HAVING count(*) > 1
 ),
 periods AS (
     SELECT
@@ -66,40 +71,29 @@ periods AS (
     )
 )
 SELECT
-    o.report_id,
-    o.table_name,
-    o.measure,
-    o.geography,
-    o.period_start,
-    o.period_end,
+    k.report_id,
+    k.table_name,
+    k.cell.measure,
+    k.geography,
+    k.period_start,
+    k.period_end,
     p.period_ordinal,
     p.periods_in_table,
     p.period_ordinal = p.periods_in_table AS is_latest_period,
-    o.skill_key,
-    o.skill_id,
-    o.skill_name,
-    o.category_id,
-    o.value,
-    o.value_qualifier,
-    coalesce(d.duplicate_rows, 1) AS duplicate_rows,
-    o.source_file,
-    o.source_row,
-    o.source_column
-FROM staging.observations AS o
+    k.skill_key,
+    k.cell.skill_id,
+    k.cell.skill_name,
+    k.cell.category_id,
+    k.cell.value,
+    k.cell.value_qualifier,
+    k.duplicate_rows,
+    k.cell.source_file,
+    k.cell.source_row,
+    k.cell.source_column
+FROM kept AS k
 JOIN periods AS p
-    ON p.report_id = o.report_id
-    AND p.table_name = o.table_name
-    AND p.geography IS NOT DISTINCT FROM o.geography
-    AND p.period_start IS NOT DISTINCT FROM o.period_start
-    AND p.period_end IS NOT DISTINCT FROM o.period_end
-LEFT JOIN duplicated AS d
-    ON d.report_id = o.report_id
-    AND d.table_name = o.table_name
-    AND d.geography IS NOT DISTINCT FROM o.geography
-    AND d.period_start IS NOT DISTINCT FROM o.period_start
-    AND d.period_end IS NOT DISTINCT FROM o.period_end
-    AND d.skill_key = o.skill_key
-WHERE o.is_skill
-    AND o.value IS NOT NULL
-    -- A cell is (source_row, source_column_index) within its table: the first one is unique.
-    AND (d.first_cell IS NULL OR d.first_cell = {'row': o.source_row, 'column_index': o.source_column_index})
+    ON p.report_id = k.report_id
+    AND p.table_name = k.table_name
+    AND p.geography IS NOT DISTINCT FROM k.geography
+    AND p.period_start IS NOT DISTINCT FROM k.period_start
+    AND p.period_end IS NOT DISTINCT FROM k.period_end
