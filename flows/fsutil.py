@@ -17,9 +17,10 @@ def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb", buffering=0) as handle:
         # One reused buffer: a fresh 1 MiB bytes object per read maps and unmaps memory, which
-        # takes a process-wide lock and keeps threads from hashing side by side.
+        # takes a process-wide lock and keeps threads from hashing side by side. Small files get
+        # a small one (64 KiB at least, for files that grow or report no size).
         size = os.fstat(handle.fileno()).st_size
-        view = memoryview(bytearray(min(max(size, 1), CHUNK)))
+        view = memoryview(bytearray(min(max(size, 1 << 16), CHUNK)))
         while read := handle.readinto(view):
             digest.update(view[:read])
     return digest.hexdigest()
