@@ -422,3 +422,80 @@ def test_after_an_incremental_build_partitioned_checks_look_at_the_changed_repor
     assert all(result.passed for result in run_checks(con, tmp_path, changed=["other-2025"]))
     with pytest.raises(CheckFailed, match="no_sql: 1 offending row"):
         run_checks(con, tmp_path, changed=["r-2025"])
+
+
+def per_skill_model() -> str:
+    return "-- @partitioned_by report_id\n-- @key report_id, skill_id\n" + model(
+        "SELECT report_id, skill_id, sum(value) AS total, rank() OVER ("
+        "PARTITION BY report_id ORDER BY sum(value) DESC) AS place "
+        "FROM lake.observations GROUP BY report_id, skill_id",
+        {"report_id": "Report.", "skill_id": "Skill.", "total": "Sum.", "place": "Rank."},
+    )
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [[], ["b-2025"], ["a-2025", "r-2025"], ["0", "m-2025", "zz"], ["r-2025", "s-2025", "t-2025"]],
+)
+def test_a_partitioned_table_built_in_parts_equals_the_whole_in_key_order(tmp_path, bounds):
+    observations = [
+        {"report_id": report, "skill_id": skill, "value": float(value)}
+        for report, skill, value in [
+            ("r-2025", "sql", 3),
+            ("a-2025", "go", 1),
+            ("s-2025", "sql", 5),
+            ("r-2025", "go", 7),
+            ("zz-2025", "rust", 4),
+            ("a-2025", "c", 9),
+        ]
+    ]
+    write_sql(tmp_path, "marts.per_skill", per_skill_model())
+    whole, parted = (
+        lake_connection(observations=observations),
+        lake_connection(observations=observations),
+    )
+    for con in (whole, parted):
+        con.execute(
+            "INSERT INTO lake.observations (report_id, skill_id, value) VALUES (NULL, 'orphan', 2)"
+        )
+    build_models(whole, tmp_path)
+    build_models(parted, tmp_path, part_bounds=bounds)
+
+    rows = parted.sql("SELECT * FROM marts.per_skill").fetchall()
+    assert rows == whole.sql("SELECT * FROM marts.per_skill ORDER BY ALL").fetchall()
+    assert rows[-1][0] is None  # every row lands in one part, NULL reports included (last)
+    assert all(check.passed for check in run_checks(parted, tmp_path, part_bounds=bounds))
+
+
+def test_checks_in_parts_still_find_every_offending_row(tmp_path, con):
+    write_sql(
+        tmp_path,
+        "marts.per_skill",
+        per_skill_model().replace(
+            "GROUP BY report_id, skill_id", "GROUP BY report_id, skill_id, value"
+        ),
+    )
+    con.execute(
+        "INSERT INTO lake.observations (report_id, skill_id, value) "
+        "VALUES ('r-2025', 'sql', 21), ('s-2025', 'go', 1), ('s-2025', 'go', 2)"
+    )
+    build_models(con, tmp_path, part_bounds=["s-2025"])
+    with pytest.raises(CheckFailed, match=r"unique_key:marts.per_skill: 2 offending row") as failed:
+        run_checks(con, tmp_path, part_bounds=["s-2025"])
+    assert "('r-2025', 'sql', 2)" in str(failed.value) and "('s-2025', 'go', 2)" in str(
+        failed.value
+    )
+
+
+def test_a_partitioned_models_key_must_start_with_the_partition_column(tmp_path, con):
+    write_sql(
+        tmp_path,
+        "marts.bad",
+        "-- @partitioned_by report_id\n-- @key skill_id, report_id\n"
+        + model(
+            "SELECT report_id, skill_id FROM lake.observations",
+            {"report_id": "Report.", "skill_id": "Skill."},
+        ),
+    )
+    with pytest.raises(ModelError, match="must start with the partition column 'report_id'"):
+        build_models(con, tmp_path)
