@@ -138,7 +138,7 @@ def build_models(
     every model from an earlier build of the same SQL: partitioned tables only replace those
     reports' rows, every other model is rebuilt whole. Otherwise `part_bounds` (sorted values of
     the partition column) splits each partitioned table's build into ranges that start at them:
-    DuckDB's memory then follows the largest range, not the table (8.3 GB -> 2.6 GB at 10M rows).
+    DuckDB's memory then follows the largest range, not the table (8.3 GB -> 3.2 GB at 10M rows).
     """
     models = discover_models(sql_dir)
     started = time.perf_counter()
