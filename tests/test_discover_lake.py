@@ -41,6 +41,15 @@ def make_raw(tmp_path: Path) -> Path:
     return raw
 
 
+def write_series(raw: Path, rows_by_series: dict[str, str]) -> Path:
+    """One 2025 report per series, its skills.csv holding the given data rows."""
+    for series, rows in rows_by_series.items():
+        write_report(
+            raw / series, MANIFEST.format(series=series), {"skills.csv": "Skill,Growth\n" + rows}
+        )
+    return raw
+
+
 def test_plan_sorts_reports_into_new_changed_unchanged_and_retired(tmp_path: Path) -> None:
     raw = make_raw(tmp_path)
     first = discover(raw, "ref", known={})
@@ -67,13 +76,7 @@ def test_file_hashes_are_sha256_of_the_bytes_whatever_the_size(tmp_path: Path) -
 
 
 def test_reports_hashed_on_threads_keep_their_order_and_their_own_hashes(tmp_path: Path) -> None:
-    raw = tmp_path / "raw"
-    for i in range(57):
-        write_report(
-            raw / f"s{i:03}",
-            MANIFEST.format(series=f"s{i:03}"),
-            {"skills.csv": f"Skill,Growth\nA,{i}%\n"},
-        )
+    raw = write_series(tmp_path / "raw", {f"s{i:03}": f"A,{i}%\n" for i in range(57)})
     plan = discover(raw, "ref", known={})
     assert [s.report_id for s in plan.changed] == [f"s{i:03}-2025" for i in range(57)]
     for source in plan.changed:
@@ -118,13 +121,7 @@ def test_commit_keeps_unchanged_rows_and_removes_retired_and_orphan_data(tmp_pat
 
 
 def test_batches_grow_with_volume_not_with_file_count(tmp_path: Path) -> None:
-    raw = tmp_path / "raw"
-    for i in range(12):
-        write_report(
-            raw / f"r{i:02}",
-            MANIFEST.format(series=f"r{i:02}"),
-            {"skills.csv": "Skill,Growth\n" + "A,1%\n" * (i + 1)},
-        )
+    raw = write_series(tmp_path / "raw", {f"r{i:02}": "A,1%\n" * (i + 1) for i in range(12)})
     sources = discover(raw, "ref", known={}).changed
     assert [
         len(b.sources) for b in make_batches(sources, batch_bytes=1 << 20, batch_reports=5)
