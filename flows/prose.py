@@ -361,7 +361,7 @@ _PERIOD_TAIL = re.compile(
     r"|\s+(?:in\s+the\s+)?(?:next|past|last)\s+\w+\s+(?:months|years|weeks|quarters)\b.*$"
 )
 _SOURCE = re.compile(
-    r"(?:according to|data from|(?:a |the )?(?:new |recent |latest )?(?:report|study|survey|research|analysis)"
+    r"(?i:according to|data from|(?:a |the )?(?:new |recent |latest )?(?:report|study|survey|research|analysis)"
     r" (?:from|by))\s+(?:the\s+)?(?P<a>[A-Z][\w&’'.-]*(?:\s+(?:of\s+|for\s+|and\s+)?[A-Z][\w&’'.-]*)*)"
     r"|(?:the\s+)?(?P<b>[A-Z][\w&’'.-]*(?:\s+(?:of\s+|for\s+|and\s+)?[A-Z][\w&’'.-]*)*)\s+"
     r"(?:estimates|estimated|found|finds|reports|reported|says|said|predicts|predicted|forecasts|"
@@ -561,3 +561,117 @@ def _clause_subject(text: str, start: int, end: int) -> Subject | None:
     clause = text[clause_start:start] + " … " + text[end : stop.start() if stop else len(text)]
     name = _tidy(clause)
     return Subject(name, None, "statement", how="clause") if name and name != "…" else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading: sentences -> figures with subjects, claims, and what yielded nothing
+
+_NOT_A_FIGURE_AFTER = re.compile(
+    r"^\s*(?:-\s*)?(?:years?|months?|weeks?|days?|hours?|minutes?|quarters?|decades?|centuries)\b",
+    re.I,
+)
+_NOT_A_FIGURE_BEFORE = re.compile(
+    r"\b(?:page|pages|table|figure|fig\.|chart|chapter|section|no\.|number|item|step|tier|level|phase|top)\s*$",
+    re.I,
+)
+_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
+_HAS_DIGIT = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class ProseReading:
+    """What one file's prose yielded: figures, claims, and sentences with digits that gave nothing."""
+
+    figures: list[dict]
+    claims: list[dict]
+    leftovers: list[dict]
+
+
+def is_figure(sentence: str, figure) -> bool:
+    """False for numbers that count time ('next three months'), label a page or a table, or are years."""
+    if _YEAR.match(figure.text.strip()) and figure.unit == "number":
+        return False
+    if figure.unit in ("number", "count") and _NOT_A_FIGURE_AFTER.match(sentence[figure.end :]):
+        return False
+    return not (figure.unit == "number" and _NOT_A_FIGURE_BEFORE.search(sentence[: figure.start]))
+
+
+def read_sentences(
+    sentences: list[Sentence],
+    find_figures,
+    default_measure: str | None = None,
+    rules: tuple[SubjectRule, ...] = (),
+) -> ProseReading:
+    """Every figure with its subject and span, every claim, and the leftovers, in reading order."""
+    figures, claims, leftovers = [], [], []
+    previous: Subject | None = None
+    for sentence in sentences:
+        text = sentence.text
+        found = [f for f in find_figures(text) if is_figure(text, f)]
+        said = find_claims(text)
+        subjects: list[Subject] = []
+        for index, figure in enumerate(found, 1):
+            measure = figure.measure_hint or default_measure
+            subject = find_subject(sentence, figure.start, figure.end, measure, previous, rules)
+            if subject is not None and subject.kind == "skill":
+                subjects.append(subject)
+            figures.append(_figure_row(sentence, figure, index, measure, subject))
+        for claim in said:
+            claims.append(_claim_row(sentence, claim))
+        if not found and not said and _HAS_DIGIT.search(text):
+            leftovers.append(_sentence_row(sentence))
+        previous = (
+            subjects[-1] if subjects else (antecedent(text) or (previous if not found else None))
+        )
+    return ProseReading(figures, claims, leftovers)
+
+
+def _span(sentence: Sentence, start: int, end: int) -> str:
+    return f"{sentence.start + start}:{sentence.start + end}"
+
+
+def _figure_row(
+    sentence: Sentence, figure, index: int, measure: str | None, subject: Subject | None
+) -> dict:
+    return {
+        "source_row": sentence.row,
+        "source_span": _span(sentence, figure.start, figure.end),
+        "figure_index": index,
+        "figure_text": figure.text,
+        "value": figure.value,
+        "value_low": figure.low,
+        "value_high": figure.high,
+        "value_qualifier": figure.qualifier,
+        "unit": figure.unit,
+        "currency": figure.currency,
+        "comparison": figure.comparison,
+        "measure": measure,
+        "period_text": figure.period_text,
+        "subject": subject.name if subject else None,
+        "category": subject.category if subject else None,
+        "subject_kind": subject.kind if subject else None,
+        "subject_source": subject.source if subject else None,
+        "subject_rule": subject.how if subject else None,
+        "source_text": sentence.published,
+        "sentence_span": _span(sentence, 0, len(sentence.text)),
+    }
+
+
+def _claim_row(sentence: Sentence, claim: Claim) -> dict:
+    return {
+        "kind": claim.kind,
+        "reference": claim.reference,
+        "subject": claim.subject,
+        "claim_text": claim.text,
+        "source_row": sentence.row,
+        "source_span": _span(sentence, claim.start, claim.end),
+        "source_text": sentence.published,
+    }
+
+
+def _sentence_row(sentence: Sentence) -> dict:
+    return {
+        "source_row": sentence.row,
+        "source_span": _span(sentence, 0, len(sentence.text)),
+        "source_text": sentence.published,
+    }
