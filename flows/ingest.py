@@ -16,15 +16,15 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from flows import storage
-from flows.discover import ReportSource
+from flows.config import Paths
 from flows.errors import ConfigError
 from flows.failpoints import failpoint
 from flows.fsutil import write_atomic
-from flows.harmonize import THRESHOLD_ENV
 from flows.lake import QUARANTINE_SCHEMA, observations_dir, quarantine_file, write_report_tables
-from flows.normalize import TableResult, normalize_report
-from flows.settings import Paths
+from flows.normalize.names import THRESHOLD_ENV
+from flows.normalize.table import TableResult, normalize_report
+from flows.raw import storage
+from flows.raw.discover import ReportSource
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,14 @@ from prefect.states import Cancelled
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from flows import artifacts, ingest, lake, storage, warehouse
-from flows import discover as discovery
+from flows import ingest, lake
+from flows.config import Paths
 from flows.errors import WarehouseBusy
-from flows.settings import Paths
-from flows.summary import RunSummary, record_failure, summarize, write_summary
+from flows.ops import artifacts
+from flows.ops.summary import RunSummary, record_failure, summarize, write_summary
+from flows.raw import discover as discovery
+from flows.raw import storage
+from flows.warehouse import database as warehouse
 
 
 def stage(**options: Any):

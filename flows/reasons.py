@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows.extract import REASON_CODES as READER_CODES
-from flows.values import REASON_CODES as VALUE_CODES
+from flows.normalize.numbers import REASON_CODES as VALUE_CODES
 
 PIPELINE_CODES: dict[str, str] = {
     "invalid_manifest": "report.toml is missing keys, has unknown keys or bad values; the message lists every problem with its fix.",

@@ -12,8 +12,8 @@ import duckdb
 import pyarrow as pa
 
 from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, REPORTS_SCHEMA
-from flows.models import build_models
-from flows.warehouse import REFERENCE_TABLES
+from flows.warehouse.database import REFERENCE_TABLES
+from flows.warehouse.models import build_models
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 DEFAULT_PERIOD = (date(2025, 1, 1), date(2025, 12, 31))

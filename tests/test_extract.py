@@ -18,7 +18,7 @@ import pytest
 
 from flows.errors import ExtractError
 from flows.extract import REASON_CODES, RawTable, read_table
-from flows.manifest import TableSpec
+from flows.raw.manifest import TableSpec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"

@@ -1,4 +1,4 @@
-"""Tests of flows.harmonize and `skillpulse skills`: each matching step, the registry files, the CLI, the matcher's precision."""
+"""Tests of flows.normalize.names and `skillpulse skills`: each matching step, the registry files, the CLI, the matcher's precision."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from flows import harmonize as hz
-from flows.harmonize import (
+from flows.lake import OBSERVATIONS_SCHEMA
+from flows.normalize import names as hz
+from flows.normalize.names import (
     CATEGORIES,
     CATEGORY_ALIASES,
     DEFAULT_THRESHOLD,
@@ -43,8 +44,7 @@ from flows.harmonize import (
     token_alignment_score,
     write_rows,
 )
-from flows.lake import OBSERVATIONS_SCHEMA
-from flows.skills_cli import skills_app
+from flows.taxonomy.cli import skills_app
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "data" / "reference"
@@ -872,8 +872,8 @@ def test_cold_reference_load_is_cheap() -> None:
 
 
 def test_the_fuzzy_threshold_is_configurable_and_changes_the_fingerprint(monkeypatch, tmp_path):
-    from flows.discover import reference_fingerprint
-    from flows.harmonize import THRESHOLD_ENV, _threshold
+    from flows.normalize.names import THRESHOLD_ENV, _threshold
+    from flows.raw.discover import reference_fingerprint
 
     before = reference_fingerprint(tmp_path)
     monkeypatch.setenv(THRESHOLD_ENV, "95")

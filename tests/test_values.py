@@ -1,4 +1,4 @@
-"""Tests for flows.values: printed numbers and periods as published in skill-demand reports."""
+"""Tests for flows.normalize.numbers: printed numbers and periods as published in skill-demand reports."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from flows.errors import SkillpulseError
-from flows.values import (
+from flows.normalize.numbers import (
     MEASURES,
     PERIODS_SCHEMA,
     QUALIFIERS,

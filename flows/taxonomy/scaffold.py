@@ -10,8 +10,8 @@ import pyarrow.compute as pc
 
 from flows.errors import SkillpulseError
 from flows.extract import read_table
-from flows.manifest import FORMAT_BY_SUFFIX, MANIFEST_NAME, TableSpec
-from flows.values import Reading, parse_periods, read_value
+from flows.normalize.numbers import Reading, parse_periods, read_value
+from flows.raw.manifest import FORMAT_BY_SUFFIX, MANIFEST_NAME, TableSpec
 
 YEAR_HEADER = re.compile(r"^(19|20)\d\d$")
 ROLE_PATTERNS = {

@@ -11,13 +11,13 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flows.discover import ReportSource
 from flows.errors import AccountingError, ExtractError
 from flows.extract import RawTable, read_table
-from flows.harmonize import harmonize_names
 from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
-from flows.manifest import TableSpec
-from flows.values import parse_periods, parse_values
+from flows.normalize.names import harmonize_names
+from flows.normalize.numbers import parse_periods, parse_values
+from flows.raw.discover import ReportSource
+from flows.raw.manifest import TableSpec
 
 FIELDS = ("skill", "category", "period", "geography")
 FIELD_COLUMNS = {

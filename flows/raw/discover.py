@@ -14,9 +14,9 @@ import pyarrow as pa
 
 from flows.errors import ManifestError
 from flows.fsutil import sha256_file
-from flows.harmonize import THRESHOLD_ENV
 from flows.lake import QUARANTINE_SCHEMA
-from flows.manifest import MANIFEST_NAME, Manifest, load_manifest
+from flows.normalize.names import THRESHOLD_ENV
+from flows.raw.manifest import MANIFEST_NAME, Manifest, load_manifest
 
 # Bump when normalize gives different output for the same input, so every report is re-ingested.
 PIPELINE_VERSION = "1"

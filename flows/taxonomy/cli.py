@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.errors import SkillpulseError
-from flows.harmonize import (
+from flows.normalize.names import (
     IMPORT_MIN_SCORE,
     KINDS,
     add_alias,

@@ -28,7 +28,7 @@ from lxml import etree
 from python_calamine import CalamineError, CalamineWorkbook
 
 from flows.errors import ExtractError
-from flows.manifest import TableSpec
+from flows.raw.manifest import TableSpec
 
 MAX_FILE_MB = 512
 MAX_CELLS = 50_000_000

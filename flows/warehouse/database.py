@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from flows.docs import render_data_dictionary
+from flows.config import Paths
 from flows.errors import ConfigError
 from flows.failpoints import failpoint
 from flows.fsutil import sha256_file, write_text_atomic
@@ -30,9 +30,9 @@ from flows.lake import (
     quarantine_file,
     read_reports,
 )
-from flows.models import build_models, discover_models, mart_tables, run_checks
-from flows.settings import Paths
+from flows.ops.docs import render_data_dictionary
 from flows.sqlutil import quote_ident, quote_literal
+from flows.warehouse.models import build_models, discover_models, mart_tables, run_checks
 
 DATABASE_NAME = "skillpulse.duckdb"
 MEMORY_LIMIT_ENV = "SKILLPULSE_DUCKDB_MEMORY_LIMIT"
