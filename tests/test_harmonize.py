@@ -14,37 +14,33 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from flows.errors import TaxonomyError
 from flows.lake import OBSERVATIONS_SCHEMA
 from flows.normalize import names as hz
+from flows.normalize.name_keys import name_keys, normalize_name, slugify, token_alignment_score
 from flows.normalize.names import (
-    CATEGORIES,
-    CATEGORY_ALIASES,
     DEFAULT_THRESHOLD,
-    FUZZY_EXCLUDE,
     HARMONIZED_SCHEMA,
-    SKILL_ALIASES,
-    SKILLS,
-    SPECS,
-    TaxonomyError,
-    add_alias,
-    add_category,
-    add_skill,
     build_reference,
     harmonize_names,
     harmonize_with,
-    import_esco,
-    import_onet,
     load_reference,
-    name_keys,
-    normalize_name,
+)
+from flows.normalize.reference import (
+    CATEGORIES,
+    CATEGORY_ALIASES,
+    FUZZY_EXCLUDE,
+    SKILL_ALIASES,
+    SKILLS,
+    SPECS,
     read_rows,
     render_rows,
-    review_queue,
-    slugify,
-    token_alignment_score,
     write_rows,
 )
 from flows.taxonomy.cli import skills_app
+from flows.taxonomy.importers import import_esco, import_onet
+from flows.taxonomy.registry import add_alias, add_category, add_skill
+from flows.taxonomy.review import review_queue
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "data" / "reference"

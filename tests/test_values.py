@@ -11,21 +11,19 @@ import pyarrow as pa
 import pytest
 
 from flows.errors import SkillpulseError
+from flows.normalize.measures import MEASURES
 from flows.normalize.numbers import (
-    MEASURES,
-    PERIODS_SCHEMA,
     QUALIFIERS,
     REASON_CODES,
     UNITS,
     VALUES_SCHEMA,
     Reading,
     Rejection,
-    parse_period,
-    parse_periods,
     parse_value,
     parse_values,
     read_value,
 )
+from flows.normalize.periods import PERIODS_SCHEMA, parse_period, parse_periods
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 AI_INDEX_JOBS = REALDATA / "stanford_ai_index_2025_ch4_jobs"

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import calendar
 import difflib
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -17,6 +13,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flows.errors import SkillpulseError
+from flows.normalize.measures import REGISTRY, exact_decimal, measure_names_text, same
+from flows.normalize.periods import parse_period
+from flows.normalize.printed import FOOTNOTE_MARKS, QUOTES, distinct_texts, quote
 
 # How a text is read, in order, for one declared measure:
 #   1. clean: whitespace (incl. no-break/thin spaces), surrounding quotes, footnote markers
@@ -49,7 +48,6 @@ from flows.errors import SkillpulseError
 #   0.00003) and bare numbers.
 # - Currency is recognised only to say so: no measure holds money.
 
-MEASURES = ("growth_pct", "share_pct", "rank", "count", "index", "ratio")
 UNITS = ("percent", "multiple", "count", "currency", "fraction", "number")
 QUALIFIERS = ("exact", "at_least", "at_most", "approx")
 
@@ -70,17 +68,6 @@ VALUES_SCHEMA = pa.schema(
         ("value", pa.float64()),
         ("value_qualifier", pa.string()),
         ("unit", pa.string()),
-        ("reason_code", pa.string()),
-        ("message", pa.string()),
-    ]
-)
-
-PERIODS_SCHEMA = pa.schema(
-    [
-        ("source_text", pa.string()),
-        ("period_start", pa.date32()),
-        ("period_end", pa.date32()),
-        ("period_label", pa.string()),
         ("reason_code", pa.string()),
         ("message", pa.string()),
     ]
@@ -151,10 +138,6 @@ _CHARACTER_FIXES = str.maketrans(
         "\u2716": "x",
     }
 )
-_QUOTES = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e\u201a"
-_FOOTNOTE = re.compile(
-    r"(?:\s*(?:\[[^\]]{1,4}\]|[*†‡§¶]+|[\u00b9\u00b2\u00b3\u2070-\u2079]+))+$"  # "*", "[1]", "¹"
-)
 _FOOTNOTE_ENDINGS = frozenset("]*†‡§¶\u00b9\u00b2\u00b3" + "".join(map(chr, range(0x2070, 0x207A))))
 _GROUP_SEPARATOR = re.compile(r"(?<=\d)[ '\u2019](?=\d{3}(?!\d))")  # "66 635", "1'234" (Swiss)
 _TRAILING_PUNCTUATION = re.compile(r"[.,;:]+$")
@@ -167,13 +150,13 @@ _MISSING_MARKERS = frozenset(
 def _clean(text: str) -> str:
     """Normalise what varies without meaning: spaces, quotes, dashes, case."""
     text = " ".join(text.translate(_CHARACTER_FIXES).split())  # split() knows unicode spaces
-    return text.strip(_QUOTES).strip().lower()
+    return text.strip(QUOTES).strip().lower()
 
 
 def _strip_markers(text: str) -> str:
     # The guards skip regexes that cannot match: most cells end in a digit or "%".
     if text[-1:] in _FOOTNOTE_ENDINGS:
-        text = _FOOTNOTE.sub("", text)
+        text = FOOTNOTE_MARKS.sub("", text)
     if text[-1:] in ".,;:":
         text = _TRAILING_PUNCTUATION.sub("", text).strip()
     if " " in text or "'" in text or "\u2019" in text:
@@ -247,14 +230,6 @@ def _word_number(text: str) -> float | None:
 def _amount(text: str) -> float | None:
     """Digits or number words."""
     return _number(text) if text[:1].isdigit() or text[:1] == "." else _word_number(text)
-
-
-def _decimal(value: float) -> Decimal:
-    """The shortest decimal that reads back as `value`: the digits as printed.
-
-    Conversions run in decimal so they add no binary noise: 1.1x is +10.0%, not 10.000000000000009.
-    """
-    return Decimal(repr(value))
 
 
 # ----------------------------------------------------------------------------- qualifiers
@@ -432,7 +407,7 @@ def _read_scaled(core: str) -> tuple[float, str] | None:
     return (
         None
         if value is None
-        else (float(_decimal(value) * _SCALE_SUFFIXES[match["scale"]]), "count")
+        else (float(exact_decimal(value) * _SCALE_SUFFIXES[match["scale"]]), "count")
     )
 
 
@@ -520,7 +495,7 @@ def _read_range(core: str) -> tuple[float, str] | None:
     low = _read_signed(match["low"] + (match["low_unit"] or match["high_unit"]))
     if high is None or low is None or high[1] != low[1]:
         return None
-    return float((_decimal(low[0]) + _decimal(high[0])) / 2), high[1]
+    return float((exact_decimal(low[0]) + exact_decimal(high[0])) / 2), high[1]
 
 
 # ----------------------------------------------------------------------------- reading
@@ -541,12 +516,12 @@ def read_value(text: str) -> Reading | Rejection:
     if cleaned in _MISSING_MARKERS:
         return Rejection(
             "missing_marker",
-            f"{_quote(text)} marks a value the publisher did not give; nothing to load",
+            f"{quote(text)} marks a value the publisher did not give; nothing to load",
         )
     cleaned = _strip_markers(cleaned)
     if not cleaned:
         return Rejection(
-            "blank_value", f"{_quote(text)} holds no value; leave the cell empty or give a number"
+            "blank_value", f"{quote(text)} holds no value; leave the cell empty or give a number"
         )
     return _read_phrase(text, cleaned)
 
@@ -559,7 +534,7 @@ def _read_phrase(text: str, cleaned: str) -> Reading | Rejection:
     if found is None and (period := parse_period(text)) is not None:
         return Rejection(
             "period_not_value",
-            f"{_quote(text)} is a period ({period[2]}), not a value; map this column as "
+            f"{quote(text)} is a period ({period[2]}), not a value; map this column as "
             "columns.period in report.toml and point columns.value at the column of numbers",
         )
     if found is None and (found := _read_range(phrasing.core)) is not None:
@@ -582,7 +557,7 @@ _FLAGS = frozenset(_words("y|n|yes|no|true|false"))
 def _unparseable_message(text: str, core: str) -> str:
     if core in _FLAGS:
         return (
-            f"{_quote(text)} is a yes/no flag, not a figure, and no measure holds flags; "
+            f"{quote(text)} is a yes/no flag, not a figure, and no measure holds flags; "
             "point columns.value at a column of numbers, or remove this table from report.toml"
         )
     hint = ""
@@ -590,12 +565,7 @@ def _unparseable_message(text: str, core: str) -> str:
         close := difflib.get_close_matches(match["tail"], _KNOWN_TAILS, n=1, cutoff=0.6)
     ):
         hint = f' (did you mean "{close[0]}"?)'
-    return f"cannot read {_quote(text)} as a number{hint}; write it like {EXAMPLES}"
-
-
-def _quote(text: str) -> str:
-    shown = text if len(text) <= 80 else text[:77] + "..."
-    return f'"{shown}"'
+    return f"cannot read {quote(text)} as a number{hint}; write it like {EXAMPLES}"
 
 
 # ----------------------------------------------------------------------------- measures
@@ -609,71 +579,12 @@ _LOOKS_LIKE = {
     "number": "a plain number",
     "ordinal": "a rank",
 }
-_MEASURE_FOR_FORM = {
-    "percent": "share_pct or growth_pct",
-    "multiple": "growth_pct or ratio",
-    "fraction": "share_pct or ratio",
-    "count": "count",
-    "ordinal": "rank",
-}
-_MEASURE_EXPECTS = {
-    "growth_pct": "a growth rate such as '+329%', 'up 40%', '3.5x' or 40",
-    "share_pct": "a share such as '41%', 'Half', '3 in 100,000' or 41",
-    "rank": "a rank such as 3, '#3' or '3rd'",
-    "count": "a count such as 66,635 or '170 million'",
-    "index": "an index level such as 105.2",
-    "ratio": "a ratio such as '3.5x', '3 in 100,000' or 0.42",
-}
 
 
-def _same(value: float) -> float:
-    return value
-
-
-def _multiple_to_growth(value: float) -> float:
-    return float((_decimal(value) - 1) * 100)
-
-
-def _fraction_to_percent(value: float) -> float:
-    return float(_decimal(value) * 100)
-
-
-# measure -> form -> conversion into the measure's scale; a form not listed is a mismatch.
-_CONVERSIONS: dict[str, dict[str, Callable[[float], float]]] = {
-    "growth_pct": {"percent": _same, "number": _same, "multiple": _multiple_to_growth},
-    "share_pct": {"percent": _same, "number": _same, "fraction": _fraction_to_percent},
-    "rank": {"number": _same, "ordinal": _same},
-    "count": {"number": _same, "count": _same},
-    "index": {"number": _same},
-    "ratio": {"number": _same, "multiple": _same, "fraction": _same},
-}
-
-
-@dataclass(frozen=True, slots=True)
-class _Bounds:
-    """What values a measure allows; both parse paths (per string and columnar) check these."""
-
-    low: float
-    high: float
-    whole: bool
-    problem: str
-
-
-_BOUNDS = {
-    "growth_pct": _Bounds(-100, math.inf, False, "a fall of more than 100%"),
-    "share_pct": _Bounds(0, 100, False, "a share outside 0-100%"),
-    "rank": _Bounds(1, math.inf, True, "a rank that is not a whole number from 1 up"),
-    "count": _Bounds(0, math.inf, True, "a count that is not a whole number of 0 or more"),
-}
-_UNBOUNDED = _Bounds(-math.inf, math.inf, False, "")
-
-
-def _is_whole(value: float) -> bool:
-    return abs(value - round(value)) <= 1e-9 * max(1.0, abs(value))
-
-
-def _fits_bounds(value: float, bounds: _Bounds) -> bool:
-    return bounds.low <= value <= bounds.high and (not bounds.whole or _is_whole(value))
+def _measures_for_form(form: str) -> str:
+    """The measures that take a printed form as it is (every measure takes plain numbers)."""
+    names = [m.name for m in REGISTRY.values() if form in m.forms]
+    return " or ".join(names)
 
 
 def _unit(form: str, measure: str) -> str:
@@ -687,46 +598,46 @@ def _unit(form: str, measure: str) -> str:
 def conform(reading: Reading, measure: str, text: str) -> ParsedValue:
     """Give a reading the meaning of the declared measure, or say why it does not fit."""
     unit = _unit(reading.form, measure)
-    convert = _CONVERSIONS[measure].get(reading.form)
+    kind = REGISTRY[measure]
+    convert = kind.forms.get(reading.form)
     if convert is None:
         return ParsedValue(
             None, None, unit, "measure_mismatch", _mismatch_message(text, reading.form, measure)
         )
     value = convert(reading.value)
-    bounds = _BOUNDS.get(measure, _UNBOUNDED)
-    if not _fits_bounds(value, bounds):
+    if not kind.fits(value):
         return ParsedValue(
-            None, None, unit, "out_of_range", _range_message(text, bounds.problem, value, measure)
+            None, None, unit, "out_of_range", _range_message(text, kind.problem, value, measure)
         )
-    if bounds.whole:
+    if kind.whole:
         value = float(round(value))
     return ParsedValue(value, reading.qualifier, unit)
 
 
 def _mismatch_message(text: str, form: str, measure: str) -> str:
     fix = (
-        f"if the column really holds such values, declare measure = {_MEASURE_FOR_FORM[form]} for "
-        "this table in report.toml; otherwise point columns.value at the right column"
-        if form in _MEASURE_FOR_FORM
+        f"if the column really holds such values, declare measure = {_measures_for_form(form)} "
+        "for this table in report.toml; otherwise point columns.value at the right column"
+        if _measures_for_form(form)
         else "no measure holds money amounts: point columns.value at the column holding the figures"
     )
     return (
-        f"{_quote(text)} looks like {_LOOKS_LIKE[form]}, but the manifest declares measure = "
-        f"{measure}, which expects {_MEASURE_EXPECTS[measure]}; {fix}"
+        f"{quote(text)} looks like {_LOOKS_LIKE[form]}, but the manifest declares measure = "
+        f"{measure}, which expects {REGISTRY[measure].printed}; {fix}"
     )
 
 
 def _range_message(text: str, problem: str, value: float, measure: str) -> str:
     return (
-        f"{_quote(text)} reads as {value:g}, {problem}, which cannot be a {measure} value; "
-        f"check the declared measure (it expects {_MEASURE_EXPECTS[measure]}) and that "
+        f"{quote(text)} reads as {value:g}, {problem}, which cannot be a {measure} value; "
+        f"check the declared measure (it expects {REGISTRY[measure].printed}) and that "
         "columns.value maps the right column"
     )
 
 
 def _check_measure(measure: str) -> None:
-    if measure not in _CONVERSIONS:
-        raise SkillpulseError(f"unknown measure {measure!r}; use one of {', '.join(MEASURES)}")
+    if measure not in REGISTRY:
+        raise SkillpulseError(f"unknown measure {measure!r}; use one of {measure_names_text()}")
 
 
 @lru_cache(maxsize=1 << 16)  # ~17 MB when full; common strings repeat across reports
@@ -749,7 +660,7 @@ def parse_values(
 ) -> pa.Table:
     """Parse each distinct text once: one row per distinct input, schema VALUES_SCHEMA."""
     _check_measure(measure)
-    parsed, rest = _parse_plain_columnar(_distinct(texts), measure)
+    parsed, rest = _parse_plain_columnar(distinct_texts(texts), measure)
     return pa.concat_tables([parsed, _parse_each(rest.to_pylist(), measure)])
 
 
@@ -780,12 +691,13 @@ def _parse_plain_columnar(distinct: pa.Array, measure: str) -> tuple[pa.Table, p
 
 def _fits_measure_columnar(numbers: pa.Array, is_percent: pa.Array, measure: str) -> pa.Array:
     """The columnar twin of conform for plain numbers: form taken unchanged, value in bounds."""
-    accepts = _CONVERSIONS[measure]
-    fits = pc.if_else(is_percent, accepts.get("percent") is _same, accepts.get("number") is _same)
-    bounds = _BOUNDS.get(measure, _UNBOUNDED)
-    fits = pc.and_(fits, pc.greater_equal(numbers, bounds.low))
-    fits = pc.and_(fits, pc.less_equal(numbers, bounds.high))
-    if bounds.whole:
+    kind = REGISTRY[measure]
+    fits = pc.if_else(
+        is_percent, kind.forms.get("percent") is same, kind.forms.get("number") is same
+    )
+    fits = pc.and_(fits, pc.greater_equal(numbers, kind.low))
+    fits = pc.and_(fits, pc.less_equal(numbers, kind.high))
+    if kind.whole:
         fits = pc.and_(fits, pc.equal(pc.floor(numbers), numbers))
     return fits
 
@@ -802,225 +714,4 @@ def _parse_each(texts: list[str | None], measure: str) -> pa.Table:
             pa.array([p.message for p in parsed], pa.string()),
         ],
         schema=VALUES_SCHEMA,
-    )
-
-
-def _distinct(texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> pa.Array:
-    if isinstance(texts, pa.ChunkedArray):
-        texts = texts.combine_chunks()
-    if not isinstance(texts, pa.Array):
-        texts = pa.array(texts, pa.string())
-    return pc.unique(texts.cast(pa.string()))
-
-
-# ----------------------------------------------------------------------------- periods
-# Decisions:
-# - "2012-14" (any dash) and "2023/24" are spans of calendar years (2012-01-01..2014-12-31).
-# - "2024-03" with a hyphen and a month 01-12 is ISO March 2024; the same with an en dash is a
-#   span; with a slash it is a span only when the second number is the next year ("2010/11"),
-#   else a month ("2024/03").
-# - "1/1/18" is US month/day/year; two-digit years 00-68 are 20xx, 69-99 are 19xx (POSIX %y).
-# - "FY2024" is taken as the calendar year 2024 (fiscal years differ by publisher).
-# - Labels of spans use the ISO 8601 interval form "2012/2014", which parse_period reads back.
-
-Period = tuple[date, date, str]
-
-# En and em dashes stay: they tell a span (2010 en dash 11) from an ISO month ("2010-11").
-_PERIOD_CHARACTER_FIXES = str.maketrans(
-    {"\u200b": None, "\ufeff": None, "\u2212": "-", "\u2010": "-", "\u2011": "-"}
-)
-
-_MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
-_MONTH = r"(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
-_YY = r"'?(?P<y>\d{4}|\d{2})"
-_YEAR = re.compile(r"(?P<y>\d{4})(?:\.0+)?")  # "2024.0" from a spreadsheet
-_FISCAL_YEAR = re.compile(rf"fy\s*{_YY}")
-_YEAR_SPAN = re.compile(r"(?P<y>\d{4})\s*(?P<sep>-|\u2013|\u2014|/|to)\s*'?(?P<y2>\d{4}|\d{2})")
-_QUARTER = re.compile(rf"(?P<kind>[qh])(?P<n>[1-4])\s*[-/ ]?\s*{_YY}")
-_YEAR_QUARTER = re.compile(r"(?P<y>\d{4})\s*[-/ ]?\s*(?P<kind>[qh])(?P<n>[1-4])")
-_ISO_MONTH = re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})")
-_MONTH_YEAR = re.compile(r"(?P<m>\d{1,2})[/.-](?P<y>\d{4})")
-_NAMED_MONTH = re.compile(rf"{_MONTH}\s*{_YY}")
-_YEAR_NAMED_MONTH = re.compile(rf"(?P<y>\d{{4}})\s+{_MONTH}")
-_ISO_DAY = re.compile(
-    r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"
-    r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"  # a time of day from a spreadsheet
-)
-_US_DAY = re.compile(r"(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4}|\d{2})")
-_DAY_NAMED_MONTH = re.compile(rf"(?P<d>\d{{1,2}})\s+{_MONTH}\s+(?P<y>\d{{4}})")
-_NAMED_MONTH_DAY = re.compile(rf"{_MONTH}\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}})")
-_PERIOD_SPAN = re.compile(
-    r"(?P<a>.+?)(?:\s+(?:-|\u2013|\u2014|to|through|until)\s+|\s*[/\u2013\u2014]\s*)(?P<b>.+)"
-)
-
-
-def _full_year(digits: str) -> int:
-    if len(digits) == 4:
-        return int(digits)
-    yy = int(digits)
-    return 2000 + yy if yy < 69 else 1900 + yy
-
-
-def _plausible(year: int) -> bool:
-    return 1800 <= year <= 2199
-
-
-def _year_period(year: int) -> Period | None:
-    return (date(year, 1, 1), date(year, 12, 31), str(year)) if _plausible(year) else None
-
-
-def _month_period(year: int, month: int) -> Period | None:
-    if not (_plausible(year) and 1 <= month <= 12):
-        return None
-    last = calendar.monthrange(year, month)[1]
-    return date(year, month, 1), date(year, month, last), f"{year}-{month:02d}"
-
-
-def _day_period(year: int, month: int, day: int) -> Period | None:
-    if not _plausible(year):
-        return None
-    try:
-        when = date(year, month, day)
-    except ValueError:
-        return None
-    return when, when, when.isoformat()
-
-
-def _period_year(text: str) -> Period | None:
-    if match := _YEAR.fullmatch(text):
-        return _year_period(int(match["y"]))
-    if match := _FISCAL_YEAR.fullmatch(text):
-        found = _year_period(_full_year(match["y"]))
-        return None if found is None else (found[0], found[1], f"FY{found[2]}")
-    return None
-
-
-def _period_year_span(text: str) -> Period | None:
-    match = _YEAR_SPAN.fullmatch(text)
-    if not match:
-        return None
-    start, end_digits, separator = int(match["y"]), match["y2"], match["sep"]
-    if len(end_digits) == 2 and _is_year_month(start, int(end_digits), separator):
-        return None
-    end = int(end_digits) if len(end_digits) == 4 else start - start % 100 + int(end_digits)
-    if len(end_digits) == 2 and end < start:
-        end += 100  # "1998-02"
-    if not (_plausible(start) and _plausible(end) and start < end <= start + 50):
-        return None
-    return date(start, 1, 1), date(end, 12, 31), f"{start}/{end}"
-
-
-def _is_year_month(year: int, two_digits: int, separator: str) -> bool:
-    """'2024-03' and '2024/03' are months; '2023/24' (the next year) and '2012-14' are spans."""
-    if not 1 <= two_digits <= 12:
-        return False
-    return separator == "-" or (separator == "/" and two_digits != (year + 1) % 100)
-
-
-def _period_quarter(text: str) -> Period | None:
-    match = _QUARTER.fullmatch(text) or _YEAR_QUARTER.fullmatch(text)
-    if not match:
-        return None
-    kind, n, year = match["kind"], int(match["n"]), _full_year(match["y"])
-    if not _plausible(year) or (kind == "h" and n > 2):
-        return None
-    months = 3 if kind == "q" else 6
-    first = (n - 1) * months + 1
-    last = first + months - 1
-    end = date(year, last, calendar.monthrange(year, last)[1])
-    return date(year, first, 1), end, f"{year}-{kind.upper()}{n}"
-
-
-def _period_month(text: str) -> Period | None:
-    if match := _ISO_MONTH.fullmatch(text) or _MONTH_YEAR.fullmatch(text):
-        return _month_period(int(match["y"]), int(match["m"]))
-    if match := _NAMED_MONTH.fullmatch(text) or _YEAR_NAMED_MONTH.fullmatch(text):
-        return _month_period(_full_year(match["y"]), _MONTHS[match["month"]])
-    return None
-
-
-def _period_day(text: str) -> Period | None:
-    if match := _ISO_DAY.fullmatch(text):
-        return _day_period(int(match["y"]), int(match["m"]), int(match["d"]))
-    if match := _US_DAY.fullmatch(text):
-        return _day_period(_full_year(match["y"]), int(match["m"]), int(match["d"]))
-    if match := _DAY_NAMED_MONTH.fullmatch(text) or _NAMED_MONTH_DAY.fullmatch(text):
-        return _day_period(int(match["y"]), _MONTHS[match["month"]], int(match["d"]))
-    return None
-
-
-_PERIOD_READERS: tuple[Callable[[str], Period | None], ...] = (
-    _period_year,
-    _period_day,
-    _period_year_span,
-    _period_month,
-    _period_quarter,
-)
-
-
-def _read_single_period(text: str) -> Period | None:
-    for reader in _PERIOD_READERS:
-        if found := reader(text):
-            return found
-    return None
-
-
-def _period_span(text: str) -> Period | None:
-    """'2020-01-01 to 2020-06-30', 'Jan 2020 to Jun 2021': start of the first, end of the second."""
-    match = _PERIOD_SPAN.fullmatch(text)
-    if not match:
-        return None
-    first, last = _read_single_period(match["a"]), _read_single_period(match["b"])
-    if first is None or last is None or last[1] < first[0]:
-        return None
-    return first[0], last[1], f"{first[2]}/{last[2]}"
-
-
-@lru_cache(maxsize=1 << 16)
-def parse_period(text: str) -> Period | None:
-    """'2024', '2012-14', '1/1/18', '2024-03', 'Q1 2024', 'FY2024' -> (start, end, label) or None."""
-    cleaned = " ".join(text.translate(_PERIOD_CHARACTER_FIXES).split())
-    cleaned = cleaned.strip(_QUOTES).strip().lower()
-    cleaned = _FOOTNOTE.sub("", cleaned)
-    if not cleaned:
-        return None
-    return _read_single_period(cleaned) or _period_span(cleaned)
-
-
-def parse_periods(texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> pa.Table:
-    """Parse each distinct period text once: one row per distinct input, schema PERIODS_SCHEMA."""
-    distinct = _distinct(texts).to_pylist()
-    found = [None if text is None else parse_period(text) for text in distinct]
-    return pa.table(
-        [
-            pa.array(distinct, pa.string()),
-            pa.array([p and p[0] for p in found], pa.date32()),
-            pa.array([p and p[1] for p in found], pa.date32()),
-            pa.array([p and p[2] for p in found], pa.string()),
-            pa.array(
-                [_period_reason(t, p) for t, p in zip(distinct, found, strict=True)], pa.string()
-            ),
-            pa.array(
-                [_period_message(t, p) for t, p in zip(distinct, found, strict=True)], pa.string()
-            ),
-        ],
-        schema=PERIODS_SCHEMA,
-    )
-
-
-def _period_reason(text: str | None, period: Period | None) -> str | None:
-    if period is not None:
-        return None
-    return "blank_period" if text is None or not text.strip() else "unparseable_period"
-
-
-def _period_message(text: str | None, period: Period | None) -> str | None:
-    reason = _period_reason(text, period)
-    if reason is None:
-        return None
-    if reason == "blank_period":
-        return "the period cell is empty; give a period, or set constants.period for the table"
-    return (
-        f"cannot read {_quote(text or '')} as a period; write it like 2024, 2012-2014, 2024-03, "
-        "Q1 2024, FY2024 or 2024-03-15 (US dates as 3/15/24)"
     )

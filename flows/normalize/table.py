@@ -15,7 +15,8 @@ from flows.errors import AccountingError, ExtractError
 from flows.extract import RawTable, read_table
 from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
 from flows.normalize.names import harmonize_names
-from flows.normalize.numbers import parse_periods, parse_values
+from flows.normalize.numbers import parse_values
+from flows.normalize.periods import parse_periods
 from flows.raw.discover import ReportSource
 from flows.raw.manifest import TableSpec
 

@@ -10,7 +10,8 @@ import pyarrow.compute as pc
 
 from flows.errors import SkillpulseError
 from flows.extract import read_table
-from flows.normalize.numbers import Reading, parse_periods, read_value
+from flows.normalize.numbers import Reading, read_value
+from flows.normalize.periods import parse_periods
 from flows.raw.manifest import FORMAT_BY_SUFFIX, MANIFEST_NAME, TableSpec
 
 YEAR_HEADER = re.compile(r"^(19|20)\d\d$")

@@ -32,7 +32,8 @@ from flows.lake import (
 )
 from flows.ops.docs import render_data_dictionary
 from flows.sqlutil import quote_ident, quote_literal
-from flows.warehouse.models import build_models, discover_models, mart_tables, run_checks
+from flows.warehouse.checks import run_checks
+from flows.warehouse.models import build_models, discover_models, mart_tables
 
 DATABASE_NAME = "skillpulse.duckdb"
 MEMORY_LIMIT_ENV = "SKILLPULSE_DUCKDB_MEMORY_LIMIT"
