@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from flows.config import DEFAULT_RAW, DEFAULT_WAREHOUSE, PROJECT_ROOT, is_remote
-from flows.errors import SkillpulseError
+from flows.config import DEFAULT_RAW, DEFAULT_WAREHOUSE, PROJECT_ROOT, current_settings, is_remote
+from flows.errors import ConfigError, SkillpulseError
 from flows.taxonomy.cli import skills_app
 
 
@@ -48,6 +48,12 @@ LakeOption = Annotated[
 @app.callback()
 def main() -> None:
     """Skill-demand reports -> Parquet lake -> DuckDB growth rankings."""
+    # Settings are checked before any command touches anything: a typo never half-runs.
+    try:
+        current_settings()
+    except ConfigError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()

@@ -14,12 +14,12 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from flows.config import DEFAULT_THRESHOLD
 from flows.errors import TaxonomyError
 from flows.lake import OBSERVATIONS_SCHEMA
 from flows.normalize import names as hz
 from flows.normalize.name_keys import name_keys, normalize_name, slugify, token_alignment_score
 from flows.normalize.names import (
-    DEFAULT_THRESHOLD,
     HARMONIZED_SCHEMA,
     build_reference,
     harmonize_names,
@@ -868,13 +868,16 @@ def test_cold_reference_load_is_cheap() -> None:
 
 
 def test_the_fuzzy_threshold_is_configurable_and_changes_the_fingerprint(monkeypatch, tmp_path):
-    from flows.normalize.names import THRESHOLD_ENV, _threshold
+    from flows.errors import ConfigError
+    from flows.normalize.names import _threshold
     from flows.raw.discover import reference_fingerprint
+
+    THRESHOLD_ENV = "SKILLPULSE_FUZZY_THRESHOLD"
 
     before = reference_fingerprint(tmp_path)
     monkeypatch.setenv(THRESHOLD_ENV, "95")
     assert _threshold(None) == 95.0
     assert reference_fingerprint(tmp_path) != before
     monkeypatch.setenv(THRESHOLD_ENV, "lots")
-    with pytest.raises(TaxonomyError, match=THRESHOLD_ENV):
+    with pytest.raises(ConfigError, match=THRESHOLD_ENV):
         _threshold(None)

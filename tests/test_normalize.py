@@ -8,7 +8,6 @@ import pytest
 from flows.errors import AccountingError, ExtractError
 from flows.extract import SKIPPED_SCHEMA, RawTable
 from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
-from flows.normalize.numbers import parse_values
 from flows.normalize.table import (
     TableResult,
     check_accounting,
@@ -16,6 +15,7 @@ from flows.normalize.table import (
     resolve_layout,
     scale_values,
 )
+from flows.normalize.values import parse_values
 from flows.raw.manifest import TableSpec
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from flows.extract.common import REASON_CODES, SKIPPED_SCHEMA, RawTable, check_file_size
+from flows.extract.common import SKIPPED_SCHEMA, RawTable, check_file_size
 from flows.extract.delimited import read_csv
 from flows.extract.html import read_html
 from flows.extract.markdown import read_markdown
@@ -14,7 +14,7 @@ from flows.extract.text import read_text
 from flows.extract.xlsx import read_xlsx
 from flows.raw.manifest import TableSpec
 
-__all__ = ["READERS", "REASON_CODES", "SKIPPED_SCHEMA", "RawTable", "read_table"]
+__all__ = ["READERS", "SKIPPED_SCHEMA", "RawTable", "read_table"]
 
 READERS: dict[str, Callable[[Path, TableSpec], RawTable]] = {
     "csv": read_csv,

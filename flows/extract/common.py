@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,37 +14,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from flows.config import current_settings
 from flows.errors import ExtractError
 from flows.raw.manifest import TableSpec
-
-MAX_FILE_MB = 512
-MAX_CELLS = 50_000_000
-
-REASON_CODES: dict[str, str] = {
-    # The whole file cannot be read (ExtractError.reason_code).
-    "file_unreadable": "the file cannot be opened or parsed; check tables.file and the file's permissions, or re-download it",
-    "file_too_large": "the file is above SKILLPULSE_MAX_FILE_MB (default 512); if it is genuine, raise that limit",
-    "too_many_cells": "the table has more cells than SKILLPULSE_MAX_CELLS (default 50,000,000); raise that limit or split the file",
-    "bad_limit": "SKILLPULSE_MAX_FILE_MB or SKILLPULSE_MAX_CELLS is not a number; fix the environment variable",
-    "empty_file": "the file has no content; replace it with the file as published",
-    "binary_file": "a text format was declared but the file is binary (e.g. an xlsx or pdf named .csv); set format to the real format",
-    "bad_encoding": "the text cannot be decoded with the declared encoding, or the encoding name is unknown; fix encoding in report.toml",
-    "bad_delimiter": 'delimiter must be one character (or "\\t"); fix delimiter in report.toml',
-    "malformed_csv": "the CSV cannot be tokenised (e.g. an unterminated quote); fix the quoting or re-export the file",
-    "no_header": "no header at header_row (file too short, the row is blank, or there are no records); set header_row",
-    "not_a_workbook": "the file is not a readable xlsx workbook (not a zip, truncated, encrypted); re-save it from Excel as .xlsx",
-    "sheet_not_found": "no sheet with that name or 0-based index; set sheet to one of the sheets the message lists",
-    "table_not_found": "no table matches table_index/caption/records_key; pick one of those the message lists",
-    "invalid_json": 'the file is not valid JSON; fix it at the reported line, or declare format = "jsonl" for one record per line',
-    # One row is set aside (RawTable.skipped.reason_code).
-    "blank_row": "every cell of the row is blank; nothing to fix",
-    "footnote_row": "a note or source line below the data; nothing to fix (set footer_pattern if real data was taken for a note)",
-    "repeated_header": "the header row repeated inside the data (paged export); nothing to fix",
-    "ragged_row": "the row has more cells than the header (often an unquoted delimiter inside a value); quote the value in the file",
-    "unmatched_line": "a text line that fits none of the supported layouts; rephrase it in the file or set text_layout",
-    "invalid_json_line": "a JSON Lines line that is not valid JSON; fix that line",
-    "not_a_record": "a JSON record that is not an object; make every record an object",
-}
 
 READING_RULES: dict[str, str] = {
     "cells": "Every cell is text exactly as published; a blank or whitespace-only cell is null. Cells are "
@@ -114,24 +85,12 @@ class RawTable:
 # Limits, bytes and text
 
 
-def _limit(variable: str, default: float) -> float:
-    raw = os.environ.get(variable)
-    if raw is None:
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ExtractError(
-            "bad_limit", f"{variable}={raw!r} is not a number; set it to e.g. {default:g}"
-        ) from exc
-
-
 def check_file_size(path: Path) -> None:
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise unreadable_error(path, exc) from exc
-    limit_mb = _limit("SKILLPULSE_MAX_FILE_MB", MAX_FILE_MB)
+    limit_mb = current_settings().max_file_mb
     if size > limit_mb * 1024 * 1024:
         raise ExtractError(
             "file_too_large",
@@ -143,7 +102,7 @@ def check_file_size(path: Path) -> None:
 
 
 def check_cells(path: Path, rows: int, columns: int) -> None:
-    limit = int(_limit("SKILLPULSE_MAX_CELLS", MAX_CELLS))
+    limit = current_settings().max_cells
     if rows * columns > limit:
         raise ExtractError(
             "too_many_cells",

@@ -64,19 +64,6 @@ REGISTRY: Mapping[str, Measure] = MappingProxyType(
         m.name: m
         for m in (
             Measure(
-                "share_pct",
-                "Share in percent, 0 to 100; fractions are converted ('Half' -> 50).",
-                "percent",
-                "higher_is_more",
-                0,
-                100,
-                False,
-                "a share outside 0-100%",
-                _forms(percent=same, number=same, fraction=fraction_to_percent),
-                "a share such as '41%', 'Half', '3 in 100,000' or 41",
-                True,
-            ),
-            Measure(
                 "growth_pct",
                 "Change in percent (+329 = up 329%); multiples are converted ((x - 1) * 100).",
                 "percent",
@@ -88,6 +75,19 @@ REGISTRY: Mapping[str, Measure] = MappingProxyType(
                 _forms(percent=same, number=same, multiple=multiple_to_growth),
                 "a growth rate such as '+329%', 'up 40%', '3.5x' or 40",
                 False,
+            ),
+            Measure(
+                "share_pct",
+                "Share in percent, 0 to 100; fractions are converted ('Half' -> 50).",
+                "percent",
+                "higher_is_more",
+                0,
+                100,
+                False,
+                "a share outside 0-100%",
+                _forms(percent=same, number=same, fraction=fraction_to_percent),
+                "a share such as '41%', 'Half', '3 in 100,000' or 41",
+                True,
             ),
             Measure(
                 "rank",

@@ -11,6 +11,7 @@ from types import MappingProxyType
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from flows.config import DEFAULT_THRESHOLD, current_settings
 from flows.errors import TaxonomyError
 from flows.normalize.name_keys import (
     MIN_FUZZY_CHARS,
@@ -36,11 +37,6 @@ from flows.normalize.reference import (
     read_rows,
 )
 
-# Measured on tests/data/name_pairs.csv (docs/harmonize.md): precision 0.974, recall 0.457, with
-# 2.5 points of margin above the highest-scoring hard negative it rejects.
-DEFAULT_THRESHOLD = 90.0
-# Users tune the fuzzy threshold here; discover folds it into every report's fingerprint.
-THRESHOLD_ENV = "SKILLPULSE_FUZZY_THRESHOLD"
 MEMO_LIMIT = 200_000
 
 MATCH_METHODS = ("alias", "normalized", "fuzzy", "unmatched", "excluded")
@@ -408,12 +404,12 @@ def harmonize_with(
 
 def _threshold(threshold: float | None) -> float:
     if threshold is None:
-        threshold = os.environ.get(THRESHOLD_ENV, DEFAULT_THRESHOLD)
+        return current_settings().fuzzy_threshold
     try:
         value = float(threshold)
     except ValueError as exc:
         raise TaxonomyError(
-            f"{THRESHOLD_ENV} must be a number between 0 and 100, not {threshold!r}"
+            f"the fuzzy threshold must be a number between 0 and 100, not {threshold!r}"
         ) from exc
     if not 0.0 <= value <= 100.0:
         raise TaxonomyError(f"fuzzy threshold must be between 0 and 100, not {threshold!r}")

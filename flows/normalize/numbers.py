@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import NamedTuple
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from flows.errors import SkillpulseError
-from flows.normalize.measures import REGISTRY, exact_decimal, measure_names_text, same
+from flows.normalize.measures import exact_decimal
 from flows.normalize.periods import parse_period
-from flows.normalize.printed import FOOTNOTE_MARKS, QUOTES, distinct_texts, quote
+from flows.normalize.printed import FOOTNOTE_MARKS, QUOTES, quote
 
 # How a text is read, in order, for one declared measure:
 #   1. clean: whitespace (incl. no-break/thin spaces), surrounding quotes, footnote markers
@@ -51,27 +46,6 @@ from flows.normalize.printed import FOOTNOTE_MARKS, QUOTES, distinct_texts, quot
 UNITS = ("percent", "multiple", "count", "currency", "fraction", "number")
 QUALIFIERS = ("exact", "at_least", "at_most", "approx")
 
-REASON_CODES: dict[str, str] = {
-    "blank_value": "The value cell is empty or only whitespace, quotes or footnote marks.",
-    "missing_marker": "The publisher marks the value as not available ('n/a', '-', '..', 'x').",
-    "unparseable_value": "The text is not a number in any form skillpulse reads.",
-    "period_not_value": "The text is a year, date or period: the wrong column is mapped as value.",
-    "measure_mismatch": "The text is a number of another kind than the table's declared measure.",
-    "out_of_range": "The number is impossible for the measure (share of 120%, rank 2.5, count -3).",
-    "blank_period": "The period cell is empty.",
-    "unparseable_period": "The text is not a year, quarter, month, date or span of those.",
-}
-
-VALUES_SCHEMA = pa.schema(
-    [
-        ("source_text", pa.string()),
-        ("value", pa.float64()),
-        ("value_qualifier", pa.string()),
-        ("unit", pa.string()),
-        ("reason_code", pa.string()),
-        ("message", pa.string()),
-    ]
-)
 
 EXAMPLES = (
     "'41%', '+329%', 'up over 300%', '3.5x', '41 per cent', '170 million', 'Half' or '3 in 100,000'"
@@ -93,21 +67,6 @@ class Rejection:
 
     reason_code: str
     message: str
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedValue:
-    """One row of parse_values: value/qualifier/unit when parsed, reason_code/message otherwise."""
-
-    value: float | None
-    qualifier: str | None
-    unit: str | None
-    reason_code: str | None = None
-    message: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.reason_code is None
 
 
 # ----------------------------------------------------------------------------- cleaning
@@ -500,12 +459,12 @@ def _read_range(core: str) -> tuple[float, str] | None:
 
 # ----------------------------------------------------------------------------- reading
 
-_FAST = re.compile(r"(?P<sign>[+-]?)" + _SIMPLE_NUMBER)  # "+329%", "-12.5%", "66,635"
+FAST_NUMBER = re.compile(r"(?P<sign>[+-]?)" + _SIMPLE_NUMBER)  # "+329%", "-12.5%", "66,635"
 
 
 def read_value(text: str) -> Reading | Rejection:
     """Read a printed value without a measure: '3.5x' -> Reading(3.5, 'exact', 'multiple')."""
-    if fast := _FAST.fullmatch(text):
+    if fast := FAST_NUMBER.fullmatch(text):
         value = float(fast["n"].replace(",", ""))
         return Reading(
             -value if fast["sign"] == "-" else value,
@@ -566,152 +525,3 @@ def _unparseable_message(text: str, core: str) -> str:
     ):
         hint = f' (did you mean "{close[0]}"?)'
     return f"cannot read {quote(text)} as a number{hint}; write it like {EXAMPLES}"
-
-
-# ----------------------------------------------------------------------------- measures
-
-_LOOKS_LIKE = {
-    "percent": "a percentage",
-    "multiple": "a multiple",
-    "fraction": "a fraction",
-    "currency": "a money amount",
-    "count": "a count",
-    "number": "a plain number",
-    "ordinal": "a rank",
-}
-
-
-def _measures_for_form(form: str) -> str:
-    """The measures that take a printed form as it is (every measure takes plain numbers)."""
-    names = [m.name for m in REGISTRY.values() if form in m.forms]
-    return " or ".join(names)
-
-
-def _unit(form: str, measure: str) -> str:
-    if form == "ordinal":
-        return "number"
-    if form == "number" and measure == "count":
-        return "count"
-    return form
-
-
-def conform(reading: Reading, measure: str, text: str) -> ParsedValue:
-    """Give a reading the meaning of the declared measure, or say why it does not fit."""
-    unit = _unit(reading.form, measure)
-    kind = REGISTRY[measure]
-    convert = kind.forms.get(reading.form)
-    if convert is None:
-        return ParsedValue(
-            None, None, unit, "measure_mismatch", _mismatch_message(text, reading.form, measure)
-        )
-    value = convert(reading.value)
-    if not kind.fits(value):
-        return ParsedValue(
-            None, None, unit, "out_of_range", _range_message(text, kind.problem, value, measure)
-        )
-    if kind.whole:
-        value = float(round(value))
-    return ParsedValue(value, reading.qualifier, unit)
-
-
-def _mismatch_message(text: str, form: str, measure: str) -> str:
-    fix = (
-        f"if the column really holds such values, declare measure = {_measures_for_form(form)} "
-        "for this table in report.toml; otherwise point columns.value at the right column"
-        if _measures_for_form(form)
-        else "no measure holds money amounts: point columns.value at the column holding the figures"
-    )
-    return (
-        f"{quote(text)} looks like {_LOOKS_LIKE[form]}, but the manifest declares measure = "
-        f"{measure}, which expects {REGISTRY[measure].printed}; {fix}"
-    )
-
-
-def _range_message(text: str, problem: str, value: float, measure: str) -> str:
-    return (
-        f"{quote(text)} reads as {value:g}, {problem}, which cannot be a {measure} value; "
-        f"check the declared measure (it expects {REGISTRY[measure].printed}) and that "
-        "columns.value maps the right column"
-    )
-
-
-def _check_measure(measure: str) -> None:
-    if measure not in REGISTRY:
-        raise SkillpulseError(f"unknown measure {measure!r}; use one of {measure_names_text()}")
-
-
-@lru_cache(maxsize=1 << 16)  # ~17 MB when full; common strings repeat across reports
-def parse_value(text: str, measure: str) -> ParsedValue:
-    """Parse one printed value for the declared measure."""
-    _check_measure(measure)
-    reading = read_value(text)
-    if isinstance(reading, Rejection):
-        return ParsedValue(None, None, None, reading.reason_code, reading.message)
-    return conform(reading, measure, text)
-
-
-_BLANK = ParsedValue(
-    None, None, None, "blank_value", "the cell is empty; leave it empty or give a number"
-)
-
-
-def parse_values(
-    texts: Sequence[str | None] | pa.Array | pa.ChunkedArray, measure: str
-) -> pa.Table:
-    """Parse each distinct text once: one row per distinct input, schema VALUES_SCHEMA."""
-    _check_measure(measure)
-    parsed, rest = _parse_plain_columnar(distinct_texts(texts), measure)
-    return pa.concat_tables([parsed, _parse_each(rest.to_pylist(), measure)])
-
-
-def _parse_plain_columnar(distinct: pa.Array, measure: str) -> tuple[pa.Table, pa.Array]:
-    """Parse in Arrow what most cells hold ("329%", "66,635") when the measure takes it as
-    printed; return the other texts for parse_value. Same results, ~20x faster per string."""
-    plain = pc.fill_null(pc.match_substring_regex(distinct, f"^{_FAST.pattern}$"), False)
-    candidates = distinct.filter(plain)
-    digits = pc.replace_substring(pc.replace_substring(candidates, ",", ""), "%", "")
-    numbers = pc.cast(digits, pa.float64())
-    is_percent = pc.ends_with(candidates, "%")
-    fits = _fits_measure_columnar(numbers, is_percent, measure)
-    n = pc.sum(fits).as_py() or 0
-    parsed = pa.table(
-        [
-            candidates.filter(fits),
-            numbers.filter(fits),
-            pa.repeat("exact", n),
-            pc.if_else(is_percent.filter(fits), "percent", _unit("number", measure)),
-            pa.nulls(n, pa.string()),
-            pa.nulls(n, pa.string()),
-        ],
-        schema=VALUES_SCHEMA,
-    )
-    rest = pa.concat_arrays([distinct.filter(pc.invert(plain)), candidates.filter(pc.invert(fits))])
-    return parsed, rest
-
-
-def _fits_measure_columnar(numbers: pa.Array, is_percent: pa.Array, measure: str) -> pa.Array:
-    """The columnar twin of conform for plain numbers: form taken unchanged, value in bounds."""
-    kind = REGISTRY[measure]
-    fits = pc.if_else(
-        is_percent, kind.forms.get("percent") is same, kind.forms.get("number") is same
-    )
-    fits = pc.and_(fits, pc.greater_equal(numbers, kind.low))
-    fits = pc.and_(fits, pc.less_equal(numbers, kind.high))
-    if kind.whole:
-        fits = pc.and_(fits, pc.equal(pc.floor(numbers), numbers))
-    return fits
-
-
-def _parse_each(texts: list[str | None], measure: str) -> pa.Table:
-    parsed = [_BLANK if text is None else parse_value(text, measure) for text in texts]
-    return pa.table(
-        [
-            pa.array(texts, pa.string()),
-            pa.array([p.value for p in parsed], pa.float64()),
-            pa.array([p.qualifier for p in parsed], pa.string()),
-            pa.array([p.unit for p in parsed], pa.string()),
-            pa.array([p.reason_code for p in parsed], pa.string()),
-            pa.array([p.message for p in parsed], pa.string()),
-        ],
-        schema=VALUES_SCHEMA,
-    )

@@ -25,19 +25,43 @@ ALIAS_METHODS = ("seed", "manual", "fuzzy", "import")
 
 @dataclass(frozen=True)
 class CsvSpec:
-    """One reference CSV: its file name, its columns in order, and the column it is sorted by."""
+    """One reference CSV: its file name, its columns in order, the column it is sorted by, and
+    (for the tables loaded into DuckDB's `reference` schema) the table and column comments."""
 
     file: str
     columns: tuple[str, ...]
     key: str
+    comment: str = ""
+    column_comments: tuple[str, ...] = ()
+
+    @property
+    def table(self) -> str:
+        return self.file.removesuffix(".csv")
 
 
 SKILLS = CsvSpec(
     "skills.csv",
     ("skill_id", "name", "category_id", "description", "esco_uri", "onet_commodity_code"),
     "skill_id",
+    "Canonical skills: the taxonomy reports are harmonized to (data/reference/skills.csv).",
+    (
+        "Canonical skill id (slug).",
+        "Canonical display name.",
+        "Canonical category of the skill.",
+        "What the skill covers.",
+        "ESCO concept URI, when matched.",
+        "O*NET (UNSPSC) commodity code, when matched.",
+    ),
 )
-CATEGORIES = CsvSpec("categories.csv", ("category_id", "name", "description"), "category_id")
+CATEGORIES = CsvSpec(
+    "categories.csv",
+    ("category_id", "name", "description"),
+    "category_id",
+    "Canonical skill categories (data/reference/categories.csv).",
+    ("Canonical category id (slug).", "Canonical display name.", "What the category covers."),
+)
+# The reference files the warehouse loads as reference.<table>.
+WAREHOUSE_TABLES = (SKILLS, CATEGORIES)
 SKILL_ALIASES = CsvSpec(
     "skill_aliases.csv", ("alias", "skill_id", "match_method", "score", "confirmed"), "alias"
 )

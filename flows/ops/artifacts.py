@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from flows.config import DATABASE_NAME
 from flows.ops.summary import RunSummary
-from flows.warehouse.database import DATABASE_NAME
 
 SUMMARY_KEY = "skillpulse-run-summary"
 QUARANTINE_KEY = "skillpulse-quarantine"

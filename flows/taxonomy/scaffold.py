@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 
 from flows.errors import SkillpulseError
 from flows.extract import read_table
+from flows.normalize.measures import MEASURES
 from flows.normalize.numbers import Reading, read_value
 from flows.normalize.periods import parse_periods
 from flows.raw.manifest import FORMAT_BY_SUFFIX, MANIFEST_NAME, TableSpec
@@ -125,7 +126,7 @@ def _render(raw_file: Path, roles: dict) -> str:
         "",
         "[[tables]]",
         f"file = {_toml_string(raw_file.name)}",
-        f'measure = "{roles["measure"]}"   # growth_pct | share_pct | rank | count | index | ratio',
+        f'measure = "{roles["measure"]}"   # {" | ".join(MEASURES)}',
         f"columns = {{ {columns} }}",
     ]
     if roles["unpivot"]:
