@@ -12,9 +12,9 @@ from typing import Annotated
 
 import typer
 
-from flows.errors import SkillpulseError
-from flows.settings import DEFAULT_RAW, DEFAULT_WAREHOUSE, PROJECT_ROOT, is_remote
-from flows.skills_cli import skills_app
+from flows.config import DEFAULT_RAW, DEFAULT_WAREHOUSE, PROJECT_ROOT, current_settings, is_remote
+from flows.errors import ConfigError, SkillpulseError
+from flows.taxonomy.cli import skills_app
 
 
 class Runner(StrEnum):
@@ -48,6 +48,12 @@ LakeOption = Annotated[
 @app.callback()
 def main() -> None:
     """Skill-demand reports -> Parquet lake -> DuckDB growth rankings."""
+    # Settings are checked before any command touches anything: a typo never half-runs.
+    try:
+        current_settings()
+    except ConfigError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -95,8 +101,8 @@ def run(
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from prefect.exceptions import CancelledRun
 
+    from flows.ops.summary import RunSummary
     from flows.pipeline import pipeline_with_runner
-    from flows.summary import RunSummary
 
     pipeline = pipeline_with_runner(runner.value, dask_address)
     try:
@@ -160,7 +166,7 @@ def new_report(
     ] = False,
 ) -> None:
     """Sniff a raw file's header and values and write a draft report.toml beside it."""
-    from flows.scaffold import draft_manifest
+    from flows.taxonomy.scaffold import draft_manifest
 
     try:
         draft = draft_manifest(file)
@@ -184,7 +190,7 @@ def status(
     runs: Annotated[int, typer.Option(help="How many past runs to show.")] = 5,
 ) -> None:
     """Show the last runs, what the warehouse holds and the quarantine by reason; exit 1 if the last run failed."""
-    from flows.status import render_status
+    from flows.ops.status import render_status
 
     text, last_failed = render_status(warehouse, runs)
     typer.echo(text)
@@ -199,10 +205,10 @@ def docs(
     ] = PROJECT_ROOT / "docs" / "tables.md",
 ) -> None:
     """Write the data dictionary (docs/tables.md) and the reason codes (docs/reason_codes.md) from the code."""
+    from flows.config import DEFAULT_REFERENCE, DEFAULT_SQL
     from flows.fsutil import write_text_atomic
     from flows.reasons import render_reason_codes
-    from flows.settings import DEFAULT_REFERENCE, DEFAULT_SQL
-    from flows.warehouse import data_dictionary
+    from flows.warehouse.database import data_dictionary
 
     write_text_atomic(output, data_dictionary(DEFAULT_SQL, DEFAULT_REFERENCE))
     reasons = output.parent / "reason_codes.md"

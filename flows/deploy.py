@@ -7,8 +7,8 @@ from pathlib import Path
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.schedules import Cron
 
+from flows.config import is_remote
 from flows.pipeline import skillpulse_pipeline
-from flows.settings import is_remote
 
 # CANCEL_NEW: runs that pile up while a run (or the machine) is busy are cancelled rather than queued;
 # the next run ingests everything that changed meanwhile, so nothing is missed.

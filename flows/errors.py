@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class SkillpulseError(Exception):
     """Base class of every error skillpulse raises on purpose."""
@@ -47,3 +49,12 @@ class WarehouseBusy(SkillpulseError):
 
 class ConfigError(SkillpulseError):
     """An environment setting has a value skillpulse cannot use."""
+
+
+class TaxonomyError(SkillpulseError):
+    """The reference CSVs are missing or invalid, or an edit of the registry was refused."""
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        self.problems = list(problems)
+        lines = "".join(f"\n  - {p}" for p in self.problems)
+        super().__init__(message + lines)

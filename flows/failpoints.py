@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 
+from flows.config import current_settings
+
 ENV = "SKILLPULSE_FAILPOINT"
 POINTS = (
     "ingest:after-report",
@@ -18,5 +20,5 @@ POINTS = (
 
 def failpoint(name: str) -> None:
     """Die at once, as kill -9 would, when the environment names this point; a no-op otherwise."""
-    if os.environ.get(ENV) == name:
+    if current_settings().failpoint == name:
         os.kill(os.getpid(), signal.SIGKILL)

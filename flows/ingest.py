@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -16,22 +15,20 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from flows import storage
-from flows.discover import ReportSource
+from flows.config import Paths, current_settings
 from flows.errors import ConfigError
 from flows.failpoints import failpoint
 from flows.fsutil import write_atomic
-from flows.harmonize import THRESHOLD_ENV
 from flows.lake import QUARANTINE_SCHEMA, observations_dir, quarantine_file, write_report_tables
-from flows.normalize import TableResult, normalize_report
-from flows.settings import Paths
+from flows.normalize.table import TableResult, normalize_report
+from flows.raw import storage
+from flows.raw.discover import ReportSource
 
 log = logging.getLogger(__name__)
 
-# Enough reports per task that Prefect's per-task cost stays small against the work.
-# SKILLPULSE_BATCH_REPORTS spreads small corpora over more workers (e.g. on a Dask cluster).
+# Enough reports per task that Prefect's per-task cost stays small against the work
+# (SKILLPULSE_BATCH_REPORTS spreads small corpora over more workers, e.g. on a Dask cluster).
 BATCH_BYTES = 64 << 20
-BATCH_REPORTS = int(os.environ.get("SKILLPULSE_BATCH_REPORTS", "500"))
 
 
 class Batch:
@@ -50,9 +47,10 @@ class Batch:
 def make_batches(
     sources: tuple[ReportSource, ...],
     batch_bytes: int = BATCH_BYTES,
-    batch_reports: int = BATCH_REPORTS,
+    batch_reports: int | None = None,
 ) -> list[Batch]:
     """Group reports so the number of tasks grows with data volume, not with the number of files."""
+    batch_reports = batch_reports or current_settings().batch_reports
     batches: list[Batch] = []
     current: list[ReportSource] = []
     size = 0
@@ -93,7 +91,7 @@ class StorageContext:
         self.lake_url = paths.lake_url
         # A few kB of CSV: shipping it beats trusting each worker's install to hold the same.
         self.reference = {p.name: p.read_bytes() for p in sorted(paths.reference.glob("*.csv"))}
-        self.threshold = os.environ.get(THRESHOLD_ENV)
+        self.threshold = current_settings().fuzzy_threshold
 
     def reference_dir(self) -> Path:
         """The shipped reference data in a folder named by its content: every batch on a worker
@@ -106,10 +104,11 @@ class StorageContext:
         return folder
 
     def check_environment(self) -> None:
-        worker = os.environ.get(THRESHOLD_ENV)
+        worker = current_settings().fuzzy_threshold
         if worker != self.threshold:
             raise ConfigError(
-                f"this worker has {THRESHOLD_ENV}={worker!r} but the flow has {self.threshold!r}; "
+                f"this worker has SKILLPULSE_FUZZY_THRESHOLD={worker:g} but the flow has "
+                f"{self.threshold:g}; "
                 "start the workers with the flow's environment so every report is matched alike"
             )
 

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 from flows.errors import LakeError
 from flows.failpoints import failpoint
 from flows.fsutil import write_atomic
+from flows.normalize.measures import measure_names_text
 
 REPORTS_FILE = "reports.parquet"
 DISCOVERY_QUARANTINE = "_discovery"
@@ -38,7 +39,7 @@ OBSERVATIONS_SCHEMA = pa.schema(
         _field(
             "measure",
             pa.string(),
-            "What the number measures: growth_pct, share_pct, rank, count, index or ratio.",
+            f"What the number measures: {measure_names_text()}.",
         ),
         _field("period_start", pa.date32(), "First day of the period the number describes."),
         _field("period_end", pa.date32(), "Last day of the period the number describes."),

@@ -15,11 +15,14 @@ from prefect.states import Cancelled
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from flows import artifacts, ingest, lake, storage, warehouse
-from flows import discover as discovery
+from flows import ingest, lake
+from flows.config import Paths
 from flows.errors import WarehouseBusy
-from flows.settings import Paths
-from flows.summary import RunSummary, record_failure, summarize, write_summary
+from flows.ops import artifacts
+from flows.ops.summary import RunSummary, record_failure, summarize, write_summary
+from flows.raw import discover as discovery
+from flows.raw import storage
+from flows.warehouse import database as warehouse
 
 
 def stage(**options: Any):
@@ -30,7 +33,8 @@ def stage(**options: Any):
 # The plan and report rows are passed quote()d (and a Batch is opaque): Prefect would otherwise
 # walk every nested manifest looking for futures, which cost seconds per task at 10,000 reports.
 
-# Only steps that touch storage retry: a transient I/O error is worth a second try, a bad input is not.
+# Only steps that talk to object storage retry: a transient network error is worth a second try;
+# local-disk steps and bad inputs are not (a retry would only repeat the same failure).
 STORAGE_RETRIES = {"retries": 2, "retry_delay_seconds": [1, 5]}
 
 
@@ -75,14 +79,14 @@ def ingest_reports_from_storage(
     return ingest.ingest_batch_from_storage(batch, context)
 
 
-@stage(**STORAGE_RETRIES)
+@stage()
 def commit_lake(paths: Paths, plan: discovery.Plan, ingested: list[dict]) -> None:
     return lake.commit(
         paths.lake, [s.report_id for s in plan.unchanged], ingested, plan.retired, plan.problems
     )
 
 
-@stage(**STORAGE_RETRIES)
+@stage()
 def load_warehouse(
     paths: Paths, previous: warehouse.BuildInputs | None, inputs: warehouse.BuildInputs
 ) -> warehouse.Draft:
@@ -94,12 +98,12 @@ def build_models(draft: warehouse.Draft, paths: Paths) -> dict[str, int]:
     return warehouse.build(draft.database, paths.sql, draft.changed)
 
 
-@stage(**STORAGE_RETRIES)
+@stage()
 def export_marts(database: Path, paths: Paths) -> list[str]:
     return warehouse.export_marts(database, paths.warehouse, paths.sql)
 
 
-@stage(**STORAGE_RETRIES)
+@stage()
 def publish_warehouse(database: Path, paths: Paths, inputs: warehouse.BuildInputs) -> Path:
     return warehouse.publish(database, paths.warehouse, inputs)
 

@@ -1,9 +1,42 @@
-"""Every quarantine reason code in one place, with what it means and how to fix it (docs/reason_codes.md)."""
+"""The one registry of quarantine reason codes: what each means and how to fix it (docs/reason_codes.md is generated)."""
 
 from __future__ import annotations
 
-from flows.extract import REASON_CODES as READER_CODES
-from flows.values import REASON_CODES as VALUE_CODES
+READER_CODES: dict[str, str] = {
+    # The whole file cannot be read (ExtractError.reason_code).
+    "file_unreadable": "the file cannot be opened or parsed; check tables.file and the file's permissions, or re-download it",
+    "file_too_large": "the file is above SKILLPULSE_MAX_FILE_MB (default 512); if it is genuine, raise that limit",
+    "too_many_cells": "the table has more cells than SKILLPULSE_MAX_CELLS (default 50,000,000); raise that limit or split the file",
+    "empty_file": "the file has no content; replace it with the file as published",
+    "binary_file": "a text format was declared but the file is binary (e.g. an xlsx or pdf named .csv); set format to the real format",
+    "bad_encoding": "the text cannot be decoded with the declared encoding, or the encoding name is unknown; fix encoding in report.toml",
+    "bad_delimiter": 'delimiter must be one character (or "\\t"); fix delimiter in report.toml',
+    "malformed_csv": "the CSV cannot be tokenised (e.g. an unterminated quote); fix the quoting or re-export the file",
+    "no_header": "no header at header_row (file too short, the row is blank, or there are no records); set header_row",
+    "not_a_workbook": "the file is not a readable xlsx workbook (not a zip, truncated, encrypted); re-save it from Excel as .xlsx",
+    "sheet_not_found": "no sheet with that name or 0-based index; set sheet to one of the sheets the message lists",
+    "table_not_found": "no table matches table_index/caption/records_key; pick one of those the message lists",
+    "invalid_json": 'the file is not valid JSON; fix it at the reported line, or declare format = "jsonl" for one record per line',
+    # One row is set aside (RawTable.skipped.reason_code).
+    "blank_row": "every cell of the row is blank; nothing to fix",
+    "footnote_row": "a note or source line below the data; nothing to fix (set footer_pattern if real data was taken for a note)",
+    "repeated_header": "the header row repeated inside the data (paged export); nothing to fix",
+    "ragged_row": "the row has more cells than the header (often an unquoted delimiter inside a value); quote the value in the file",
+    "unmatched_line": "a text line that fits none of the supported layouts; rephrase it in the file or set text_layout",
+    "invalid_json_line": "a JSON Lines line that is not valid JSON; fix that line",
+    "not_a_record": "a JSON record that is not an object; make every record an object",
+}
+
+VALUE_CODES: dict[str, str] = {
+    "blank_value": "The value cell is empty or only whitespace, quotes or footnote marks.",
+    "missing_marker": "The publisher marks the value as not available ('n/a', '-', '..', 'x').",
+    "unparseable_value": "The text is not a number in any form skillpulse reads.",
+    "period_not_value": "The text is a year, date or period: the wrong column is mapped as value.",
+    "measure_mismatch": "The text is a number of another kind than the table's declared measure.",
+    "out_of_range": "The number is impossible for the measure (share of 120%, rank 2.5, count -3).",
+    "blank_period": "The period cell is empty.",
+    "unparseable_period": "The text is not a year, quarter, month, date or span of those.",
+}
 
 PIPELINE_CODES: dict[str, str] = {
     "invalid_manifest": "report.toml is missing keys, has unknown keys or bad values; the message lists every problem with its fix.",

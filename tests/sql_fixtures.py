@@ -12,8 +12,9 @@ import duckdb
 import pyarrow as pa
 
 from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, REPORTS_SCHEMA
-from flows.models import build_models
-from flows.warehouse import REFERENCE_TABLES
+from flows.normalize import measures
+from flows.normalize.reference import WAREHOUSE_TABLES
+from flows.warehouse.models import build_models
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 DEFAULT_PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
@@ -126,6 +127,7 @@ def lake_connection(
     )
     _create(con, "reference.skills", _reference_table("skills", skill_rows))
     _create(con, "reference.categories", _reference_table("categories", list(categories)))
+    _create(con, "reference.measures", measures.reference_table())
     return con
 
 
@@ -146,7 +148,7 @@ def query(
 
 
 def _reference_table(name: str, rows: list[dict[str, Any]]) -> pa.Table:
-    columns = REFERENCE_TABLES[name][1]
+    columns = next(spec.columns for spec in WAREHOUSE_TABLES if spec.table == name)
     schema = pa.schema([(column, pa.string()) for column in columns])
     return pa.Table.from_pylist(rows, schema=schema)
 

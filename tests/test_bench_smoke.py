@@ -11,7 +11,7 @@ from types import ModuleType
 import duckdb
 import pytest
 
-from flows.manifest import load_manifest
+from flows.raw.manifest import load_manifest
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 

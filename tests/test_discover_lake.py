@@ -9,9 +9,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows import lake
-from flows.discover import discover
 from flows.fsutil import CHUNK, sha256_file
 from flows.ingest import make_batches
+from flows.raw.discover import discover
 from tests.conftest import write_report
 
 MANIFEST = """

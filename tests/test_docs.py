@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from flows.config import DEFAULT_REFERENCE, DEFAULT_SQL, PROJECT_ROOT
 from flows.reasons import render_reason_codes
-from flows.settings import DEFAULT_REFERENCE, DEFAULT_SQL, PROJECT_ROOT
-from flows.warehouse import data_dictionary
+from flows.warehouse.database import data_dictionary
 
 
 def test_data_dictionary_is_current() -> None:

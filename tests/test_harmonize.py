@@ -1,4 +1,4 @@
-"""Tests of flows.harmonize and `skillpulse skills`: each matching step, the registry files, the CLI, the matcher's precision."""
+"""Tests of flows.normalize.names and `skillpulse skills`: each matching step, the registry files, the CLI, the matcher's precision."""
 
 from __future__ import annotations
 
@@ -14,37 +14,33 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from flows import harmonize as hz
-from flows.harmonize import (
-    CATEGORIES,
-    CATEGORY_ALIASES,
-    DEFAULT_THRESHOLD,
-    FUZZY_EXCLUDE,
+from flows.config import DEFAULT_THRESHOLD
+from flows.errors import TaxonomyError
+from flows.lake import OBSERVATIONS_SCHEMA
+from flows.normalize import names as hz
+from flows.normalize.name_keys import name_keys, normalize_name, slugify, token_alignment_score
+from flows.normalize.names import (
     HARMONIZED_SCHEMA,
-    SKILL_ALIASES,
-    SKILLS,
-    SPECS,
-    TaxonomyError,
-    add_alias,
-    add_category,
-    add_skill,
     build_reference,
     harmonize_names,
     harmonize_with,
-    import_esco,
-    import_onet,
     load_reference,
-    name_keys,
-    normalize_name,
+)
+from flows.normalize.reference import (
+    CATEGORIES,
+    CATEGORY_ALIASES,
+    FUZZY_EXCLUDE,
+    SKILL_ALIASES,
+    SKILLS,
+    SPECS,
     read_rows,
     render_rows,
-    review_queue,
-    slugify,
-    token_alignment_score,
     write_rows,
 )
-from flows.lake import OBSERVATIONS_SCHEMA
-from flows.skills_cli import skills_app
+from flows.taxonomy.cli import skills_app
+from flows.taxonomy.importers import import_esco, import_onet
+from flows.taxonomy.registry import add_alias, add_category, add_skill
+from flows.taxonomy.review import review_queue
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "data" / "reference"
@@ -872,13 +868,16 @@ def test_cold_reference_load_is_cheap() -> None:
 
 
 def test_the_fuzzy_threshold_is_configurable_and_changes_the_fingerprint(monkeypatch, tmp_path):
-    from flows.discover import reference_fingerprint
-    from flows.harmonize import THRESHOLD_ENV, _threshold
+    from flows.errors import ConfigError
+    from flows.normalize.names import _threshold
+    from flows.raw.discover import reference_fingerprint
+
+    THRESHOLD_ENV = "SKILLPULSE_FUZZY_THRESHOLD"
 
     before = reference_fingerprint(tmp_path)
     monkeypatch.setenv(THRESHOLD_ENV, "95")
     assert _threshold(None) == 95.0
     assert reference_fingerprint(tmp_path) != before
     monkeypatch.setenv(THRESHOLD_ENV, "lots")
-    with pytest.raises(TaxonomyError, match=THRESHOLD_ENV):
+    with pytest.raises(ConfigError, match=THRESHOLD_ENV):
         _threshold(None)

@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import warehouse
-from flows.models import discover_models
+from flows.config import Paths
 from flows.pipeline import skillpulse_pipeline
-from flows.settings import Paths
+from flows.warehouse import database as warehouse
+from flows.warehouse.models import discover_models
 from tests.conftest import SAMPLE_RAW
 from tests.test_bench_smoke import load
 from tests.test_operations import snapshot

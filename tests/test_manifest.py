@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from flows.errors import ManifestError, SkillpulseError
-from flows.manifest import load_manifest
+from flows.raw.manifest import load_manifest
 from tests.conftest import SAMPLE_RAW, write_report
 
 GOOD = """

@@ -7,9 +7,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.docs import render_data_dictionary, write_data_dictionary
 from flows.errors import CheckFailed, ModelError, SkillpulseError
-from flows.models import build_models, discover_models, mart_tables, run_checks
+from flows.ops.docs import render_data_dictionary, write_data_dictionary
+from flows.warehouse.checks import run_checks
+from flows.warehouse.models import build_models, discover_models, mart_tables
 from tests.sql_fixtures import SQL_DIR, lake_connection
 
 

@@ -8,9 +8,15 @@ import pytest
 from flows.errors import AccountingError, ExtractError
 from flows.extract import SKIPPED_SCHEMA, RawTable
 from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
-from flows.manifest import TableSpec
-from flows.normalize import TableResult, check_accounting, long_cells, resolve_layout, scale_values
-from flows.values import parse_values
+from flows.normalize.table import (
+    TableResult,
+    check_accounting,
+    long_cells,
+    resolve_layout,
+    scale_values,
+)
+from flows.normalize.values import parse_values
+from flows.raw.manifest import TableSpec
 
 
 def test_value_scale_adds_no_float_noise() -> None:

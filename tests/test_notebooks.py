@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.settings import PROJECT_ROOT
+from flows.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -11,10 +11,11 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from flows import discover, ingest
+from flows import ingest
+from flows.config import Paths
 from flows.errors import ConfigError
-from flows.settings import Paths
-from flows.storage import mirror_down, mirror_up
+from flows.raw import discover
+from flows.raw.storage import mirror_down, mirror_up
 from tests.conftest import SAMPLE_RAW, free_port
 from tests.test_operations import run_pipeline, snapshot
 from tests.test_scaleout import two_workers

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.errors import ManifestError
-from flows.manifest import load_manifest
-from flows.scaffold import draft_manifest
+from flows.raw.manifest import load_manifest
+from flows.taxonomy.scaffold import draft_manifest
 
 
 def fill_todos(text: str) -> str:

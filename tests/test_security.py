@@ -11,7 +11,7 @@ import pytest
 
 from flows.errors import ManifestError
 from flows.extract import read_table
-from flows.manifest import TableSpec, load_manifest
+from flows.raw.manifest import TableSpec, load_manifest
 from tests.conftest import write_report
 
 MANIFEST = """

@@ -114,7 +114,7 @@ def test_prefect_yaml_points_at_the_flow_with_one_writer() -> None:
 
     import yaml
 
-    from flows.settings import PROJECT_ROOT
+    from flows.config import PROJECT_ROOT
 
     config = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     (deployment,) = config["deployments"]

@@ -1,4 +1,4 @@
-"""Tests for flows.values: printed numbers and periods as published in skill-demand reports."""
+"""Tests for flows.normalize.numbers: printed numbers and periods as published in skill-demand reports."""
 
 from __future__ import annotations
 
@@ -11,21 +11,11 @@ import pyarrow as pa
 import pytest
 
 from flows.errors import SkillpulseError
-from flows.values import (
-    MEASURES,
-    PERIODS_SCHEMA,
-    QUALIFIERS,
-    REASON_CODES,
-    UNITS,
-    VALUES_SCHEMA,
-    Reading,
-    Rejection,
-    parse_period,
-    parse_periods,
-    parse_value,
-    parse_values,
-    read_value,
-)
+from flows.normalize.measures import MEASURES
+from flows.normalize.numbers import QUALIFIERS, UNITS, Reading, Rejection, read_value
+from flows.normalize.periods import PERIODS_SCHEMA, parse_period, parse_periods
+from flows.normalize.values import VALUES_SCHEMA, parse_value, parse_values
+from flows.reasons import VALUE_CODES
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 AI_INDEX_JOBS = REALDATA / "stanford_ai_index_2025_ch4_jobs"
@@ -198,15 +188,15 @@ REJECTIONS = [
     ("Q1 2024", "share_pct", "period_not_value", "columns.period"),
     ("FY2024", "share_pct", "period_not_value", "columns.period"),
     ("2024-03", "count", "period_not_value", "columns.period"),
-    ("41%", "count", "measure_mismatch", "declare measure = share_pct or growth_pct"),
+    ("41%", "count", "measure_mismatch", "declare measure = growth_pct or share_pct"),
     ("3.5x", "share_pct", "measure_mismatch", "declare measure = growth_pct or ratio"),
     ("170 million", "share_pct", "measure_mismatch", "declare measure = count"),
     ("$1,234", "count", "measure_mismatch", "point columns.value at the column"),
     ("Half", "growth_pct", "measure_mismatch", "declare measure = share_pct or ratio"),
     ("3rd", "count", "measure_mismatch", "declare measure = rank"),
-    ("41%", "rank", "measure_mismatch", "declare measure = share_pct or growth_pct"),
-    ("41%", "index", "measure_mismatch", "declare measure = share_pct or growth_pct"),
-    ("41%", "ratio", "measure_mismatch", "declare measure = share_pct or growth_pct"),
+    ("41%", "rank", "measure_mismatch", "declare measure = growth_pct or share_pct"),
+    ("41%", "index", "measure_mismatch", "declare measure = growth_pct or share_pct"),
+    ("41%", "ratio", "measure_mismatch", "declare measure = growth_pct or share_pct"),
     ("329%", "share_pct", "out_of_range", "check the declared measure"),
     ("-5%", "share_pct", "out_of_range", "check the declared measure"),
     ("-150%", "growth_pct", "out_of_range", "check the declared measure"),
@@ -227,7 +217,7 @@ def test_rejections_quote_the_text_and_say_how_to_fix(
 ) -> None:
     parsed = parse_value(text, measure)
     assert parsed.reason_code == reason_code
-    assert reason_code in REASON_CODES
+    assert reason_code in VALUE_CODES
     assert parsed.value is None
     assert parsed.qualifier is None
     assert f'"{text}"' in parsed.message
@@ -391,9 +381,9 @@ def test_parse_values_empty_input() -> None:
 
 
 def test_every_reason_code_is_documented() -> None:
-    assert all(isinstance(text, str) and text for text in REASON_CODES.values())
+    assert all(isinstance(text, str) and text for text in VALUE_CODES.values())
     produced = {parse_value(t, m).reason_code for t, m, _, _ in REJECTIONS}
-    assert produced <= set(REASON_CODES)
+    assert produced <= set(VALUE_CODES)
 
 
 # ----------------------------------------------------------------------------- periods
@@ -453,7 +443,7 @@ def test_parse_periods_contract() -> None:
     assert '"someday"' in rows["someday"]["message"]
     assert rows[""]["reason_code"] == "blank_period"
     assert rows[None]["reason_code"] == "blank_period"
-    assert {r["reason_code"] for r in rows.values()} - {None} <= set(REASON_CODES)
+    assert {r["reason_code"] for r in rows.values()} - {None} <= set(VALUE_CODES)
 
 
 # ----------------------------------------------------------------------------- real data

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from flows.errors import ConfigError
-from flows.warehouse import MEMORY_LIMIT_ENV, connect, part_bounds
+from flows.warehouse.database import connect, part_bounds
+
+MEMORY_LIMIT_ENV = "SKILLPULSE_DUCKDB_MEMORY_LIMIT"
 
 
 def test_memory_limit_from_the_environment_caps_duckdb(tmp_path: Path, monkeypatch) -> None:

@@ -3,7 +3,7 @@
 SELECT report_id, table_name, source_file, source_row, source_column, measure, value_qualifier, value
 FROM lake.observations
 WHERE measure IS NULL
-    OR measure NOT IN ('growth_pct', 'share_pct', 'rank', 'count', 'index', 'ratio')
+    OR measure NOT IN (SELECT measure FROM reference.measures)
     OR value_qualifier IS NULL
     OR value_qualifier NOT IN ('exact', 'at_least', 'at_most', 'approx')
     OR value IS NULL

@@ -22,7 +22,7 @@
 -- @table De-duplicated skill values per report table, geography and period, with the period order.
 -- @column report_id: Report edition.
 -- @column table_name: Declared table of the report.
--- @column measure: Measure of the table: growth_pct, share_pct, rank, count, index or ratio.
+-- @column measure: Measure of the table (one of reference.measures).
 -- @column geography: Geography of the value; NULL when the report gives none.
 -- @column period_start: First day of the period.
 -- @column period_end: Last day of the period.

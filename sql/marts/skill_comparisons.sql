@@ -28,7 +28,7 @@
 -- @column is_latest_edition: True when the report is the newest loaded edition of its series.
 -- @column table_name: Declared table of the report listing the skill.
 -- @column geography: Geography of the ranking; NULL when the report gives none.
--- @column measure: What the report's figure measures: growth_pct, share_pct, rank, count, index or ratio.
+-- @column measure: What the report's figure measures (one of reference.measures).
 -- @column value: The published figure in the measure's unit (latest period of the table).
 -- @column value_qualifier: exact, at_least, at_most or approx.
 -- @column period_start: First day of the figure's period.

@@ -9,7 +9,7 @@
 -- normalized raw name when the skill was not harmonized).
 -- Growth sources:
 --   published: tables whose measure is growth_pct; the latest period's value is the growth.
---   derived: tables of levels (count, share_pct, index) with several periods:
+--   derived: tables of levels (reference.measures.is_level) with several periods:
 --     growth_pct = (value / base_value - 1) * 100 between the latest period and the period just
 --     before it in the same report table and geography (period_ordinal from skill_values).
 --     A skill missing from that previous period gets no growth (an older base would mix
@@ -75,7 +75,8 @@ published AS (
 latest_levels AS (
     SELECT *
     FROM intermediate.skill_values
-    WHERE measure IN ('count', 'share_pct', 'index') AND is_latest_period AND periods_in_table > 1
+    WHERE measure IN (SELECT measure FROM reference.measures WHERE is_level)
+        AND is_latest_period AND periods_in_table > 1
 ),
 base_levels AS (
     -- The period just before the latest one; a skill missing from it finds no base below.
@@ -86,7 +87,8 @@ base_levels AS (
         period_start AS base_period_start,
         period_end AS base_period_end
     FROM intermediate.skill_values
-    WHERE measure IN ('count', 'share_pct', 'index') AND period_ordinal = periods_in_table - 1
+    WHERE measure IN (SELECT measure FROM reference.measures WHERE is_level)
+        AND period_ordinal = periods_in_table - 1
 ),
 derived AS (
     SELECT

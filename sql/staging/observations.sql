@@ -18,7 +18,7 @@
 -- @column publisher: Who published the report.
 -- @column edition: Edition of the series, as the manifest names it.
 -- @column table_name: Declared table of the report the number comes from.
--- @column measure: What the number measures: growth_pct, share_pct, rank, count, index or ratio.
+-- @column measure: What the number measures (one of reference.measures).
 -- @column period_start: First day of the period the number describes.
 -- @column period_end: Last day of the period the number describes.
 -- @column period_label: Period as printed in the table, null when taken from the manifest.

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from flows.config import current_settings
 from flows.errors import ManifestError
 from flows.fsutil import sha256_file
-from flows.harmonize import THRESHOLD_ENV
 from flows.lake import QUARANTINE_SCHEMA
-from flows.manifest import MANIFEST_NAME, Manifest, load_manifest
+from flows.raw.manifest import MANIFEST_NAME, Manifest, load_manifest
 
 # Bump when normalize gives different output for the same input, so every report is re-ingested.
 PIPELINE_VERSION = "1"
@@ -211,7 +211,11 @@ def _is_doc(path: Path) -> bool:
 
 def reference_fingerprint(reference_dir: Path) -> str:
     """Hash of the reference data: a changed taxonomy or alias re-harmonizes every report."""
-    digest = hashlib.sha256(f"threshold={os.environ.get(THRESHOLD_ENV, '')}|".encode())
+    settings = current_settings()
+    threshold = (
+        f"{settings.fuzzy_threshold:g}" if "fuzzy_threshold" in settings.model_fields_set else ""
+    )
+    digest = hashlib.sha256(f"threshold={threshold}|".encode())
     for path in sorted(reference_dir.glob("*.csv")):
         digest.update(f"{path.name}={sha256_file(path)}|".encode())
     return digest.hexdigest()

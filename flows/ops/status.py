@@ -7,8 +7,8 @@ from pathlib import Path
 
 import duckdb
 
-from flows.summary import read_history
-from flows.warehouse import DATABASE_NAME
+from flows.config import DATABASE_NAME
+from flows.ops.summary import read_history
 
 
 def render_status(warehouse: Path, runs: int) -> tuple[str, bool]:

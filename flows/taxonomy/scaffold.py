@@ -10,8 +10,10 @@ import pyarrow.compute as pc
 
 from flows.errors import SkillpulseError
 from flows.extract import read_table
-from flows.manifest import FORMAT_BY_SUFFIX, MANIFEST_NAME, TableSpec
-from flows.values import Reading, parse_periods, read_value
+from flows.normalize.measures import MEASURES
+from flows.normalize.numbers import Reading, read_value
+from flows.normalize.periods import parse_periods
+from flows.raw.manifest import FORMAT_BY_SUFFIX, MANIFEST_NAME, TableSpec
 
 YEAR_HEADER = re.compile(r"^(19|20)\d\d$")
 ROLE_PATTERNS = {
@@ -124,7 +126,7 @@ def _render(raw_file: Path, roles: dict) -> str:
         "",
         "[[tables]]",
         f"file = {_toml_string(raw_file.name)}",
-        f'measure = "{roles["measure"]}"   # growth_pct | share_pct | rank | count | index | ratio',
+        f'measure = "{roles["measure"]}"   # {" | ".join(MEASURES)}',
         f"columns = {{ {columns} }}",
     ]
     if roles["unpivot"]:

@@ -44,7 +44,7 @@ def render_data_dictionary(con: duckdb.DuckDBPyConnection) -> str:
         "# skillpulse data dictionary",
         "",
         "Generated from the warehouse's table and column comments (`skillpulse docs`); do not edit by hand.",
-        "The comments live in flows/lake.py, flows/warehouse.py and the `-- @table` / `-- @column` lines of sql/.",
+        "The comments live in flows/lake.py, flows/warehouse/database.py and the `-- @table` / `-- @column` lines of sql/.",
     ]
     for schema, table, comment, kind in tables:
         lines += _section(schema, table, comment, kind, columns.get((schema, table), []))

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from flows.docs import render_data_dictionary
+from flows.config import DATABASE_NAME, Paths, current_settings
 from flows.errors import ConfigError
 from flows.failpoints import failpoint
 from flows.fsutil import sha256_file, write_text_atomic
@@ -30,12 +30,13 @@ from flows.lake import (
     quarantine_file,
     read_reports,
 )
-from flows.models import build_models, discover_models, mart_tables, run_checks
-from flows.settings import Paths
+from flows.normalize.measures import reference_table
+from flows.normalize.reference import WAREHOUSE_TABLES
+from flows.ops.docs import render_data_dictionary
 from flows.sqlutil import quote_ident, quote_literal
+from flows.warehouse.checks import run_checks
+from flows.warehouse.models import build_models, discover_models, mart_tables
 
-DATABASE_NAME = "skillpulse.duckdb"
-MEMORY_LIMIT_ENV = "SKILLPULSE_DUCKDB_MEMORY_LIMIT"
 # Past this share of changed reports, replacing their rows costs more than building afresh.
 MAX_CHANGED_SHARE = 0.25
 # Rows per part when a full build splits a partitioned model by report (see part_bounds): with
@@ -44,27 +45,6 @@ MAX_CHANGED_SHARE = 0.25
 PART_ROWS = 2_500_000
 BUILT_FROM = ".built_from"
 MARTS_STAGING = ".marts-staging"
-REFERENCE_TABLES = {
-    "skills": (
-        "Canonical skills: the taxonomy reports are harmonized to (data/reference/skills.csv).",
-        {
-            "skill_id": "Canonical skill id (slug).",
-            "name": "Canonical display name.",
-            "category_id": "Canonical category of the skill.",
-            "description": "What the skill covers.",
-            "esco_uri": "ESCO concept URI, when matched.",
-            "onet_commodity_code": "O*NET (UNSPSC) commodity code, when matched.",
-        },
-    ),
-    "categories": (
-        "Canonical skill categories (data/reference/categories.csv).",
-        {
-            "category_id": "Canonical category id (slug).",
-            "name": "Canonical display name.",
-            "description": "What the category covers.",
-        },
-    ),
-}
 
 
 def connect(
@@ -76,7 +56,7 @@ def connect(
     keep_order=False lets DuckDB insert rows in any order, except where a query says ORDER BY
     (keyed models do): 25% faster to load the lake, and nothing reads its physical order.
     """
-    limit = os.environ.get(MEMORY_LIMIT_ENV)
+    limit = current_settings().duckdb_memory_limit
     config: dict[str, str | bool] = {"memory_limit": limit} if limit else {}
     if not keep_order:
         config["preserve_insertion_order"] = False
@@ -84,7 +64,7 @@ def connect(
         return duckdb.connect(str(database), read_only=read_only, config=config)
     except duckdb.ParserException as exc:
         raise ConfigError(
-            f"{MEMORY_LIMIT_ENV}={limit!r} is not a memory size DuckDB understands ({exc}); "
+            f"SKILLPULSE_DUCKDB_MEMORY_LIMIT={limit!r} is not a memory size DuckDB understands ({exc}); "
             "use a number and a unit such as 4GB or 512MB, or unset it"
         ) from exc
 
@@ -217,18 +197,29 @@ def _columns(schema: pa.Schema) -> str:
 
 
 def _load_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path) -> None:
-    for table, (comment, columns) in REFERENCE_TABLES.items():
-        target = f"reference.{quote_ident(table)}"
+    for spec in WAREHOUSE_TABLES:
+        columns = dict(zip(spec.columns, spec.column_comments, strict=True))
+        target = f"reference.{quote_ident(spec.table)}"
         definition = ", ".join(f"{quote_ident(c)} VARCHAR" for c in columns)
         con.execute(f"CREATE TABLE {target} ({definition})")
-        path = reference_dir / f"{table}.csv"
+        path = reference_dir / spec.file
         if path.exists():
             names = ", ".join(quote_ident(c) for c in columns)
             con.execute(
                 f"INSERT INTO {target} SELECT {names} FROM read_csv($path, header = true, all_varchar = true)",
                 {"path": str(path)},
             )
-        _comment(con, target, comment, columns)
+        _comment(con, target, spec.comment, columns)
+    measures = reference_table()
+    con.register("measure_rows", measures)
+    con.execute("CREATE TABLE reference.measures AS SELECT * FROM measure_rows")
+    con.unregister("measure_rows")
+    _comment(
+        con,
+        "reference.measures",
+        measures.schema.metadata[b"comment"].decode(),
+        {f.name: f.metadata[b"comment"].decode() for f in measures.schema},
+    )
 
 
 def _comment(

@@ -7,24 +7,22 @@ import itertools
 import json
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from flows.errors import CheckFailed, ModelError
+from flows.errors import ModelError
 from flows.sqlutil import quote_ident, quote_literal
 
 MODEL_SCHEMAS = ("staging", "intermediate", "marts")
-CHECKS_DIR = "checks"
-SAMPLE_ROWS = 5
 
 MATERIALIZATIONS = ("table", "view")
 
 _TABLE_TAG = re.compile(r"^@table\s+(?P<text>.+)$")
 _COLUMN_TAG = re.compile(r"^@column\s+(?P<name>[^:]+?)\s*:\s*(?P<text>.+)$")
 _MATERIALIZED_TAG = re.compile(r"^@materialized\s+(?P<kind>\S+)\s*$")
-_TRAILING_SEMICOLON = re.compile(r";\s*\Z")
+TRAILING_SEMICOLON = re.compile(r";\s*\Z")
 _PARTITIONED_TAG = re.compile(r"^@partitioned_by\s+(?P<column>\w+)\s*$")
 _KEY_TAG = re.compile(r"^@key\s+(?P<columns>\w+(?:\s*,\s*\w+)*)\s*$")
 # A tag's text continues on following comment lines indented by two or more spaces after "--".
@@ -81,23 +79,6 @@ class BuildResult:
     @property
     def row_counts(self) -> dict[str, int]:
         return {model.name: model.rows for model in self.models if model.rows is not None}
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One check's outcome: the offending row count and the first few offending rows."""
-
-    name: str
-    path: Path
-    description: str
-    rows: int
-    columns: list[str] = field(default_factory=list)
-    sample: list[tuple] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def passed(self) -> bool:
-        return self.rows == 0
 
 
 @dataclass(frozen=True)
@@ -159,36 +140,6 @@ def build_models(
     return BuildResult(models=built, seconds=time.perf_counter() - started)
 
 
-def run_checks(
-    con: duckdb.DuckDBPyConnection,
-    sql_dir: Path,
-    changed: list[str] | None = None,
-    part_bounds: list[str] | None = None,
-) -> list[CheckResult]:
-    """Run every sql/checks/*.sql and a uniqueness check per model `@key`; raise CheckFailed
-    listing each check that returned rows.
-
-    Checks tagged `@partitioned_by`, and key checks of partitioned models, look only at the
-    changed reports after an incremental build (the other rows passed before and did not
-    change), and run range by range of `part_bounds` otherwise, as the models were built.
-    """
-    results = [
-        _run_check(con, path, changed, part_bounds or [])
-        for path in sorted((sql_dir / CHECKS_DIR).glob("*.sql"))
-    ]
-    results += [
-        _run_key_check(con, model, changed, part_bounds or [])
-        for model in discover_models(sql_dir)
-        if model.key
-    ]
-    failed = [result for result in results if not result.passed]
-    if failed:
-        error = CheckFailed(_describe_failures(failed))
-        error.results = results
-        raise error
-    return results
-
-
 def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Names of the tables in the marts schema of the current database, sorted."""
     rows = con.execute(
@@ -199,9 +150,9 @@ def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _parse_model(parser: duckdb.DuckDBPyConnection, path: Path, schema: str) -> Model:
-    text = _read(path)
-    header = _parse_header(text)
-    references = _referenced_tables(parser, text, path)
+    text = read_sql(path)
+    header = parse_header(text)
+    references = referenced_tables(parser, text, path)
     if header.materialized not in MATERIALIZATIONS:
         raise ModelError(
             f"{path}: '-- @materialized {header.materialized}' is not one of {', '.join(MATERIALIZATIONS)}"
@@ -221,7 +172,7 @@ def _parse_model(parser: duckdb.DuckDBPyConnection, path: Path, schema: str) -> 
         schema=schema,
         table=path.stem,
         path=path,
-        sql=_TRAILING_SEMICOLON.sub("", text),
+        sql=TRAILING_SEMICOLON.sub("", text),
         description=header.description,
         table_comment=header.table_comment,
         column_comments=header.column_comments,
@@ -232,14 +183,14 @@ def _parse_model(parser: duckdb.DuckDBPyConnection, path: Path, schema: str) -> 
     )
 
 
-def _read(path: Path) -> str:
+def read_sql(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ModelError(f"{path}: cannot read the SQL file: {exc}") from exc
 
 
-def _parse_header(text: str) -> _Header:
+def parse_header(text: str) -> _Header:
     """Read the leading `--` comment block: prose, then `@table <text>`, `@column <name>: <text>` and
     `@materialized table|view` tags."""
     prose: list[str] = []
@@ -288,7 +239,7 @@ def _parse_header(text: str) -> _Header:
     )
 
 
-def _referenced_tables(parser: duckdb.DuckDBPyConnection, text: str, path: Path) -> set[str]:
+def referenced_tables(parser: duckdb.DuckDBPyConnection, text: str, path: Path) -> set[str]:
     """`schema.table` names the query reads, from DuckDB's own parser (comments and strings ignored)."""
     [(serialized,)] = parser.execute(
         "SELECT json_serialize_sql($sql::VARCHAR)", {"sql": text}
@@ -377,10 +328,10 @@ def _parts(model: Model, bounds: list[str]) -> list[str]:
     """The model's query, or for a partitioned table one query per range of the partition column."""
     if not model.partitioned_by or not bounds:
         return [model.sql]
-    return [_where(model.sql, part) for part in _ranges(model.partitioned_by, bounds)]
+    return [where(model.sql, part) for part in report_ranges(model.partitioned_by, bounds)]
 
 
-def _ranges(column: str, bounds: list[str]) -> list[str]:
+def report_ranges(column: str, bounds: list[str]) -> list[str]:
     """Conditions splitting `column` at the bounds: [..., b1), [b1, b2), ..., [bn, ...] and NULL,
     so every row meets exactly one, and the ranges follow key order (NULLs sort last)."""
     if not bounds:
@@ -393,7 +344,7 @@ def _ranges(column: str, bounds: list[str]) -> list[str]:
     return ranges
 
 
-def _where(query: str, condition: str) -> str:
+def where(query: str, condition: str) -> str:
     return f"SELECT * FROM (\n{query}\n) WHERE {condition}"
 
 
@@ -404,10 +355,10 @@ def _refresh_partitions(
     filter down to the scans, so the work is proportional to the changed reports)."""
     started = time.perf_counter()
     target = f"{quote_ident(model.schema)}.{quote_ident(model.table)}"
-    among = _among(model.partitioned_by, changed)
+    among = among_reports(model.partitioned_by, changed)
     try:
         con.execute(f"DELETE FROM {target} WHERE {among}")
-        changed_rows = _where(model.sql, among)
+        changed_rows = where(model.sql, among)
         con.execute(f"INSERT INTO {target} BY NAME {_in_key_order(model, changed_rows)}")
     except duckdb.Error as exc:
         raise ModelError(
@@ -417,7 +368,7 @@ def _refresh_partitions(
     return BuiltModel(model.name, model.path, rows, time.perf_counter() - started)
 
 
-def _among(column: str, reports: list[str]) -> str:
+def among_reports(column: str, reports: list[str]) -> str:
     """`column IN ('a', 'b')`: literals rather than a joined list, because the optimizer pushes a
     constant IN filter through GROUP BYs and windows down to the scans, and a join it does not."""
     literals = ", ".join(quote_literal(report) for report in reports) or "NULL"
@@ -483,80 +434,3 @@ def _comment(con: duckdb.DuckDBPyConnection, model: Model, target: str) -> None:
     con.execute(f"COMMENT ON {kind} {target} IS {quote_literal(model.table_comment or '')}")
     for column, text in model.column_comments.items():
         con.execute(f"COMMENT ON COLUMN {target}.{quote_ident(column)} IS {quote_literal(text)}")
-
-
-def _run_check(
-    con: duckdb.DuckDBPyConnection, path: Path, changed: list[str] | None, bounds: list[str]
-) -> CheckResult:
-    text = _TRAILING_SEMICOLON.sub("", _read(path))
-    _referenced_tables(con, text, path)  # one SELECT that parses, like a model
-    header = _parse_header(text)
-    queries = [_where(text, scope) for scope in _scopes(header.partitioned_by, changed, bounds)]
-    return _check(con, path.stem, path, header.description, queries)
-
-
-def _run_key_check(
-    con: duckdb.DuckDBPyConnection, model: Model, changed: list[str] | None, bounds: list[str]
-) -> CheckResult:
-    key = ", ".join(quote_ident(column) for column in model.key)
-    target = f"{quote_ident(model.schema)}.{quote_ident(model.table)}"
-    # A partitioned model's key starts with the partition column, so its parts never share a key.
-    queries = [
-        f"SELECT {key}, count(*) AS copies FROM {target} WHERE {scope} "
-        "GROUP BY ALL HAVING count(*) > 1"
-        for scope in _scopes(model.partitioned_by, changed, bounds)
-    ]
-    description = (
-        f"Every row of {model.name} has its own key ({', '.join(model.key)}); NULLs group together."
-    )
-    return _check(con, f"unique_key:{model.name}", model.path, description, queries)
-
-
-def _scopes(column: str | None, changed: list[str] | None, bounds: list[str]) -> list[str]:
-    """The conditions a check runs under: all rows, the changed reports, or range by range."""
-    if column is None:
-        return ["true"]
-    if changed is not None:
-        return [_among(column, changed)]
-    return _ranges(column, bounds)
-
-
-def _check(
-    con: duckdb.DuckDBPyConnection,
-    name: str,
-    path: Path,
-    description: str,
-    queries: list[str],
-) -> CheckResult:
-    started = time.perf_counter()
-    rows, sample, columns = 0, [], []
-    try:
-        for query in queries:
-            reader = con.sql(query).to_arrow_reader()
-            columns = list(reader.schema.names)
-            for batch in reader:
-                if len(sample) < SAMPLE_ROWS:
-                    head = batch.slice(0, SAMPLE_ROWS - len(sample))
-                    sample += list(
-                        zip(*(column.to_pylist() for column in head.columns), strict=True)
-                    )
-                rows += batch.num_rows
-    except duckdb.Error as exc:
-        raise ModelError(f"{path}: check {name} failed to run: {exc}") from exc
-    return CheckResult(
-        name, path, description, rows, columns, sample, time.perf_counter() - started
-    )
-
-
-def _describe_failures(failed: list[CheckResult]) -> str:
-    lines = [f"{len(failed)} check(s) failed:"]
-    for result in failed:
-        summary = result.description.splitlines()[0] if result.description else ""
-        lines.append(
-            f"- {result.name}: {result.rows} offending row(s) ({result.path}) {summary}".rstrip()
-        )
-        lines.append(f"    columns: {', '.join(result.columns)}")
-        lines += [f"    {row!r}" for row in result.sample]
-        if result.rows > len(result.sample):
-            lines.append(f"    ... and {result.rows - len(result.sample)} more")
-    return "\n".join(lines)

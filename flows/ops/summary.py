@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
-from flows.discover import Plan
+from flows.config import Paths
 from flows.fsutil import write_text_atomic
 from flows.lake import QUARANTINE_SCHEMA, lake_files, read_parquet, read_reports
-from flows.settings import Paths
+from flows.raw.discover import Plan
 
 SUMMARY_FILE = "last_run.json"
 HISTORY_FILE = "run_history.jsonl"

@@ -12,9 +12,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from flows.errors import ManifestError
+from flows.normalize.measures import MEASURES
 
 MANIFEST_NAME = "report.toml"
-Measure = Literal["growth_pct", "share_pct", "rank", "count", "index", "ratio"]
+Measure = Literal[MEASURES]  # the one registry: flows/normalize/measures.py
 Format = Literal["csv", "tsv", "xlsx", "json", "jsonl", "parquet", "html", "markdown", "text"]
 FORMAT_BY_SUFFIX: dict[str, Format] = {
     ".csv": "csv",

@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from flows.summary import RunSummary
-from flows.warehouse import DATABASE_NAME
+from flows.config import DATABASE_NAME
+from flows.ops.summary import RunSummary
 
 SUMMARY_KEY = "skillpulse-run-summary"
 QUARANTINE_KEY = "skillpulse-quarantine"

@@ -11,13 +11,15 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flows.discover import ReportSource
 from flows.errors import AccountingError, ExtractError
 from flows.extract import RawTable, read_table
-from flows.harmonize import harmonize_names
 from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
-from flows.manifest import TableSpec
-from flows.values import parse_periods, parse_values
+from flows.normalize.measures import REGISTRY
+from flows.normalize.names import harmonize_names
+from flows.normalize.periods import parse_periods
+from flows.normalize.values import parse_values
+from flows.raw.discover import ReportSource
+from flows.raw.manifest import TableSpec
 
 FIELDS = ("skill", "category", "period", "geography")
 FIELD_COLUMNS = {
@@ -174,25 +176,26 @@ def normalize_table(
 
 
 def scale_values(parsed: pa.Table, scale: float, measure: str = "count") -> pa.Table:
-    """Apply value_scale in decimal, as values.py converts: 0.164454473 x 100 -> 16.4454473, not ...298.
-
-    A share must still lie within 0-100 once scaled: 1.5 published as a fraction is not 150%.
+    """Apply value_scale in decimal, as the value reader converts: 0.164454473 x 100 -> 16.4454473,
+    not ...298. The scaled value must still fit the measure: 1.5 published as a fraction is not 150%.
     """
     if scale == 1:
         return parsed
     factor = Decimal(repr(float(scale)))
+    kind = REGISTRY[measure]
     rows = parsed.to_pylist()
     for row in rows:
         if row["value"] is None:
             continue
         row["value"] = float(Decimal(repr(row["value"])) * factor)
-        if measure == "share_pct" and not 0 <= row["value"] <= 100:
+        if not kind.low <= row["value"] <= kind.high:
             row |= {
                 "value": None,
                 "value_qualifier": None,
                 "reason_code": "out_of_range",
                 "message": f'"{row["source_text"]}" x value_scale {scale:g} = {row["value"]:g}, '
-                "not a share between 0 and 100; check value_scale and the column in report.toml",
+                f"{kind.problem}, which cannot be a {measure} value; check value_scale and the "
+                "column in report.toml",
             }
     return pa.Table.from_pylist(rows, schema=parsed.schema)
 

@@ -11,16 +11,10 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.errors import SkillpulseError
-from flows.harmonize import (
-    IMPORT_MIN_SCORE,
-    KINDS,
-    add_alias,
-    add_category,
-    add_skill,
-    import_esco,
-    import_onet,
-    review_queue,
-)
+from flows.normalize.reference import KINDS
+from flows.taxonomy.importers import IMPORT_MIN_SCORE, import_esco, import_onet
+from flows.taxonomy.registry import add_alias, add_category, add_skill
+from flows.taxonomy.review import review_queue
 
 skills_app = typer.Typer(name="skills", help=__doc__, no_args_is_help=True, add_completion=False)
 

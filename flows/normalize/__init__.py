@@ -1,0 +1,1 @@
+"""Normalize stage: printed numbers, measures, periods and names -> typed observations with lineage."""

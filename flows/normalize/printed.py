@@ -1,0 +1,29 @@
+"""Helpers for printed text shared by the number and period readers: quotes, footnote marks, distinct texts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+QUOTES = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e\u201a"
+
+
+FOOTNOTE_MARKS = re.compile(
+    r"(?:\s*(?:\[[^\]]{1,4}\]|[*†‡§¶]+|[\u00b9\u00b2\u00b3\u2070-\u2079]+))+$"  # "*", "[1]", "¹"
+)
+
+
+def quote(text: str) -> str:
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    return f'"{shown}"'
+
+
+def distinct_texts(texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if not isinstance(texts, pa.Array):
+        texts = pa.array(texts, pa.string())
+    return pc.unique(texts.cast(pa.string()))

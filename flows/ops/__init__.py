@@ -1,0 +1,1 @@
+"""Operations: run summaries, status, generated docs, Prefect artifacts."""

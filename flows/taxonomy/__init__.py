@@ -1,0 +1,1 @@
+"""Authoring tools: the name review queue, registry editing, taxonomy importers, manifest drafts."""

@@ -1,0 +1,150 @@
+"""Run the data checks: every sql/checks/*.sql and a uniqueness check per model `@key`."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from flows.errors import CheckFailed, ModelError
+from flows.sqlutil import quote_ident
+from flows.warehouse.models import (
+    TRAILING_SEMICOLON,
+    Model,
+    among_reports,
+    discover_models,
+    parse_header,
+    read_sql,
+    referenced_tables,
+    report_ranges,
+    where,
+)
+
+CHECKS_DIR = "checks"
+SAMPLE_ROWS = 5
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check's outcome: the offending row count and the first few offending rows."""
+
+    name: str
+    path: Path
+    description: str
+    rows: int
+    columns: list[str] = field(default_factory=list)
+    sample: list[tuple] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.rows == 0
+
+
+def run_checks(
+    con: duckdb.DuckDBPyConnection,
+    sql_dir: Path,
+    changed: list[str] | None = None,
+    part_bounds: list[str] | None = None,
+) -> list[CheckResult]:
+    """Run every sql/checks/*.sql and a uniqueness check per model `@key`; raise CheckFailed
+    listing each check that returned rows.
+
+    Checks tagged `@partitioned_by`, and key checks of partitioned models, look only at the
+    changed reports after an incremental build (the other rows passed before and did not
+    change), and run range by range of `part_bounds` otherwise, as the models were built.
+    """
+    results = [
+        _run_check(con, path, changed, part_bounds or [])
+        for path in sorted((sql_dir / CHECKS_DIR).glob("*.sql"))
+    ]
+    results += [
+        _run_key_check(con, model, changed, part_bounds or [])
+        for model in discover_models(sql_dir)
+        if model.key
+    ]
+    failed = [result for result in results if not result.passed]
+    if failed:
+        error = CheckFailed(_describe_failures(failed))
+        error.results = results
+        raise error
+    return results
+
+
+def _run_check(
+    con: duckdb.DuckDBPyConnection, path: Path, changed: list[str] | None, bounds: list[str]
+) -> CheckResult:
+    text = TRAILING_SEMICOLON.sub("", read_sql(path))
+    referenced_tables(con, text, path)  # one SELECT that parses, like a model
+    header = parse_header(text)
+    queries = [where(text, scope) for scope in _scopes(header.partitioned_by, changed, bounds)]
+    return _check(con, path.stem, path, header.description, queries)
+
+
+def _run_key_check(
+    con: duckdb.DuckDBPyConnection, model: Model, changed: list[str] | None, bounds: list[str]
+) -> CheckResult:
+    key = ", ".join(quote_ident(column) for column in model.key)
+    target = f"{quote_ident(model.schema)}.{quote_ident(model.table)}"
+    # A partitioned model's key starts with the partition column, so its parts never share a key.
+    queries = [
+        f"SELECT {key}, count(*) AS copies FROM {target} WHERE {scope} "
+        "GROUP BY ALL HAVING count(*) > 1"
+        for scope in _scopes(model.partitioned_by, changed, bounds)
+    ]
+    description = (
+        f"Every row of {model.name} has its own key ({', '.join(model.key)}); NULLs group together."
+    )
+    return _check(con, f"unique_key:{model.name}", model.path, description, queries)
+
+
+def _scopes(column: str | None, changed: list[str] | None, bounds: list[str]) -> list[str]:
+    """The conditions a check runs under: all rows, the changed reports, or range by range."""
+    if column is None:
+        return ["true"]
+    if changed is not None:
+        return [among_reports(column, changed)]
+    return report_ranges(column, bounds)
+
+
+def _check(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    path: Path,
+    description: str,
+    queries: list[str],
+) -> CheckResult:
+    started = time.perf_counter()
+    rows, sample, columns = 0, [], []
+    try:
+        for query in queries:
+            reader = con.sql(query).to_arrow_reader()
+            columns = list(reader.schema.names)
+            for batch in reader:
+                if len(sample) < SAMPLE_ROWS:
+                    head = batch.slice(0, SAMPLE_ROWS - len(sample))
+                    sample += list(
+                        zip(*(column.to_pylist() for column in head.columns), strict=True)
+                    )
+                rows += batch.num_rows
+    except duckdb.Error as exc:
+        raise ModelError(f"{path}: check {name} failed to run: {exc}") from exc
+    return CheckResult(
+        name, path, description, rows, columns, sample, time.perf_counter() - started
+    )
+
+
+def _describe_failures(failed: list[CheckResult]) -> str:
+    lines = [f"{len(failed)} check(s) failed:"]
+    for result in failed:
+        summary = result.description.splitlines()[0] if result.description else ""
+        lines.append(
+            f"- {result.name}: {result.rows} offending row(s) ({result.path}) {summary}".rstrip()
+        )
+        lines.append(f"    columns: {', '.join(result.columns)}")
+        lines += [f"    {row!r}" for row in result.sample]
+        if result.rows > len(result.sample):
+            lines.append(f"    ... and {result.rows - len(result.sample)} more")
+    return "\n".join(lines)
