@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.prose import (
+from flows.extract.prose import (
     Sentence,
     SubjectRule,
     antecedent,

@@ -10,6 +10,8 @@ import lxml.html
 import pysbd
 from lxml import etree
 
+from flows.figures import in_measure
+
 # ---------------------------------------------------------------------------------------------
 # Blocks: the units a person sees (a line of text or Markdown, an HTML paragraph or list item)
 
@@ -587,13 +589,90 @@ class ProseReading:
     leftovers: list[dict]
 
 
+_MONTH_BEFORE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*$", re.I
+)
+_EDITION_AFTER = re.compile(r"^\s*(?:annual|edition|anniversary|century)\b", re.I)
+_PERIOD_HALF = re.compile(r"\b(?:first|second|the)\s+$", re.I)
+_OF_YEAR = re.compile(r"^\s+of\s+(?:the\s+)?(?:year|(?:1[89]|20)\d\d)\b", re.I)
+_GLUED_FOOTNOTE = re.compile(r"[A-Za-z)\]”\",.;:]$")
+
+
 def is_figure(sentence: str, figure) -> bool:
-    """False for numbers that count time ('next three months'), label a page or a table, or are years."""
-    if _YEAR.match(figure.text.strip()) and figure.unit == "number":
+    """False for numbers that count time ('next three months'), label a page or a table, are
+    years, dates ('July 7th'), editions ('27th Annual'), halves of a year, or footnote marks glued
+    to a word ('December,2')."""
+    text = figure.text.strip()
+    before, after = sentence[: figure.start], sentence[figure.end :]
+    if figure.unit in ("number", "count") and re.fullmatch(r"(?:1[89]|20)\d\d(?:,\d{1,2})?", text):
         return False
+    if (
+        figure.unit in ("number", "count")
+        and re.fullmatch(r"\d{1,2}", text)
+        and _GLUED_FOOTNOTE.search(before)
+    ):
+        return False
+    if figure.unit == "rank" and (_MONTH_BEFORE.search(before) or _EDITION_AFTER.match(after)):
+        return False
+    if text.lower() == "half" and _PERIOD_HALF.search(before) and _OF_YEAR.match(after):
+        return False
+    if not before.strip() and re.match(r"^[.)]\s", after) and re.fullmatch(r"\d{1,2}", text):
+        return False  # '1. Demand for ...': a list number
+    if re.match(r"^-digits?\b", after, re.I):
+        return False  # 'double-digit growth' names no amount
     if figure.unit in ("number", "count") and _NOT_A_FIGURE_AFTER.match(sentence[figure.end :]):
         return False
     return not (figure.unit == "number" and _NOT_A_FIGURE_BEFORE.search(sentence[: figure.start]))
+
+
+_GROWTH_WORDS = re.compile(
+    r"\b(?:grow|grew|grown|growing|growth|rise|rose|risen|rising|increase[sd]?|increasing|up|down|"
+    r"jump(?:ed)?|surge[sd]?|premiums?|faster|slower|higher|lower|above|below|gain(?:ed)?|"
+    r"declined?|drop(?:ped)?|fell|fall(?:en)?|change[sd]?)\b",
+    re.I,
+)
+_LISTED = re.compile(r"^(?:\s+(?:in|for|among)\s+[\w ]{1,25}?)?\s*(?:,|,?\s+and|,?\s+or)\s+$", re.I)
+_SHARE_NEXT = re.compile(r"^\s*\)?\s*of\b", re.I)
+_CHANGE_NEXT = re.compile(r"^\s*(?:above|below|higher|lower|more|less|faster|slower)\b", re.I)
+_LEVEL_BEFORE = re.compile(r"\b(?:to|from|at)\s+(?:just\s+|about\s+|around\s+|nearly\s+)?$", re.I)
+_GROWTH_NOUN = re.compile(r"\b(?:growth|premiums?)\b", re.I)
+
+
+def _restated_once(figures: list, sentence: str) -> list:
+    """'over half (63%) of employers' is one figure, the percent: a fraction restated in brackets."""
+    kept = []
+    for figure, following in zip(figures, [*figures[1:], None], strict=False):
+        restated = (
+            following is not None
+            and figure.unit == "fraction"
+            and re.fullmatch(r"\s*\(\s*", sentence[figure.end : following.start])
+        )
+        if not restated:
+            kept.append(figure)
+    return kept
+
+
+def figure_measure(sentence: str, figure, declared: str | None) -> str | None:
+    """What the figure measures: a multiple is a ratio as printed ('3.5 times faster' is not +250%);
+    else the figure's own words (measure_hint); else the table's declared measure; else, for a
+    percent, a share unless its clause speaks of change."""
+    if figure.unit == "multiple":
+        return "ratio"
+    if figure.measure_hint:
+        return figure.measure_hint
+    if declared:
+        return declared
+    if figure.unit in ("percent", "fraction"):
+        after, before = sentence[figure.end :], sentence[: figure.start]
+        if _SHARE_NEXT.match(after):
+            return "share_pct"
+        if _CHANGE_NEXT.match(after):
+            return "growth_pct"
+        clause = before[_clause_start(sentence, figure.start) :]
+        if _LEVEL_BEFORE.search(before):  # 'rose to 55%', 'up from 44%', 'higher at 20%': a level
+            return "growth_pct" if _GROWTH_NOUN.search(clause) else "share_pct"
+        return "growth_pct" if _GROWTH_WORDS.search(clause) else "share_pct"
+    return None
 
 
 def read_sentences(
@@ -607,11 +686,21 @@ def read_sentences(
     previous: Subject | None = None
     for sentence in sentences:
         text = sentence.text
-        found = [f for f in find_figures(text) if is_figure(text, f)]
+        found = _restated_once([f for f in find_figures(text) if is_figure(text, f)], text)
         said = find_claims(text)
         subjects: list[Subject] = []
+        measures: list[str | None] = []
         for index, figure in enumerate(found, 1):
-            measure = figure.measure_hint or default_measure
+            measure = figure_measure(text, figure, default_measure)
+            if (
+                index > 1
+                and figure.measure_hint is None
+                and _LISTED.match(text[found[index - 2].end : figure.start])
+            ):
+                measure = measures[
+                    -1
+                ]  # 'up from 44% in 2022 and 39% in 2019': one list, one measure
+            measures.append(measure)
             subject = find_subject(sentence, figure.start, figure.end, measure, previous, rules)
             if subject is not None and subject.kind == "skill":
                 subjects.append(subject)
@@ -638,7 +727,7 @@ def _figure_row(
         "source_span": _span(sentence, figure.start, figure.end),
         "figure_index": index,
         "figure_text": figure.text,
-        "value": figure.value,
+        "value": _value(figure, measure),
         "value_low": figure.low,
         "value_high": figure.high,
         "value_qualifier": figure.qualifier,
@@ -655,6 +744,16 @@ def _figure_row(
         "source_text": sentence.published,
         "sentence_span": _span(sentence, 0, len(sentence.text)),
     }
+
+
+def _value(figure, measure: str | None) -> float | None:
+    """The figure on the measure's scale (flows.figures.in_measure); None when it cannot hold it.
+
+    Money is an amount, never a change: 'drop $650 billion on AI' is spending, not a fall."""
+    if measure is None:
+        return None
+    value = in_measure(figure, measure)
+    return abs(value) if value is not None and measure == "money" else value
 
 
 def _claim_row(sentence: Sentence, claim: Claim) -> dict:
