@@ -33,6 +33,7 @@ WITH matched AS (
         max(skill_match_score) AS match_score,
         count(*) AS observations
     FROM staging.observations
+    WHERE subject_kind IS DISTINCT FROM 'statement'
     GROUP BY report_id, skill_raw, skill_id, skill_match_method
 )
 SELECT

@@ -32,7 +32,7 @@
 -- @column skill_name: Display name: reference.skills.name, or the raw name when skill_id is NULL.
 -- @column skill_key: Skill identity inside a report: skill_id, or 'raw:' + normalized raw name when unmatched.
 -- @column is_harmonized: True when skill_id is set (the skill can be compared across reports).
--- @column is_skill: False for names the harmonizer excluded (totals, notes); those are never ranked.
+-- @column is_skill: False for names the harmonizer excluded (totals, notes) and prose statements; those are never ranked.
 -- @column skill_match_method: How skill_raw was matched: alias, normalized, fuzzy, unmatched or excluded.
 -- @column skill_match_score: Match score 0-100 of skill_raw to skill_id.
 -- @column skill_match_confirmed: True when the match is by alias or normalized name (no fuzzy guess).
@@ -45,6 +45,11 @@
 -- @column source_column: Header of the raw column holding the number, as published.
 -- @column source_column_index: 1-based position of that column.
 -- @column source_text: The cell's text exactly as published.
+-- @column source_span: Prose: 0-based start:end of the figure's characters in the line at source_row; NULL for table cells.
+-- @column comparison: What a change is measured against (yoy, mom, qoq, vs_baseline, ...); NULL when not said.
+-- @column currency: ISO 4217 code of a money figure.
+-- @column subject_kind: Prose: skill, or statement (a finding about something else; never ranked); NULL for table cells.
+-- @column subject_source: Prose: who the sentence credits for the figure; NULL when the publisher.
 WITH cleaned AS (
     SELECT
         o.*,
@@ -86,7 +91,8 @@ SELECT
         END
     )::VARCHAR AS skill_key,
     c.skill_id IS NOT NULL AS is_harmonized,
-    c.skill_match_method IS DISTINCT FROM 'excluded' AS is_skill,
+    c.skill_match_method IS DISTINCT FROM 'excluded'
+        AND c.subject_kind IS DISTINCT FROM 'statement' AS is_skill,
     c.skill_match_method::VARCHAR AS skill_match_method,
     c.skill_match_score::DOUBLE AS skill_match_score,
     coalesce(c.skill_match_method IN ('alias', 'normalized'), false) AS skill_match_confirmed,
@@ -98,7 +104,12 @@ SELECT
     c.source_row::BIGINT AS source_row,
     c.source_column::VARCHAR AS source_column,
     c.source_column_index::INTEGER AS source_column_index,
-    c.source_text::VARCHAR AS source_text
+    c.source_text::VARCHAR AS source_text,
+    c.source_span::VARCHAR AS source_span,
+    c.comparison::VARCHAR AS comparison,
+    c.currency::VARCHAR AS currency,
+    c.subject_kind::VARCHAR AS subject_kind,
+    c.subject_source::VARCHAR AS subject_source
 FROM cleaned AS c
 LEFT JOIN reference.skills AS s ON s.skill_id = c.skill_id
 LEFT JOIN reference.categories AS cat ON cat.category_id = coalesce(c.category_id, s.category_id)
