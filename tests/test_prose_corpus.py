@@ -9,7 +9,7 @@ from pathlib import Path
 from rapidfuzz import fuzz
 
 from flows.extract.prose import read_sentences, split_sentences, text_blocks
-from flows.figures import find_figures
+from flows.normalize.figures import find_figures
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "sentences.jsonl"
 PRECISION_TARGET = 0.95

@@ -10,7 +10,7 @@ import lxml.html
 import pysbd
 from lxml import etree
 
-from flows.figures import in_measure
+from flows.normalize.figures import in_measure
 
 # ---------------------------------------------------------------------------------------------
 # Blocks: the units a person sees (a line of text or Markdown, an HTML paragraph or list item)
@@ -426,6 +426,8 @@ def find_subject(
     for rule in rules:
         if re.search(rule.match, text, re.I):
             return Subject(rule.skill, rule.category, "skill", source, "mapping")
+    if measure == "money":
+        return _money_subject(text, start, end, source)
     found = (
         _label_subject(sentence, start)
         or _parenthesis_subject(text, start, end)
@@ -452,6 +454,13 @@ def find_subject(
         return None
     kind = "statement" if measure == "money" else found.kind
     return Subject(found.name, found.category, kind, source, found.how)
+
+
+def _money_subject(text: str, start: int, end: int, source: str | None) -> Subject | None:
+    """Money is a statement: the sentence with the amount left out ('Alphabet ... are forecast to
+    drop … on AI in 2026 alone'), without a lead-in such as 'As I recently reported,'."""
+    name = _tidy(text[:start] + " … " + text[end:])
+    return Subject(name, None, "statement", source, "clause") if name and name != "…" else None
 
 
 def _label_subject(sentence: Sentence, start: int) -> Subject | None:

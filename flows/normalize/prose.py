@@ -20,8 +20,8 @@ from flows.extract.prose import (
     split_sentences,
     text_blocks,
 )
-from flows.figures import find_figures
 from flows.lake import CLAIMS_SCHEMA, OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
+from flows.normalize.figures import find_figures
 from flows.normalize.names import harmonize_names
 from flows.normalize.periods import parse_periods
 from flows.raw.discover import ReportSource
