@@ -471,7 +471,9 @@ def _label_subject(sentence: Sentence, start: int) -> Subject | None:
     name = _tidy(label["label"])
     if not name:
         return None
-    if label.end() == start or not sentence.text[label.end() : start].strip():
+    # 'Skill: +23%' or 'Skill: -9% qoq, but +26% yoy': a figure right after the colon; every
+    # figure of the line is the label's.
+    if label.end() == start or re.match(r"[+\-−\d$€£]", sentence.text[label.end() :]):
         return Subject(name, None, "skill", how="label")
     if sentence.bullet:
         inner = _verb_subject(sentence.text, start, "growth_pct", floor=label.end())
