@@ -247,6 +247,14 @@ TABLE_COMMENTS = {
 }
 
 
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """The table in a lake schema; columns a kind of input never has (prose spans, PDF pages) are null."""
+    for field in schema:
+        if field.name not in table.column_names:
+            table = table.append_column(field.name, pa.nulls(table.num_rows, field.type))
+    return table.select(schema.names).cast(schema)
+
+
 def observations_dir(lake: Path, report_id: str) -> Path:
     return lake / "observations" / report_id
 

@@ -448,7 +448,7 @@ def find_subject(
             )
         )
         return found
-    if found is None and measure in ("share_pct", "money", "count", "ratio", "index"):
+    if found is None and measure not in (None, "growth_pct"):  # a change needs a skill
         found = _clause_subject(text, start, end)
     if found is None:
         return None
@@ -553,11 +553,7 @@ def _verb_subject(text: str, start: int, measure: str | None, floor: int = 0) ->
         return None  # 'There are 35% fewer listings': the object rule reads what follows
     if len(name.split()) > 12:
         return None  # a whole clause, not a name
-    kind = (
-        "skill"
-        if measure in (None, "growth_pct", "share_pct", "rank", "index", "ratio")
-        else "statement"
-    )
+    kind = "statement" if measure in ("count", "money") else "skill"  # amounts of things
     return Subject(name, None, kind, how="verb")
 
 

@@ -20,12 +20,13 @@ from flows.extract.prose import (
     split_sentences,
     text_blocks,
 )
-from flows.lake import CLAIMS_SCHEMA, OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
+from flows.lake import CLAIMS_SCHEMA, OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, conform
 from flows.normalize.figures import find_figures
 from flows.normalize.names import harmonize_names
 from flows.normalize.periods import parse_periods
 from flows.raw.discover import ReportSource
 from flows.raw.manifest import TableSpec
+from flows.reasons import PROSE_CODES
 
 _PERIOD_WORDS = re.compile(
     r"^(?:in|by|for|during|through|throughout|as of|since|from|of|over|at)\s+(?:the\s+)?(?:end of\s+)?(?:year\s+)?|\s+alone$",
@@ -176,21 +177,7 @@ def _observations(good: pa.Table, ctx: dict, reference_dir: Path) -> pa.Table:
         "subject_kind": good["subject_kind"],
         "subject_source": good["subject_source"],
     }
-    return _conform(pa.table(columns), OBSERVATIONS_SCHEMA)
-
-
-def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    missing = [f for f in schema if f.name not in table.column_names]
-    for field in missing:
-        table = table.append_column(field.name, pa.nulls(table.num_rows, field.type))
-    return table.select(schema.names).cast(schema)
-
-
-_MESSAGES = {
-    "prose_no_subject": "no subject found for the figure; declare [[tables.subjects]] for this wording",
-    "prose_no_measure": "the figure's words say no measure and the table declares none; set measure",
-    "prose_bad_value": "the measure cannot hold this figure; check measure",
-}
+    return conform(pa.table(columns), OBSERVATIONS_SCHEMA)
 
 
 def _rejected(bad: pa.Table, reasons: pa.ChunkedArray, ctx: dict) -> pa.Table:
@@ -202,7 +189,7 @@ def _rejected(bad: pa.Table, reasons: pa.ChunkedArray, ctx: dict) -> pa.Table:
         ":",
     )
     messages = [
-        f'{w} "{t}": {_MESSAGES[r]}'
+        f'{w} "{t}": {PROSE_CODES[r]}'
         for w, t, r in zip(
             where.to_pylist(), bad["figure_text"].to_pylist(), reasons.to_pylist(), strict=True
         )

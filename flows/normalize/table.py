@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from flows.errors import AccountingError, ExtractError
 from flows.extract import RawTable, read_table
-from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
+from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, conform
 from flows.normalize.measures import REGISTRY
 from flows.normalize.names import harmonize_names
 from flows.normalize.periods import parse_periods
@@ -490,4 +490,4 @@ def check_accounting(result: TableResult, value_columns: int, rel_file: str) -> 
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    return table.select(schema.names).cast(schema)
+    return conform(table, schema)
