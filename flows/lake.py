@@ -92,23 +92,40 @@ OBSERVATIONS_SCHEMA = pa.schema(
         _field(
             "source_column",
             pa.string(),
-            "Header of the raw column holding the number, as published.",
+            "Header of the raw column holding the number, as published (prose: start-end of the "
+            "sentence in the line or block at source_row).",
         ),
         _field("source_column_index", pa.int32(), "1-based position of that column."),
-        _field("source_text", pa.string(), "The cell's text exactly as published."),
+        _field(
+            "source_text",
+            pa.string(),
+            "The cell's text (prose: the whole sentence) exactly as published.",
+        ),
         _field(
             "source_span",
             pa.string(),
-            "Prose: 0-based start:end of the figure's characters in the line (text, Markdown) or "
-            "block (HTML) at source_row; null for table cells.",
+            "Characters start-end (0-based, end excluded) of source_text the figure was read from "
+            "(prose: of the sentence).",
+        ),
+        _field(
+            "figure_index",
+            pa.int32(),
+            "0-based position of the figure in its cell: '+7% MoM, -3% YoY' gives 0 and 1.",
         ),
         _field(
             "comparison",
             pa.string(),
-            "What a change is measured against, from the figure's words: yoy, mom, qoq, "
-            "vs_baseline, vs_peer, vs_prior_period...; null when not said.",
+            "What the figure compares to: yoy, mom, qoq, vs_average, vs_baseline, vs_peer, "
+            "vs_prior_period; null when it is a level.",
         ),
+        _field("value_low", pa.float64(), "Low end of a printed range ('20-25%'), else null."),
+        _field("value_high", pa.float64(), "High end of a printed range, else null."),
         _field("currency", pa.string(), "ISO 4217 code of a money figure (USD, EUR, GBP)."),
+        _field(
+            "is_horizon",
+            pa.bool_(),
+            "True when the period is a target or forecast horizon ('by 2030').",
+        ),
         _field(
             "subject_kind",
             pa.string(),
@@ -148,7 +165,11 @@ CLAIMS_SCHEMA = pa.schema(
         _field("source_file", pa.string(), "Raw file, relative to the raw folder."),
         _field("source_sha256", pa.string(), "sha256 of the raw file."),
         _field("source_row", pa.int64(), "Line (text, Markdown) or source line of the HTML block."),
-        _field("source_span", pa.string(), "0-based start:end of the claim's words in that line."),
+        _field(
+            "source_span",
+            pa.string(),
+            "Characters start-end (0-based, end excluded) of source_text holding the claim's words.",
+        ),
         _field("source_text", pa.string(), "The whole sentence as published."),
     ]
 )
@@ -183,6 +204,11 @@ QUARANTINE_SCHEMA = pa.schema(
             "raw_record",
             pa.string(),
             "The rejected row as published (JSON object header -> text), or the problem list.",
+        ),
+        _field(
+            "severity",
+            pa.string(),
+            "error (the input did not load) or warning (it loaded; something needs a look).",
         ),
     ]
 )
@@ -222,9 +248,14 @@ REPORTS_SCHEMA = pa.schema(
         ),
         _field("blank_cells", pa.int64(), "Value cells left blank by the publisher (no figure)."),
         _field(
+            "observed_cells",
+            pa.int64(),
+            "Value cells that gave one or more observations (a cell may print several figures).",
+        ),
+        _field(
             "rejected_cells",
             pa.int64(),
-            "Value cells quarantined; value_cells = observations + blank_cells + rejected_cells.",
+            "Value cells with no figure loaded; value_cells = observed_cells + blank_cells + rejected_cells.",
         ),
         _field(
             "status",

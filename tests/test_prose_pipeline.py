@@ -70,7 +70,7 @@ def test_text_article_figures_subjects_and_lineage(articles: Path) -> None:
         """SELECT skill_raw, category_raw, measure, value, value_qualifier, comparison,
                   subject_kind, subject_source, source_row, source_span, source_text
            FROM lake.observations WHERE report_id = 'gigline-news-2026'
-           ORDER BY source_row, source_column_index""",
+           ORDER BY source_row, source_column, figure_index""",
     )
     by_skill = {r[0]: r for r in rows}
     lead = by_skill[
@@ -78,9 +78,10 @@ def test_text_article_figures_subjects_and_lineage(articles: Path) -> None:
     ]  # named in one sentence, measured in the next
     assert lead[1:7] == ("data and AI work", "growth_pct", 240.0, "at_least", "yoy", "skill")
     assert lead[10] == "Demand for that skill is up more than 240% year over year (YoY)."
+    start, end = map(int, lead[9].split("-"))
+    assert lead[10][start:end] == "240%"
     line = (ARTICLES / "marketplace_news.txt").read_text(encoding="utf-8").splitlines()[lead[8] - 1]
-    start, end = map(int, lead[9].split(":"))
-    assert "240%" in line[start:end]
+    assert lead[10] in line
     bullets = [(r[0], r[1], r[3]) for r in rows if r[1] and r[0] != lead[0]]
     assert bullets == [
         ("Agent orchestration", "Software development", 131.0),
@@ -133,7 +134,7 @@ def test_markdown_and_html_articles(articles: Path) -> None:
     md = query(
         articles,
         """SELECT skill_raw, category_raw, measure, value, comparison, source_row FROM lake.observations
-           WHERE report_id = 'bramble-pulse-2026' ORDER BY source_row, source_column_index""",
+           WHERE report_id = 'bramble-pulse-2026' ORDER BY source_row, source_column, figure_index""",
     )
     assert ("cybersecurity auditing", None, "growth_pct", 37.0, "qoq", 7) in md
     assert ("Technical writing", None, "growth_pct", 22.0, None, 9) in md

@@ -723,7 +723,8 @@ def read_sentences(
 
 
 def _span(sentence: Sentence, start: int, end: int) -> str:
-    return f"{sentence.start + start}:{sentence.start + end}"
+    """start-end of characters in the sentence (source_text), as table cells give theirs."""
+    return f"{start}-{end}"
 
 
 def _figure_row(
@@ -732,7 +733,7 @@ def _figure_row(
     return {
         "source_row": sentence.row,
         "source_span": _span(sentence, figure.start, figure.end),
-        "figure_index": index,
+        "figure_index": index - 1,
         "figure_text": figure.text,
         "value": _value(figure, measure),
         "value_low": figure.low,
@@ -743,13 +744,14 @@ def _figure_row(
         "comparison": figure.comparison,
         "measure": measure,
         "period_text": figure.period_text,
+        "is_horizon": figure.horizon,
         "subject": subject.name if subject else None,
         "category": subject.category if subject else None,
         "subject_kind": subject.kind if subject else None,
         "subject_source": subject.source if subject else None,
         "subject_rule": subject.how if subject else None,
         "source_text": sentence.published,
-        "sentence_span": _span(sentence, 0, len(sentence.text)),
+        "sentence_span": f"{sentence.start}-{sentence.end}",
     }
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
+
+import pyarrow as pa
 
 from flows.normalize.measures import REGISTRY
 from flows.normalize.periods import Period, parse_period
@@ -178,7 +181,8 @@ COMPARISONS = (
         r"\b(?:from|since|relative to|compared (?:to|with)|versus|vs\.?) (?:the )?"
         r"(?:end of |start of |beginning of |early |late |mid-?)?(?:peak|previous|prior|last|"
         r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|q[1-4]\b|h[12]\b|fy|\d{4}\b|"
-        r"\w+ (?:years|decades) ago)|\bover the (?:past|last) \w+ (?:years|decades)\b"
+        r"\w+ (?:years|decades) ago)|\b(?:over|in|during) the (?:past|last) [\w-]+ "
+        r"(?:years|decades|months|weeks|quarters)\b"
         r"|\bbetween (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* (?:\d{1,2} )?and\b",
     ),
 )
@@ -230,7 +234,7 @@ FORMS = re.compile(
     |(?P<fraction>(?P<n_num>{_AMOUNT})\s(?:in|out\sof)\s(?P<n_den>(?![12]\d{{3}}\b){_SNUM}|\b{_WORDNUM}\b)
       |(?P<pm_num>{_SNUM})\sper\s(?P<pm_den>hundred|thousand|million|billion)\b
       |\b(?P<fw_n>a|one|two|three|four)[- ](?P<fw_d>{_alt(FRACTION_WORDS)})\b
-      |\bhalf(?=\sof\b))
+      |\bhalf(?=\s(?:of\b|\()))
     |(?P<ordinal>(?P<o_num>{_SNUM})(?:st|nd|rd|th)\b|\b(?P<o_word>{_ORDWORD})\b
       (?=\s(?:place|position|spot)|\))
       |(?:(?<=ranking\s)|(?<=ranked\s)|(?<=ranks\s))(?P<o_word2>{_ORDWORD})\b)
@@ -324,6 +328,7 @@ class _Reading:
     high: float | None = None
     currency: str | None = None
     signed: bool = False  # the number carries its own sign
+    restates_share: bool = False  # "One in five (21%)": the percent restates a fraction
     verb: bool = False  # "doubled", "quadrupling": a change by itself
 
 
@@ -424,7 +429,22 @@ def _not_a_figure(reading: _Reading, text: str) -> bool:
         and re.match(r"\s+[a-z]", text[reading.end :])
     ):
         return True  # "Microsoft 365 and", "Windows 11 users": part of a name
+    if reading.unit == "number" and _misspelled_unit(text[reading.end : reading.end + 16]):
+        return True  # "17 per cnet": the cell reader says what it cannot read, with a suggestion
     return bool(reading.unit in ("number", "count") and _DURATION_AFTER.match(text[reading.end :]))
+
+
+_UNIT_WORDS = ("per cent", "percent", "pct", "times", "fold", "thousand", "million", "billion")
+
+
+def _misspelled_unit(after: str) -> bool:
+    words = after.lower().split()
+    candidates = [" ".join(words[:2]), words[0]] if words else []
+    return any(
+        c not in _UNIT_WORDS and difflib.get_close_matches(c, _UNIT_WORDS, n=1, cutoff=0.75)
+        for c in candidates
+        if len(c) >= 4
+    )
 
 
 # ----------------------------------------------------------------------------- context
@@ -456,16 +476,19 @@ _CHANGE_AFTER = re.compile(
 )
 _BELOW_AFTER = re.compile(r"^\s*(?:below|under|lower)\b", re.IGNORECASE)
 _PEER_AFTER = re.compile(
-    rf"^\s*(?:[\w-]+\s){{0,2}}?(?:{PEER_WORDS})\b|^\s*as \w+ as\b", re.IGNORECASE
+    rf"^\s*(?:[\w-]+\s){{0,2}}?(?:{PEER_WORDS})\b|^\s*as \w+ (?:[\w-]+ ){{0,3}}?as\b", re.IGNORECASE
 )
-_PEER_BEFORE = re.compile(r"premium of\s*$", re.IGNORECASE)
+_PEER_BEFORE = re.compile(
+    r"premium of\s*$|\b(?:outpac|outstrip|outgrow|outperform)\w*\b.*$", re.IGNORECASE
+)
+_RATIO_AFTER = re.compile(r"^\s*(?:[\w-]+\s){0,3}?(?:for every|per)\s", re.IGNORECASE)
 _MULTIPLE_PEER_AFTER = re.compile(r"^\s*(?:the|than)\b", re.IGNORECASE)
 _COMPARISON_ANY = re.compile(
     "|".join(f"(?P<{code}>{pattern})" for code, pattern in COMPARISONS), re.IGNORECASE
 )
 _SHARE_AFTER = re.compile(r"^\s*(?:of\b|share\b)", re.IGNORECASE)
 _SHARE_BEFORE = re.compile(
-    r"\b(?:share of|accounted for|accounting for|accounts for)\s*$", re.IGNORECASE
+    r"\b(?:share of|accounted for|accounting for|accounts for|top)\s*$", re.IGNORECASE
 )
 _INDEX_BEFORE = re.compile(r"\bindex\b|index-wert", re.IGNORECASE)
 _LIST_GAP = re.compile(r"^\s*(?:,|and|or|&|, and|, or)\s*$", re.IGNORECASE)
@@ -633,6 +656,7 @@ def _measure_hint(
     growthy: bool,
     right: str,
     left: str,
+    printed: str,
 ) -> str | None:
     if unit == "currency":
         return "money"
@@ -643,15 +667,24 @@ def _measure_hint(
     if unit == "multiple":
         return "growth_pct" if growthy else "ratio"
     if unit == "percent":
-        if _SHARE_AFTER.match(right) or _SHARE_BEFORE.search(left):
+        if reading.restates_share or _SHARE_AFTER.match(right) or _SHARE_BEFORE.search(left):
             return "share_pct"
         if direction or growthy or comparison:
             return "growth_pct"
         return None
     if _INDEX_BEFORE.search(left) or re.match(r"^\s*punkte", right, re.I):
         return "index"
-    if unit == "count" or (reading.value == int(reading.value) and abs(reading.value) >= 1):
+    if _RATIO_AFTER.match(right):
+        return "ratio"  # "2.4 unemployed workers for every job opening"
+    if unit == "count" or re.match(
+        r"^\s*(?:[\w-]+\s){0,3}?(?:job|posting|worker|people|learner|"
+        r"member|listing|position|opening|vacanc|professional|employer|hire|role|ad|leader)",
+        right,
+        re.I,
+    ):
         return "count"
+    if "," in printed and reading.value == int(reading.value):
+        return "count"  # "209,000": thousands are counted; other bare numbers take the declaration
     return None
 
 
@@ -679,6 +712,8 @@ def _readings(text: str) -> list[_Reading]:
             and _RESTATED.match(text[reading.end : following.start])
             and text[following.end : following.end + 1] == ")"
         ):
+            if reading.unit == "fraction":
+                readings[i + 1] = replace(following, restates_share=True)
             continue
         kept.append(reading)
     return kept
@@ -767,7 +802,8 @@ def _figure(
         comparison = None  # "49% used it in the last year": a period, not a change
     if comparison and unit == "percent" and not level:
         growthy = True
-    hint = _measure_hint(reading, unit, direction, comparison, growthy, right, rest)
+    printed = norm[reading.start : reading.end]
+    hint = _measure_hint(reading, unit, direction, comparison, growthy, right, rest, printed)
     if listed is not None and hint is None:
         hint = listed.measure_hint
     value, low, high = reading.value, reading.low, reading.high
@@ -807,10 +843,10 @@ def _plain_figure(text: str, plain: re.Match) -> Figure:
     percent = bool(plain["pct"])
     if plain["sign"] == "-":
         value = -value
-    if percent:
-        hint = "growth_pct" if plain["sign"] else None
-    else:
-        hint = "count" if value == int(value) and abs(value) >= 1 else None
+    # A signed percent is a change; "66,635" is counted; other bare numbers take the declaration.
+    hint = "growth_pct" if percent and plain["sign"] else None
+    if not percent and "," in plain["n"] and not plain["f"]:
+        hint = "count"
     unit = "percent" if percent else "number"
     return Figure(0, len(text), text, value, None, None, "exact", unit, None, None, hint, None)
 
@@ -837,3 +873,148 @@ def in_measure(figure: Figure, measure: str) -> float | None:
 
 
 _FORM_OF_UNIT = {"rank": "ordinal"}
+
+
+# ----------------------------------------------------------------------------- for the table normalizer
+
+FIGURE_ROWS_SCHEMA = pa.schema(
+    [
+        ("source_text", pa.string()),
+        ("declared_measure", pa.string()),
+        ("figure_index", pa.int32()),
+        ("measure", pa.string()),
+        ("value", pa.float64()),
+        ("value_low", pa.float64()),
+        ("value_high", pa.float64()),
+        ("value_qualifier", pa.string()),
+        ("unit", pa.string()),
+        ("currency", pa.string()),
+        ("comparison", pa.string()),
+        ("source_span", pa.string()),
+        ("figure_period_start", pa.date32()),
+        ("figure_period_end", pa.date32()),
+        ("figure_period_text", pa.string()),
+        ("horizon", pa.bool_()),
+        ("reason_code", pa.string()),
+        ("message", pa.string()),
+    ]
+)
+_ACCOUNTING_NEGATIVE = re.compile(r"\(\s*[\d.,]+\s*%?\s*\)")
+
+
+def figure_rows(
+    texts: list[str], declared: str, accounting_negatives: bool = False
+) -> dict[str, list[dict]]:
+    """text -> one row per figure in it (FIGURE_ROWS_SCHEMA), for a table that declares `declared`.
+
+    The words of a figure choose its measure when they say one ("27% of postings" is a share even
+    in a growth table); a bare figure takes the declared measure. Texts without figures are left
+    out: the caller reads them as single values (missing markers, periods, prose).
+    """
+    rows: dict[str, list[dict]] = {}
+    for text in texts:
+        figures = find_figures(text)
+        if not figures:
+            continue
+        negative = accounting_negatives and _ACCOUNTING_NEGATIVE.fullmatch(text.strip())
+        rows[text] = [
+            _figure_row(text, declared, index, figure, bool(negative))
+            for index, figure in enumerate(figures)
+        ]
+    return rows
+
+
+def _figure_row(text: str, declared: str, index: int, figure: Figure, negative: bool) -> dict:
+    measure = figure.measure_hint or declared
+    value = in_measure(figure, measure)
+    if value is not None and negative:
+        value = -value
+    low, high = (
+        (
+            in_measure(_with_value(figure, figure.low), measure),
+            in_measure(_with_value(figure, figure.high), measure),
+        )
+        if figure.low is not None and figure.high is not None
+        else (None, None)
+    )
+    period = figure_period(figure)
+    row = {
+        "source_text": text,
+        "declared_measure": declared,
+        "figure_index": index,
+        "measure": measure,
+        "value": value,
+        "value_low": low,
+        "value_high": high,
+        "value_qualifier": figure.qualifier,
+        "unit": figure.unit,
+        "currency": figure.currency,
+        "comparison": figure.comparison,
+        "source_span": f"{figure.start}-{figure.end}",
+        "figure_period_start": period[0] if period else None,
+        "figure_period_end": period[1] if period else None,
+        "figure_period_text": figure.period_text,
+        "horizon": figure.horizon,
+        "reason_code": None,
+        "message": None,
+    }
+    kind = REGISTRY[measure]
+    where = f'"{figure.text}" (characters {figure.start}-{figure.end} of "{_short(text)}")'
+    if value is None:
+        row |= {
+            "reason_code": "measure_mismatch",
+            "message": f"{where} is printed as {figure.unit}, which a {measure} figure cannot be; "
+            f"if this row holds another measure, name it in a column and map it as columns.measure "
+            f"in report.toml (or declare measure = ... for the table)",
+        }
+    elif not kind.fits(value):
+        row |= {
+            "reason_code": "out_of_range",
+            "message": f"{where} reads as {value:g}, {kind.problem}, which cannot be a {measure} "
+            "value; check the declared measure, columns.measure, or the mapped value column",
+        }
+    if row["reason_code"]:
+        row |= {"value": None, "value_low": None, "value_high": None}
+    return row
+
+
+def _with_value(figure: Figure, value: float | None) -> Figure:
+    return Figure(
+        figure.start, figure.end, figure.text, value if value is not None else figure.value,
+        None, None, figure.qualifier, figure.unit, figure.currency, figure.comparison,
+        figure.measure_hint, figure.period_text, figure.horizon,
+    )  # fmt: skip
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+_MEASURE_WORDS = (
+    ("share_pct", r"\bshare|\bproportion|\bpercent(?:age)? of|% of|\bpenetration"),
+    (
+        "growth_pct",
+        r"\bgrowth|\bchange|\bincrease|\bdecline|\byoy\b|\bmom\b|\bqoq\b|\brise\b|over[- ]year",
+    ),
+    ("rank_change", r"\brank(?:ing)? change|\bplaces? moved|\bmovement"),
+    ("rank", r"\brank|\bposition|\bplace\b"),
+    ("money", r"\bsalary|\bwage|\bpay\b|\brevenue|\bspend|\bearnings|\busd\b|\$|€|£|\bmoney"),
+    ("index", r"\bindex"),
+    ("ratio", r"\bratio|\bmultiple|\btimes\b"),
+    ("count", r"\bcount|\bnumber|\bpostings|\bjobs\b|\bworkers|\bhires|\bvolume"),
+)
+
+
+@lru_cache(maxsize=1024)
+def measure_from_words(text: str | None) -> str | None:
+    """A measure named in a cell of the columns.measure column: 'share_pct', 'YoY growth',
+    'Share of postings', 'Number of jobs' -> the measure; None when the words name none."""
+    if text is None or not text.strip():
+        return None
+    cleaned = text.strip().lower()
+    if cleaned in REGISTRY:
+        return cleaned
+    for measure, pattern in _MEASURE_WORDS:
+        if re.search(pattern, cleaned):
+            return measure
+    return None

@@ -77,6 +77,7 @@ def prose_tables(
 _FIGURE_TYPES = {
     "source_row": pa.int64(),
     "figure_index": pa.int32(),
+    "is_horizon": pa.bool_(),
     "value": pa.float64(),
     "value_low": pa.float64(),
     "value_high": pa.float64(),
@@ -87,7 +88,7 @@ def _figures_table(rows: list[dict]) -> pa.Table:
     names = [
         "source_row", "source_span", "figure_index", "figure_text", "value", "value_low",
         "value_high", "value_qualifier", "unit", "currency", "comparison", "measure",
-        "period_text", "subject", "category", "subject_kind", "subject_source", "subject_rule",
+        "period_text", "is_horizon", "subject", "category", "subject_kind", "subject_source", "subject_rule",
         "source_text", "sentence_span",
     ]  # fmt: skip
     schema = pa.schema([(n, _FIGURE_TYPES.get(n, pa.string())) for n in names])
@@ -167,9 +168,13 @@ def _observations(good: pa.Table, ctx: dict, reference_dir: Path) -> pa.Table:
         "source_file": _constant(ctx["source_file"], n),
         "source_sha256": _constant(ctx["source_sha256"], n),
         "source_row": good["source_row"],
-        # Unique per figure within a line, as the unique-cell check requires of a column.
-        "source_column": good["source_span"],
-        "source_column_index": good["figure_index"],
+        # Prose has no columns: the sentence's start-end in the line; figure_index tells its figures apart.
+        "source_column": good["sentence_span"],
+        "source_column_index": pc.add(good["figure_index"], 1),
+        "figure_index": good["figure_index"],
+        "value_low": good["value_low"],
+        "value_high": good["value_high"],
+        "is_horizon": pc.fill_null(good["is_horizon"], False),
         "source_text": good["source_text"],
         "source_span": good["source_span"],
         "comparison": good["comparison"],
