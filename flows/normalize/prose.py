@@ -233,23 +233,25 @@ def _quarantine(
     ctx: dict, rows, spans, reasons, messages: list[str], records: list[str]
 ) -> pa.Table:
     n = len(messages)
-    return (
-        pa.table(
-            {
-                "report_id": _constant(ctx["report_id"], n),
-                "table_name": _constant(ctx["table_name"], n),
-                "source_file": _constant(ctx["source_file"], n),
-                "source_sha256": _constant(ctx["source_sha256"], n),
-                "source_row": rows,
-                "source_column": spans,
-                "reason_code": reasons,
-                "message": pa.array(messages, pa.string()),
-                "raw_record": pa.array(records, pa.string()),
-            }
-        )
-        .select(QUARANTINE_SCHEMA.names)
-        .cast(QUARANTINE_SCHEMA)
+    reasons = pa.array(reasons, pa.string()) if isinstance(reasons, list) else reasons
+    table = pa.table(
+        {
+            "report_id": _constant(ctx["report_id"], n),
+            "table_name": _constant(ctx["table_name"], n),
+            "source_file": _constant(ctx["source_file"], n),
+            "source_sha256": _constant(ctx["source_sha256"], n),
+            "source_row": rows,
+            "source_column": spans,
+            "reason_code": reasons,
+            "message": pa.array(messages, pa.string()),
+            "raw_record": pa.array(records, pa.string()),
+            # A sentence that gave nothing loaded nothing wrong: a warning; a rejected figure is an error.
+            "severity": pc.if_else(
+                pc.equal(reasons, "prose_no_figure"), pa.scalar("warning"), pa.scalar("error")
+            ),
+        }
     )
+    return conform(table, QUARANTINE_SCHEMA)
 
 
 def _claims(rows: list[dict], ctx: dict) -> pa.Table:
