@@ -189,3 +189,12 @@ def test_declared_mapping_wins_over_wording():
     )
     s = _subject("Spreadsheet wizardry is all the rage, up 18%.", "up 18%", rules=(rule,))
     assert (s.name, s.category, s.how) == ("Spreadsheet automation", "Admin", "mapping")
+
+
+def test_a_very_long_line_is_cut_at_sentence_ends_and_spans_hold():
+    line = " ".join(f"Skill number {i} grew {i % 90 + 1}% this year." for i in range(600))
+    (block,) = text_blocks(line)
+    sentences = split_sentences([block])
+    assert len(sentences) == 600
+    assert all(line[s.start : s.end] == s.text for s in sentences)
+    assert sentences[-1].text == "Skill number 599 grew 60% this year."

@@ -146,25 +146,48 @@ def _segmenter() -> pysbd.Segmenter:
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
+# pysbd's cost grows with the square of a block's length: a block longer than this (a page
+# without line breaks) is cut at a sentence-like break first, so the work stays linear.
+MAX_BLOCK_CHARS = 4000
+_CUT = re.compile(r"[.!?]\s+(?=\S)|\s+")
+
+
+def _chunks(text: str) -> list[tuple[int, str]]:
+    """(offset, piece) cuts of at most MAX_BLOCK_CHARS, at the last sentence end (else space) in each."""
+    pieces, start = [], 0
+    while len(text) - start > MAX_BLOCK_CHARS:
+        window = text[start : start + MAX_BLOCK_CHARS]
+        cuts = [m.end() for m in _CUT.finditer(window) if m.end() < len(window)]
+        sentence_ends = [c for c in cuts if window[:c].rstrip()[-1:] in ".!?"]
+        cut = (sentence_ends or cuts or [len(window)])[-1]
+        pieces.append((start, window[:cut]))
+        start += cut
+    pieces.append((start, text[start:]))
+    return pieces
+
+
 def split_sentences(blocks: list[Block]) -> list[Sentence]:
     """pysbd's rule-based boundaries inside each block; a sentence never spans two blocks."""
     found = []
     for block in blocks:
-        for piece in _segmenter().segment(block.text):
-            text = piece.sent.rstrip()
-            lead = len(text) - len(text.lstrip())
-            if text.strip():
-                found.append(
-                    Sentence(
-                        block.row,
-                        piece.start + lead,
-                        piece.start + len(text),
-                        text.strip(),
-                        block.published[piece.start + lead : piece.start + len(text)],
-                        bullet=block.bullet and piece.start == 0,
-                        heading=block.heading,
+        for offset, chunk in _chunks(block.text):
+            for piece in _segmenter().segment(chunk):
+                text = piece.sent.rstrip()
+                lead = len(text) - len(text.lstrip())
+                start = offset + piece.start + lead
+                end = offset + piece.start + len(text)
+                if text.strip():
+                    found.append(
+                        Sentence(
+                            block.row,
+                            start,
+                            end,
+                            block.text[start:end],
+                            block.published[start:end],
+                            bullet=block.bullet and start == 0,
+                            heading=block.heading,
+                        )
                     )
-                )
     return found
 
 
