@@ -39,7 +39,8 @@ def _score(rows: list[dict]) -> dict:
     misses, extras = [], []
     for row in rows:
         read = read_sentences(split_sentences(text_blocks(row["text"])), find_figures).figures
-        got = [g for g in read if g["value"] is not None]  # the rest is quarantined, not loaded
+        # Only what becomes an observation counts; the rest is quarantined (no measure, value or subject).
+        got = [g for g in read if g["value"] is not None and g["subject"] is not None]
         extracted += len(got)
         labelled += len(row["figures"])
         free = list(got)

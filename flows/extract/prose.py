@@ -299,7 +299,9 @@ def _claim_subject(sentence: str, start: int, printed: str) -> str | None:
 
 
 _CLAUSE_BREAK = re.compile(
-    r"[;:—–]|,\s+(?=(?:and|but|while|whereas|though|although|with|as)\b)|\b(?:while|whereas)\b|\("
+    r"\b(?:reports?|reported|found|finds|says|said|shows?|showed|estimates?|estimated|notes?|noted|"
+    r"predicts?|predicted|highlights?|reveals?|revealed|indicates?)\s+that\b|"
+    r"[;:—–]|,\s+(?=(?:and|but|while|whereas|though|although|with|as)\b)|\b(?:while|whereas|where|when)\b|\("
 )
 
 
@@ -343,13 +345,16 @@ _VERBS = (
     r"represented|commanded|command|commands|offer|offers|carry|carries|paid|pay|pays|topped|led|"
     r"leads|will|would|could|may|might|can|plans?|planned|expects?|expected|projected|forecast|say|says|"
     r"said|mentioned|mention|showed|shows|totaled|totalled|announced|boost|increase|doubled|tripled|"
-    r"skyrocketed|spiked|expanded|shrank|contracted|followed|at"
+    r"skyrocketed|spiked|expanded|shrank|contracted|followed|witnessing|seeing|recording|earning|"
+    r"commanding|at"
 )
 _VERB = re.compile(rf"\b(?:{_VERBS})\b", re.I)
 _LEAD_INS = re.compile(
-    r"^(?:(?:and|but|while|whereas|meanwhile|also|still|yet|so|however|notably|in contrast|for instance|"
-    r"for example|by contrast|close behind|at the same time|as (?:a result|well))\b[\s,]*)+|"
-    r"^(?:according to|as|in|by|since|after|before|with|of|among)\b[^,]*,\s*",
+    r"^(?:(?:and|but|while|whereas|though|although|even as|meanwhile|also|still|yet|however|"
+    r"notably|in contrast|for instance|for example|by contrast|close behind|at the same time|"
+    r"as (?:a result|well)|with)\b[\s,]*)+|"
+    r"^(?:according to|as|in|on|at|by|for|during|over|since|after|before|despite|with|of|among|"
+    r"so far|this|last|overall)\b[^,]*,\s*",
     re.I,
 )
 _DEMAND_FOR = re.compile(
@@ -366,7 +371,7 @@ _ANAPHOR = re.compile(
 )
 _BULLET_LABEL = re.compile(r"^\s*(?:[-*•‣▪\u2013]|\d+[.)])?\s*(?P<label>[^:]{1,120}?)\s*:\s*")
 _OBJECT = re.compile(
-    r"^\s*(?:[\w-]+\s+){0,2}?(?:increase|rise|jump|surge|growth|gain|drop|decline|decrease|fall|"
+    r"^\s*(?:[\w\u2011-]+\s+){0,2}?(?:increase|rise|jump|surge|growth|gain|drop|decline|decrease|fall|"
     r"premium|spike|uptick|boost|climb)\s+(?:in|for|of)\s+(?:demand\s+for\s+)?(?P<x>.+)",
     re.I,
 )
@@ -394,6 +399,9 @@ _SOURCE = re.compile(
 )
 _NOT_SOURCES = frozenset({"While", "The", "This", "That", "It", "But", "And", "A", "An", "I", "We"})
 _EXPLETIVES = frozenset({"there", "which", "who", "that", "it", "this"})
+_RELATIVES = frozenset({"which", "who", "that"})
+_DATA_FROM = re.compile(r"^(?:data|figures|numbers) from (?:our|the|its|their)\s+", re.I)
+_EMPTY_CLAUSE = re.compile(rf"^(?:\W|\b(?:and|but|or|then|yet|so|while|though|{_VERBS})\b)*$", re.I)
 _ANTECEDENT = re.compile(
     r"\b(?:fastest|most in[- ]demand|top|leading|biggest|largest|hottest)\b[^.]*?\b(?:is|was|are|were)\s+"
     r"(?:actually\s+)?(?P<x>[^()]+?)\s*(?:\((?:a |an )?(?:type|kind|form|part|subset|branch) of (?P<cat>[^)]+)\))?\s*[.!]?$",
@@ -442,6 +450,7 @@ def find_subject(
     measure: str | None,
     previous: Subject | None,
     rules: tuple[SubjectRule, ...] = (),
+    ellipsis: Subject | None = None,
 ) -> Subject | None:
     """The subject of the figure at text[start:end], by the first rule that finds one (see docs/formats.md)."""
     text = sentence.text
@@ -471,6 +480,15 @@ def find_subject(
             )
         )
         return found
+    if (
+        found is None
+        and ellipsis is not None
+        and _EMPTY_CLAUSE.match(text[_clause_start(text, start) : start])
+    ):
+        # '... a jump of 136% from December, but down 20% year over year': the same subject.
+        return Subject(
+            ellipsis.name, ellipsis.category, ellipsis.kind, source or ellipsis.source, "ellipsis"
+        )
     if found is None and measure not in (None, "growth_pct"):  # a change needs a skill
         found = _clause_subject(text, start, end)
     if found is None:
@@ -570,6 +588,12 @@ def _verb_subject(text: str, start: int, measure: str | None, floor: int = 0) ->
     # No verb before the figure: the figure's own words hold it ('Planned hiring dropped 13%').
     head = clause if verb is None else clause[: verb.start()]
     name = _tidy(_DEMAND_FOR.sub("", _tidy(head) or ""))
+    if name and name.casefold() in _RELATIVES and clause_start > floor:
+        # 'our Job Postings Index — which stands 18% above': the noun before the break.
+        before = text[_clause_start(text, clause_start - 1, floor) : clause_start]
+        name = _tidy(
+            _DEMAND_FOR.sub("", _tidy(_DATA_FROM.sub("", before.rstrip(" —–-,(;:"))) or "")
+        )
     if not name:
         return None
     if name.casefold() in _EXPLETIVES:
@@ -719,21 +743,30 @@ def read_sentences(
         found = _restated_once([f for f in find_figures(text) if is_figure(text, f)], text)
         said = find_claims(text)
         subjects: list[Subject] = []
+        in_sentence: list[Subject] = []  # 'job cuts ... were at 946,426, though they plummeted 37%'
         measures: list[str | None] = []
         for index, figure in enumerate(found, 1):
             measure = figure_measure(text, figure, default_measure)
-            if (
-                index > 1
-                and figure.measure_hint is None
-                and _LISTED.match(text[found[index - 2].end : figure.start])
-            ):
+            listed = _LISTED.match(text[found[index - 2].end : figure.start]) if index > 1 else None
+            if listed and figure.measure_hint is None:
                 measure = measures[
                     -1
                 ]  # 'up from 44% in 2022 and 39% in 2019': one list, one measure
             measures.append(measure)
-            subject = find_subject(sentence, figure.start, figure.end, measure, previous, rules)
-            if subject is not None and subject.kind == "skill":
-                subjects.append(subject)
+            referred = in_sentence[-1] if in_sentence else previous
+            subject = find_subject(
+                sentence,
+                figure.start,
+                figure.end,
+                measure,
+                referred,
+                rules,
+                in_sentence[-1] if in_sentence else None,
+            )
+            if subject is not None:
+                in_sentence.append(subject)
+                if subject.kind == "skill":
+                    subjects.append(subject)
             figures.append(_figure_row(sentence, figure, index, measure, subject))
         for claim in said:
             claims.append(_claim_row(sentence, claim))
