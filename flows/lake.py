@@ -157,7 +157,7 @@ CLAIMS_SCHEMA = pa.schema(
         _field(
             "kind",
             pa.string(),
-            "record_high, record_low, highest_since, lowest_since or first_time_since.",
+            "record_high, record_low, highest_since, lowest_since, first_time_since or first_time.",
         ),
         _field(
             "reference",

@@ -198,3 +198,11 @@ def test_a_very_long_line_is_cut_at_sentence_ends_and_spans_hold():
     assert len(sentences) == 600
     assert all(line[s.start : s.end] == s.text for s in sentences)
     assert sentences[-1].text == "Skill number 599 grew 60% this year."
+
+
+def test_first_time_and_period_records():
+    kinds = [c.kind for c in find_claims("Job cuts topped a million for the first time ever.")]
+    assert kinds == ["first_time"]
+    (claim,) = find_claims("This marks the highest interest in flexible hiring through all of 2025.")
+    assert (claim.kind, claim.reference) == ("record_high", "2025")
+    assert find_claims("Most companies in 2024 hired fewer interns.") == []

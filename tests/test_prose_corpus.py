@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from flows.extract.prose import read_sentences, split_sentences, text_blocks
+from flows.extract.prose import find_claims, read_sentences, split_sentences, text_blocks
 from flows.normalize.figures import find_figures
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "sentences.jsonl"
@@ -76,6 +76,22 @@ def test_corpus_is_real_and_large_enough():
     for row in rows:
         for figure in row["figures"]:
             assert figure["printed"] in row["text"]
+
+
+def test_claims_without_numbers_on_labelled_sentences():
+    found = labelled = matched = 0
+    for row in _labelled():
+        got = [c.kind for c in find_claims(row["text"])]
+        found += len(got)
+        labelled += len(row["claims"])
+        for claim in row["claims"]:
+            if claim["kind"] in got:
+                got.remove(claim["kind"])
+                matched += 1
+    print(
+        f"\nclaims: precision {matched / found:.3f} ({matched}/{found}), recall {matched / labelled:.3f} ({matched}/{labelled})"
+    )
+    assert matched / found >= PRECISION_TARGET and matched / labelled >= RECALL_TARGET
 
 
 def test_precision_and_recall_on_labelled_sentences():

@@ -231,6 +231,21 @@ _CLAIMS = (
     (
         "record_high",
         re.compile(
+            rf"\bhighest\b[^.,;:!?]{{0,60}}?\b(?:through(?:out)?|in) (?:all of )?{_SINCE_REF}",
+            re.I,
+        ),
+    ),
+    (
+        "record_low",
+        re.compile(
+            rf"\b(?:lowest|fewest)\b[^.,;:!?]{{0,60}}?\b(?:through(?:out)?|in) (?:all of )?{_SINCE_REF}",
+            re.I,
+        ),
+    ),
+    ("first_time", re.compile(r"\bfor the (?:very )?first time(?: ever)?\b(?! since)", re.I)),
+    (
+        "record_high",
+        re.compile(
             r"\b(?:all[- ]time highs?|record[- ]highs?|historic(?:al)? highs?|series highs?|new heights|highest (?:[\w-]+ ){0,8}?on record|highest (?:[\w-]+ ){0,8}?ever|record (?=(?:US)?[$€£]?\d))",
             re.I,
         ),
