@@ -203,6 +203,13 @@ def test_a_very_long_line_is_cut_at_sentence_ends_and_spans_hold():
 def test_first_time_and_period_records():
     kinds = [c.kind for c in find_claims("Job cuts topped a million for the first time ever.")]
     assert kinds == ["first_time"]
-    (claim,) = find_claims("This marks the highest interest in flexible hiring through all of 2025.")
+    (claim,) = find_claims(
+        "This marks the highest interest in flexible hiring through all of 2025."
+    )
     assert (claim.kind, claim.reference) == ("record_high", "2025")
     assert find_claims("Most companies in 2024 hired fewer interns.") == []
+
+
+def test_an_html_fragment_is_its_own_block():
+    (sentence,) = split_sentences(html_blocks(b"<p>Demand for <b>welding</b> rose 12%.</p>"))
+    assert sentence.text == "Demand for welding rose 12%."

@@ -108,7 +108,7 @@ def html_blocks(data: bytes) -> list[Block]:
     root = lxml.html.fromstring(data)
     etree.strip_elements(root, *_HTML_SKIP, with_tail=False)
     blocks = []
-    for element in root.xpath(_BLOCK_XPATH):
+    for element in root.xpath(" | ".join(f"descendant-or-self::{tag}" for tag in _HTML_BLOCKS)):
         if element.xpath(_BLOCK_XPATH):
             continue  # an outer block: its inner blocks are read instead
         text = " ".join(element.text_content().split())
