@@ -129,7 +129,7 @@ def build_models(
     try:
         built = [
             _refresh_partitions(con, model, changed)
-            if changed is not None and model.partitioned_by
+            if changed is not None and model.partitioned_by and model.materialized == "table"
             else _build_model(con, model, part_bounds or [])
             for model in models
         ]
@@ -156,10 +156,6 @@ def _parse_model(parser: duckdb.DuckDBPyConnection, path: Path, schema: str) -> 
     if header.materialized not in MATERIALIZATIONS:
         raise ModelError(
             f"{path}: '-- @materialized {header.materialized}' is not one of {', '.join(MATERIALIZATIONS)}"
-        )
-    if header.partitioned_by and header.materialized != "table":
-        raise ModelError(
-            f"{path}: '-- @partitioned_by' applies to tables; a view is recomputed on every read anyway"
         )
     if header.partitioned_by and header.key and header.key[0] != header.partitioned_by:
         # Built range by range of the partition column, the table is in key order only if the

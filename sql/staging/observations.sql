@@ -12,6 +12,8 @@
 -- (category_source says which). Names the harmonizer excluded (totals, notes) keep is_skill false.
 -- Ties, one-skill reports, tiny bases: not relevant at this grain (see the marts).
 -- @materialized view
+-- @partitioned_by report_id
+-- @key report_id, table_name, source_row, source_column
 -- @table Every published number (lake.observations), cleaned, with canonical skill and category names; base of all models.
 -- @column report_id: Report edition the number was published in: <series>-<edition>.
 -- @column series_id: Report series; editions of one report share it.
@@ -35,7 +37,7 @@
 -- @column is_skill: False for names the harmonizer excluded (totals, notes); those are never ranked.
 -- @column skill_match_method: How skill_raw was matched: alias, normalized, fuzzy, unmatched or excluded.
 -- @column skill_match_score: Match score 0-100 of skill_raw to skill_id.
--- @column skill_match_confirmed: True when the match is by alias or normalized name (no fuzzy guess).
+-- @column skill_match_confirmed: True when the matcher vouches for the match (confirmed alias or normalized name), as it decided at ingest.
 -- @column value: The number in the measure's unit (percentages in points: +329% is 329).
 -- @column value_qualifier: exact, at_least, at_most or approx, as printed.
 -- @column unit: How the number was printed: percent, multiple, count, currency, fraction or number.
@@ -86,10 +88,10 @@ SELECT
         END
     )::VARCHAR AS skill_key,
     c.skill_id IS NOT NULL AS is_harmonized,
-    c.skill_match_method IS DISTINCT FROM 'excluded' AS is_skill,
+    coalesce(c.skill_match_method <> 'excluded', true) AS is_skill,
     c.skill_match_method::VARCHAR AS skill_match_method,
     c.skill_match_score::DOUBLE AS skill_match_score,
-    coalesce(c.skill_match_method IN ('alias', 'normalized'), false) AS skill_match_confirmed,
+    coalesce(c.skill_match_confirmed, false) AS skill_match_confirmed,
     c.value::DOUBLE AS value,
     c.value_qualifier::VARCHAR AS value_qualifier,
     c.unit::VARCHAR AS unit,
