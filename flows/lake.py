@@ -157,6 +157,11 @@ REPORTS_SCHEMA = pa.schema(
             pa.string(),
             "The manifest's note when this edition changed method from the previous one.",
         ),
+        _field(
+            "quotes",
+            pa.string(),
+            "report_id of the report this one quotes (manifest quotes); NULL for an original.",
+        ),
         _field("report_dir", pa.string(), "Folder of the report, relative to the raw folder."),
         _field(
             "input_fingerprint",
