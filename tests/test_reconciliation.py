@@ -49,7 +49,10 @@ CASES = [
     (3.5, "exact", 3, "exact", "conflict"),  # "3x" and "3.5x": not a rounding of each other
     (3.5, "exact", 3, "at_least", "consistent"),  # "more than 3x"
     (3.5, "exact", 3.46, "exact", "consistent"),  # 3.46 rounds to 3.5
-    (329, "exact", 300, "at_least", "conflict"),  # whole values below 1,000 carry no zeros
+    (329, "exact", 300, "at_least", "consistent"),  # "up over 300%": qualified, so rounded
+    (39, "exact", 40, "at_most", "consistent"),  # "nearly 40%" of workers' skills
+    (39, "exact", 40, "exact", "conflict"),  # an exact 40% below 1,000 is exact to 1
+    (329, "exact", 400, "at_least", "conflict"),
 ]
 
 

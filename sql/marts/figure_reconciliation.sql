@@ -14,8 +14,10 @@
 -- source_row_b, source_column_b.
 -- Classes (the rules are the `rules` rows below, one per qualifier):
 --   rounding_unit: the precision the printed digits imply, from the value: 10^-d for a value
---     with d decimals (3.5 -> 0.1); for whole values of at least 1,000, 10^z for z trailing
---     zeros (66,000 -> 1,000, 6,300 -> 100); otherwise 1 (329 -> 1).
+--     with d decimals (3.5 -> 0.1); 10^z for a whole value with z trailing zeros once it reaches
+--     the qualifier's zeros_from (a qualified "nearly 40%" or "over 300%" is rounded to its
+--     zeros; an exact figure only from 1,000 up: 66,000 -> 1,000, but 40% stays exact to 1);
+--     otherwise 1.
 --   admits: the values a printed figure admits: value + low_units * unit to value + high_units *
 --     unit: exact -> [v - u/2, v + u/2) (the figure rounds to what was printed); at_least
 --     ("more than 66,000") -> [v, v + u); at_most ("nearly 6,300") -> (v - u, v]; approx
@@ -62,12 +64,12 @@
 -- @column source_row_b: Row (or line) of the other figure in its file.
 -- @column source_column_b: Column header of the other figure's cell.
 -- @column source_text_b: The other figure as printed.
-WITH rules (value_qualifier, low_units, high_units, includes_low, includes_high) AS (
+WITH rules (value_qualifier, low_units, high_units, includes_low, includes_high, zeros_from) AS (
     VALUES
-    ('exact', -0.5, 0.5, true, false),
-    ('at_least', 0.0, 1.0, true, false),
-    ('at_most', -1.0, 0.0, false, true),
-    ('approx', -1.0, 1.0, true, true)
+    ('exact', -0.5, 0.5, true, false, 1000),
+    ('at_least', 0.0, 1.0, true, false, 10),
+    ('at_most', -1.0, 0.0, false, true, 10),
+    ('approx', -1.0, 1.0, true, true, 10)
 ),
 
 figures AS (
@@ -93,7 +95,7 @@ figures AS (
             WHEN o.value = 0 OR NOT isfinite(o.value) THEN 1.0
             WHEN o.value <> round(o.value) THEN
                 10 ^ (-length(regexp_extract(o.value::VARCHAR, '\.(\d+)$', 1)))
-            WHEN abs(o.value) >= 1000 THEN
+            WHEN abs(o.value) >= q.zeros_from THEN
                 10 ^ (
                     length(abs(o.value)::HUGEINT::VARCHAR)
                     - length(rtrim(abs(o.value)::HUGEINT::VARCHAR, '0'))
@@ -102,6 +104,7 @@ figures AS (
         END AS rounding_unit
     FROM staging.observations AS o
     INNER JOIN staging.reports AS r ON o.report_id = r.report_id
+    INNER JOIN rules AS q ON o.value_qualifier = q.value_qualifier
     WHERE o.is_skill AND o.skill_id IS NOT NULL AND o.value IS NOT NULL
 ),
 
