@@ -1,0 +1,671 @@
+"""Every figure in a cell or sentence as publishers print it: value, qualifier, unit, sign, comparison, period words."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+# How a text is read (decisions kept here so docs/formats.md can quote them):
+# 1. Characters that vary without meaning are mapped one-for-one (dashes and the minus sign to "-",
+#    no-break and thin spaces to " ", typographic quotes), so every span points into the input.
+# 2. FORMS, one alternation tried left to right, finds the figures: money, a percent range, a
+#    percent, a multiple, a fraction, an ordinal rank, a rank change, a scaled count, a plain number.
+#    Not figures: years (1800-2199) and periods, days after a month name, durations ("15 years
+#    ago"), digits glued to letters ("GPT-4", "Q3"), a footnote number after the last full stop
+#    ("grew 19%. 3"), footnote marks ("41%*"), and number words that name no amount ("one of").
+# 3. Each figure reads the words between it and its neighbours: qualifier words right before it
+#    ("nearly" at_most, "over" at_least, "about" approx), a direction ("fell", "dropped by",
+#    "an 11% drop", "30% below") that makes it negative, unless "to"/"from" makes it a level
+#    ("dropped to 2.5%", "down from 2.5%"); comparison words (COMPARISONS); period words.
+# 4. A list shares its context: "tumbled by 44.6% and 22.8%, respectively" gives two falls.
+# 5. A fraction restated in parentheses is one figure: "One in five (21%)" is 21%.
+# 6. Parentheses never make a figure negative: "(38 per cent)" is 38, "(-4%)" is -4.
+# 7. After a word of decrease the qualifier is about the size of the fall: "down almost 40%" is
+#    -40 at_least (the change is -40 or higher), as flows/values.py decides for cells.
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure found in a text, with the words that give it meaning."""
+
+    start: int
+    end: int
+    text: str
+    value: float
+    low: float | None
+    high: float | None
+    qualifier: str
+    unit: str
+    currency: str | None
+    comparison: str | None
+    measure_hint: str | None
+    period_text: str | None
+    horizon: bool = False  # "by 2030": a target or forecast, not a measured period
+
+
+# ----------------------------------------------------------------------------- word tables (data)
+
+_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen"
+).split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+NUMBER_WORDS = {w: n for n, w in enumerate(_ONES)} | {w: 10 * n for n, w in enumerate(_TENS, 2)}
+ORDINAL_WORDS = {
+    w: n
+    for n, w in enumerate(
+        (
+            "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+            "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
+        ).split(),
+        1,
+    )
+} | {"thirtieth": 30, "fortieth": 40, "fiftieth": 50}
+SCALES = {
+    "thousand": 1e3, "k": 1e3, "million": 1e6, "millions": 1e6, "mn": 1e6, "m": 1e6,
+    "billion": 1e9, "billions": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12,
+}  # fmt: skip
+CURRENCIES = {"us$": "USD", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "usd": "USD"}
+CURRENCIES |= {"dollars": "USD", "eur": "EUR", "euros": "EUR", "gbp": "GBP", "pounds": "GBP"}
+FRACTION_WORDS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4}
+FRACTION_WORDS |= {"fifth": 5, "fifths": 5, "tenth": 10, "tenths": 10}
+MULTIPLE_WORDS = {"twice": 2.0, "thrice": 3.0, "double": 2.0, "doubled": 2.0, "doubling": 2.0}
+MULTIPLE_WORDS |= {"triple": 3.0, "tripled": 3.0, "tripling": 3.0, "quadruple": 4.0}
+MULTIPLE_WORDS |= {"quadrupled": 4.0, "quadrupling": 4.0, "halved": 0.5}
+GROWTH_VERB_MULTIPLES = frozenset(w for w in MULTIPLE_WORDS if w.endswith(("ed", "ing")))
+
+QUALIFIERS = {
+    "at_least": "more than|greater than|over|above|at least|upwards of|in excess of|exceeding|"
+    "surpassing|no less than|well above|well over|just over|>=|≥|>",
+    "at_most": "nearly|almost|up to|less than|fewer than|under|just under|at most|no more than|"
+    "just shy of|<=|≤|<",
+    "approx": "about|around|roughly|approximately|approx\\.|some|circa|close to|an estimated|"
+    "estimated|~|≈",
+}
+# Words that sit between a qualifier or direction and the number without changing it.
+FILLERS = (
+    "a|an|the|just|only|average|on average|nearly a|a staggering|an astonishing|a whopping|"
+    "a notable|a substantial|an astounding|astounding|staggering|astonishing|whopping|"
+    "substantial|notable|remarkable|a remarkable|growth rate of|a growth rate of|rate of|"
+    "an increase of|increase of|a rise of|growth of|a decline of|decline of|a drop of|drop of|"
+    "a decrease of|decrease of|a factor of"
+)
+DIRECTIONS = {
+    -1: "down|downward|fell|fallen|falling|fall|declined|declining|decline|decreased|decreasing|"
+    "decrease|dropped|dropping|drop|plunged|plunging|plummeted|tumbled|slipped|slid|shrank|"
+    "shrunk|lost|cut|dipped|sank|contracted|reduced|lower",
+    1: "up|upward|rose|risen|rising|rise|increased|increasing|increase|grew|grown|growing|grow|"
+    "gained|jumped|jumping|surged|surging|soared|climbed|climbing|skyrocketed|spiked|"
+    "lifted|went up|go up|gain|growth|boost|higher|added|expanded|doubled",
+}
+# Nouns after the figure that say it is a change: "an 11% drop", "7.6% year-over-year growth".
+CHANGE_NOUNS = {
+    -1: "drop|decline|decrease|fall|loss|contraction|dip|reduction",
+    1: "increase|rise|growth|jump|gain|surge|uptick|go up|boost|bump|percentage change|change",
+}
+# (code, pattern): first match wins; searched right of the figure, then left of it.
+COMPARISONS = (
+    (
+        "yoy",
+        r"year[- ]?(?:over|on)[- ]?year|\byoy\b|\by/y\b|\by-o-y\b|from a year (?:earlier|ago|before)"
+        r"|from the same (?:time|month|period) (?:of )?last year|(?:compared (?:to|with)|versus|vs\.?)"
+        r" (?:the same \w+ of )?last year|(?:over|in) the (?:past|last) (?:year|12 months)"
+        r"|in one year|^\s*a year\b",
+    ),
+    (
+        "mom",
+        r"month[- ]?(?:over|on)[- ]?month|\bmom\b|\bm/m\b|(?:in|over) the (?:past|last) month"
+        r"|from (?:a|the previous|the prior|last) month",
+    ),
+    (
+        "qoq",
+        r"quarter[- ]?(?:over|on)[- ]?quarter|\bqoq\b|\bq/q\b|(?:in|over) the (?:past|last) quarter"
+        r"|(?:over|from|compared (?:to|with)|versus|vs\.?) the (?:previous|prior|last) quarter",
+    ),
+    ("vs_average", r"than (?:the )?(?:[\w-]+ ){0,4}average|(?:below|above) (?:the )?average"),
+    (
+        "vs_baseline",
+        r"\bbaseline\b|pre-pandemic levels?|(?:above|below) (?:the )?(?:[\w-]+ )?levels?\b",
+    ),
+    (
+        "vs_prior_period",
+        r"\b(?:from|since|relative to|compared (?:to|with)|versus|vs\.?) (?:the )?"
+        r"(?:end of |start of |beginning of |early |late |mid-?)?(?:peak|previous|prior|last|"
+        r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|q[1-4]\b|h[12]\b|fy|\d{4}\b|"
+        r"\w+ (?:years|decades) ago)|\bover the (?:past|last) \w+ (?:years|decades)\b"
+        r"|\bbetween (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* (?:\d{1,2} )?and\b",
+    ),
+)
+# Right after the figure: it is a difference from a peer group ("66% faster", "a 43% premium").
+PEER_WORDS = r"faster|slower|higher|lower|greater|more|less|fewer|larger|bigger|premium"
+# Time windows are comparisons only for a change; for a share they bound the period.
+_WINDOW_COMPARISONS = frozenset({"yoy", "mom", "qoq"})
+
+MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+_MONTH_NAMES = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+)
+
+# ----------------------------------------------------------------------------- the forms
+
+_ONE_CHAR = str.maketrans(
+    {
+        "\u2212": "-", "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\ufe63": "-", "\uff0d": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ",
+        "\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00d7": "x", "\uff05": "%",
+    }
+)  # fmt: skip
+
+
+def _alt(words) -> str:
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+_WORDNUM = rf"(?:(?:{_alt(_TENS)})(?:[- ](?:{_alt(_ONES[1:10])}))?|{_alt(_ONES)})"
+_ORDWORD = rf"(?:(?:{_alt(_TENS)})[- ](?:{_alt(ORDINAL_WORDS)})|{_alt(ORDINAL_WORDS)})"
+_NUM = r"(?:\d[\d,.]*\d|\d)"
+_SNUM = rf"(?:(?<![\w.,])(?<![A-Za-z]-)[+-]?{_NUM})"  # not glued to a word: "GPT-4", "Q3"
+_AMOUNT = rf"(?:{_SNUM}|\b{_WORDNUM}\b)"
+_PCT = r"(?:\s?%|\s?(?:per ?cent|percent|pct|prozent)\b)"
+_SCALE = r"(?:\s?(?:thousand|millions?|billions?|trillion)\b|(?:k|m|mn|bn|b|tn)\b)"
+_CUR = r"(?:us\$|\$|€|£|¥)"
+FORMS = re.compile(
+    rf"""
+    (?P<money>{_CUR}\s?(?P<m_num>{_NUM})(?P<m_scale>{_SCALE})?
+      |(?P<m_num2>{_SNUM})(?P<m_scale2>{_SCALE})?\s?(?P<m_code>usd|eur|gbp|dollars|euros|pounds)\b)
+    |(?P<range>(?<!from\ )(?P<r_lo>{_SNUM}){_PCT}?\s?(?:-|to)\s?(?P<r_hi>{_SNUM}){_PCT})
+    |(?P<between>\bbetween\s(?P<b_lo>{_SNUM}){_PCT}?\sand\s(?P<b_hi>{_SNUM}){_PCT})
+    |(?P<percent>(?P<p_num>{_AMOUNT}){_PCT})
+    |(?P<multiple>(?P<x_num>{_SNUM})\s?x(?![a-wyz\d])
+      |(?P<f_num>{_SNUM}|\b{_WORDNUM})[- ]?fold\b
+      |(?P<t_num>{_AMOUNT})\stimes\b
+      |\b(?:a\s)?factor\sof\s(?P<fa_num>{_AMOUNT})
+      |\b(?P<x_word>{_alt(MULTIPLE_WORDS)})\b)
+    |(?P<fraction>(?P<n_num>{_AMOUNT})\s(?:in|out\sof)\s(?P<n_den>{_SNUM}|\b{_WORDNUM}\b)
+      |(?P<pm_num>{_SNUM})\sper\s(?P<pm_den>hundred|thousand|million|billion)\b
+      |\b(?P<fw_n>a|one|two|three|four)[- ](?P<fw_d>{_alt(FRACTION_WORDS)})\b
+      |\bhalf(?=\sof\b))
+    |(?P<ordinal>(?P<o_num>{_SNUM})(?:st|nd|rd|th)\b|\b(?P<o_word>{_ORDWORD})\b
+      (?=\s(?:place|position|spot)|\)))
+    |(?P<rankchange>(?P<rc_num>{_AMOUNT})\s(?:places?|spots?|positions?|notches?|ranks?)\b)
+    |(?P<scaled>(?P<s_num>{_SNUM}|\ba\b|\b{_WORDNUM}\b)(?P<s_scale>{_SCALE}))
+    |(?P<number>{_SNUM})
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_YEAR = re.compile(r"[12]\d{3}")
+_DAY_AFTER_MONTH = re.compile(rf"(?:\b(?:{MONTHS})[a-z]*\.?\s)$", re.IGNORECASE)
+_DURATION_AFTER = re.compile(
+    r"^\s(?:years?|months?|weeks?|days?|decades?|hours?|minutes?|seconds?|quarters?)\b",
+    re.IGNORECASE,
+)
+_FOOTNOTE_TAIL = re.compile(r"[%\d]\.\s?(?P<n>\d{1,2})\s*$")
+_RANK_WORDS_BEFORE = re.compile(r"\b(?:rank(?:ed|s|ing)?(?: of)?|landing at)\s*$", re.IGNORECASE)
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def _decimal_number(token: str) -> float | None:
+    """'66,635' -> 66635; '12,5' -> 12.5 (a comma before other than 3 digits is decimal);
+    '1.234,5' -> 1234.5 (with both marks the last is decimal); '1.913' -> 1.913."""
+    sign = -1.0 if token.startswith("-") else 1.0
+    token = token.lstrip("+-")
+    if "," in token and "." in token:
+        decimal_mark = "," if token.rfind(",") > token.rfind(".") else "."
+        group_mark = "." if decimal_mark == "," else ","
+        token = token.replace(group_mark, "").replace(decimal_mark, ".")
+    elif "," in token:
+        groups = token.split(",")
+        if len(groups) == 2 and len(groups[1]) != 3:
+            token = token.replace(",", ".")
+        elif all(len(g) == 3 for g in groups[1:]):
+            token = token.replace(",", "")
+        else:
+            return None
+    elif token.count(".") > 1:
+        if not all(len(g) == 3 for g in token.split(".")[1:]):
+            return None
+        token = token.replace(".", "")
+    try:
+        return sign * float(token)
+    except ValueError:
+        return None
+
+
+def _word_number(text: str) -> float | None:
+    """'seventy', 'twenty-five', 'a' (before a scale) -> float."""
+    words = text.lower().replace("-", " ").split()
+    if words == ["a"] or words == ["an"]:
+        return 1.0
+    if not words or any(w not in NUMBER_WORDS for w in words):
+        return None
+    return float(sum(NUMBER_WORDS[w] for w in words))
+
+
+def _amount(text: str | None) -> float | None:
+    if text is None:
+        return None
+    text = text.strip()
+    return _decimal_number(text) if text[:1].isdigit() or text[:1] in "+-" else _word_number(text)
+
+
+def _ordinal_word(text: str) -> int:
+    words = text.lower().replace("-", " ").split()
+    return sum(NUMBER_WORDS.get(w, ORDINAL_WORDS.get(w, 0)) for w in words)
+
+
+def _times(value: float, factor: float) -> float:
+    return float(Decimal(repr(value)) * Decimal(repr(factor)))
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """A form matched in the text, before its context is read."""
+
+    start: int
+    end: int
+    value: float
+    unit: str
+    low: float | None = None
+    high: float | None = None
+    currency: str | None = None
+    signed: bool = False  # the number carries its own sign
+    verb: bool = False  # "doubled", "quadrupling": a change by itself
+
+
+def _read_match(match: re.Match, text: str) -> _Reading | None:
+    kind = match.lastgroup
+    g = match.group
+    start, end = match.span()
+    if kind == "money":
+        number = _decimal_number(g("m_num") or g("m_num2"))
+        scale = (g("m_scale") or g("m_scale2") or "").strip().lower()
+        code = CURRENCIES.get((g("m_code") or match.group(0).split()[0].rstrip("0123456789.,")).lower().strip())
+        if number is None:
+            return None
+        value = _times(number, SCALES[scale]) if scale else number
+        return _Reading(start, end, value, "currency", currency=code or "USD")
+    if kind in ("range", "between"):
+        low = _decimal_number(g("r_lo") or g("b_lo"))
+        high = _decimal_number(g("r_hi") or g("b_hi"))
+        if low is None or high is None or low >= high:
+            return None
+        mid = float((Decimal(repr(low)) + Decimal(repr(high))) / 2)
+        return _Reading(start, end, mid, "percent", low=low, high=high)
+    if kind == "percent":
+        value = _amount(g("p_num"))
+        return None if value is None else _Reading(start, end, value, "percent", signed=g("p_num")[:1] in "+-")
+    if kind == "multiple":
+        if g("x_word"):
+            word = g("x_word").lower()
+            return _Reading(start, end, MULTIPLE_WORDS[word], "multiple", verb=word in GROWTH_VERB_MULTIPLES)
+        value = _amount(g("x_num") or g("f_num") or g("t_num") or g("fa_num"))
+        return None if value is None else _Reading(start, end, value, "multiple")
+    if kind == "fraction":
+        if g("fw_d"):
+            numerator = 1.0 if g("fw_n").lower() in ("a", "one") else float(NUMBER_WORDS[g("fw_n").lower()])
+            return _Reading(start, end, numerator / FRACTION_WORDS[g("fw_d").lower()], "fraction")
+        if g("pm_num"):
+            value = _decimal_number(g("pm_num"))
+            den = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9}[g("pm_den").lower()]
+            return None if value is None else _Reading(start, end, value / den, "fraction")
+        if g("n_num") is None:  # "half of"
+            return _Reading(start, end, 0.5, "fraction")
+        part, whole = _amount(g("n_num")), _amount(g("n_den"))
+        if part is None or not whole or (_YEAR.fullmatch(g("n_den")) and "," not in g("n_den")):
+            return None
+        if _RANK_WORDS_BEFORE.search(text[:start]):
+            return _Reading(start, start + len(g("n_num")), part, "rank")
+        return _Reading(start, end, part / whole, "fraction")
+    if kind == "ordinal":
+        value = _decimal_number(g("o_num")) if g("o_num") else _ordinal_word(g("o_word"))
+        return None if not value else _Reading(start, end, float(value), "rank")
+    if kind == "rankchange":
+        value = _amount(g("rc_num"))
+        return None if value is None else _Reading(start, end, value, "rank_change")
+    if kind == "scaled":
+        number = _amount(g("s_num"))
+        scale = g("s_scale").strip().lower()
+        return None if number is None else _Reading(start, end, _times(number, SCALES[scale]), "count")
+    number = _decimal_number(g("number"))
+    if number is None:
+        return None
+    return _Reading(start, end, number, "number", signed=g("number")[:1] in "+-")
+
+
+def _not_a_figure(reading: _Reading, text: str) -> bool:
+    """Years, days after a month, durations and footnote numbers look like numbers but are not figures."""
+    token = text[reading.start : reading.end]
+    if reading.unit == "number":
+        if _YEAR.fullmatch(token.lstrip("+")) and 1800 <= reading.value <= 2199:
+            return True
+        if _DAY_AFTER_MONTH.search(text[: reading.start]) and reading.value <= 31:
+            return True
+        if (tail := _FOOTNOTE_TAIL.search(text)) and tail.start("n") == reading.start:
+            return True
+    if reading.unit in ("number", "count") and _DURATION_AFTER.match(text[reading.end :]):
+        return True
+    return False
+
+
+# ----------------------------------------------------------------------------- context
+
+
+def _end_pattern(spec: str) -> re.Pattern:
+    return re.compile(rf"(?:^|(?<=[\s(,]))(?:{spec})\s*$", re.IGNORECASE)
+
+
+_QUALIFIER_END = {kind: _end_pattern(words) for kind, words in QUALIFIERS.items()}
+_FILLER_END = _end_pattern(FILLERS)
+_LEVEL_END = _end_pattern("to|from|at|of")
+_BY_END = _end_pattern("by")
+_DIRECTION_END = {sign: _end_pattern(words) for sign, words in DIRECTIONS.items()}
+_DIRECTION_ANY = re.compile(
+    r"\b(?P<word>" + "|".join(f"(?P<d{'n' if s < 0 else 'p'}>{w})" for s, w in DIRECTIONS.items()) + r")\b",
+    re.IGNORECASE,
+)
+_CHANGE_AFTER = re.compile(
+    r"^\s*(?:[\w-]+\s){0,2}?(?:(?P<neg>" + CHANGE_NOUNS[-1] + r")|(?P<pos>" + CHANGE_NOUNS[1] + r"))\b",
+    re.IGNORECASE,
+)
+_BELOW_AFTER = re.compile(r"^\s*(?:below|under|lower)\b", re.IGNORECASE)
+_PEER_AFTER = re.compile(rf"^\s*(?:[\w-]+\s)?(?:{PEER_WORDS})\b|^\s*as (?:much|many) as\b", re.IGNORECASE)
+_PEER_BEFORE = re.compile(r"premium of\s*$", re.IGNORECASE)
+_MULTIPLE_PEER_AFTER = re.compile(r"^\s*(?:the|than)\b", re.IGNORECASE)
+_COMPARISON_PATTERNS = tuple((code, re.compile(p, re.IGNORECASE)) for code, p in COMPARISONS)
+_SHARE_AFTER = re.compile(r"^\s*(?:of\b|share\b)", re.IGNORECASE)
+_SHARE_BEFORE = re.compile(r"\b(?:share of|accounted for|accounting for|accounts for)\s*$", re.IGNORECASE)
+_INDEX_BEFORE = re.compile(r"\bindex\b|index-wert", re.IGNORECASE)
+_LIST_GAP = re.compile(r"^\s*(?:,|and|or|&|, and|, or)\s*$", re.IGNORECASE)
+_RESTATED = re.compile(r"^\s*\(\s*$")
+_CLAUSE_END = re.compile(r"[.;:!?](?:\s|$)|\bbut\b", re.IGNORECASE)
+_GROWTH_GRAMMAR = re.compile(r"\b(?:by|up|increas\w*|grew|grow\w*|rose|ris\w+|jump\w*|surg\w*)\s*(?:nearly|almost|more than|over|about)?\s*(?:a\s)?$", re.IGNORECASE)
+
+_PERIOD = re.compile(
+    rf"""
+    (?P<span>(?:from|between)\s(?P<sa>(?:(?:{MONTHS})[a-z]*\.?\s)?\d{{4}})\s(?:to|and|-)\s(?P<sb>(?:(?:{MONTHS})[a-z]*\.?\s)?\d{{4}}))
+    |(?P<base>(?:from|since|relative\sto|compared\s(?:to|with)|versus|vs\.?|above|below)\s(?:the\s)?(?:[\w'-]+\s){{0,3}}?
+        (?:(?:early|mid|late|end\sof)[\s-])?(?:(?:q[1-4]|h[12])\s?\d{{4}}|(?:{MONTHS})[a-z]*\.?(?:\s\d{{1,2}},?)?(?:\s\d{{4}})?|fy\s?\d{{2,4}}|\d{{4}}))
+    |(?P<vague>(?:early|mid|late|end\sof|start\sof|beginning\sof)[\s-](?:(?:{MONTHS})[a-z]*\s?)?(?:\d{{4}}|(?=\b)))
+    |(?P<quarter>(?:the\s)?(?P<qn>first|second|third|fourth)\s(?P<qk>quarter|half)\sof\s(?P<qy>\d{{4}}))
+    |(?P<plain>(?:(?P<by>by)\s)?(?:\b(?:q[1-4]|h[12])\s?\d{{4}}|\bfy\s?\d{{2,4}}|\b(?:{MONTHS})[a-z]*\.?\s\d{{4}}
+        |\(?\d{{4}}\s?[-/]\s?(?:\d{{4}}|\d{{2}})\b\)?|(?<![\d,.])\d{{4}}(?![\d%,]))(?:\s(?:period|vs\.?\s\d{{4}}))?)
+    |(?P<month>\b(?:in|during|by|for)\s(?:{_MONTH_NAMES})\b)
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_QUARTER_NUMBER = {"first": 1, "second": 2, "third": 3, "fourth": 4}
+
+
+def _strip_left(left: str) -> tuple[str, int, bool, str]:
+    """Peel the words right before a figure: (qualifier, direction, level, rest of the text)."""
+    qualifier, direction, level = "exact", 0, False
+    while True:
+        left = left.rstrip()
+        if not left:
+            break
+        for kind, pattern in _QUALIFIER_END.items():
+            if match := pattern.search(left):
+                qualifier = kind if qualifier == "exact" else qualifier
+                left = left[: match.start()]
+                break
+        else:
+            if match := _FILLER_END.search(left):
+                left = left[: match.start()]
+            elif match := _LEVEL_END.search(left):
+                level = True
+                left = left[: match.start()]
+                break
+            elif match := _BY_END.search(left):
+                left = left[: match.start()]
+            else:
+                for sign, pattern in _DIRECTION_END.items():
+                    if match := pattern.search(left):
+                        direction = sign
+                        left = left[: match.start()]
+                        break
+                break
+    return qualifier, direction, level, left
+
+
+def _nearby_direction(left: str) -> int:
+    """A direction word a few words back: 'cut review times by 94%', 'tumbled over the past year by'."""
+    words = left.split()[-6:]
+    window = " ".join(words)
+    if re.search(r"\b(?:to|from)\b", window, re.IGNORECASE) and not re.search(r"\bby\s*$", window):
+        return 0
+    found = list(_DIRECTION_ANY.finditer(window))
+    if not found:
+        return 0
+    return -1 if found[-1].group("dn") else 1
+
+
+def _comparison(right: str, left: str) -> tuple[str | None, str]:
+    """The comparison code and where it was found ('right' or 'left')."""
+    for side, text in (("right", right), ("left", left)):
+        for code, pattern in _COMPARISON_PATTERNS:
+            if code == "yoy" and side == "left" and pattern.pattern.startswith("^"):
+                continue
+            if pattern.search(text):
+                return code, side
+    return None, ""
+
+
+def _period_words(right: str, left: str) -> tuple[str | None, bool]:
+    """The period phrase tied to a figure, and whether it is a horizon ('by 2030')."""
+    for text in (right, left):
+        for match in _PERIOD.finditer(text):
+            kind = match.lastgroup
+            if kind == "base":
+                continue
+            phrase = match.group(0).strip(" ,()")
+            if kind == "plain" and match.group("by"):
+                return phrase, True
+            return phrase, False
+    return None, False
+
+
+def period_phrase_to_text(phrase: str) -> str | None:
+    """Period words -> a form the period parser reads: 'the third quarter of 2024' -> 'Q3 2024'.
+
+    None when the words cannot be bounded ('early 2024', 'mid-2025', 'in May' without a year).
+    """
+    text = " ".join(phrase.replace("(", " ").replace(")", " ").split())
+    if match := re.fullmatch(r"(?:the )?(first|second|third|fourth) (quarter|half) of (\d{4})", text, re.I):
+        kind = "Q" if match[2].lower() == "quarter" else "H"
+        return f"{kind}{_QUARTER_NUMBER[match[1].lower()]} {match[3]}"
+    text = re.sub(r"^(?:in|during|for|by|of|through|as of)\s", "", text, flags=re.I)
+    text = re.sub(r"\s(?:period)$", "", text, flags=re.I)
+    text = re.sub(r"\s(?:vs\.?|versus)\s\d{4}$", "", text, flags=re.I)
+    if match := re.fullmatch(r"(?:from|between)\s(.+?)\s(?:to|and|-)\s(.+)", text, re.I):
+        return f"{match[1]} to {match[2]}"
+    if re.match(r"(?:early|mid|late|start of|beginning of)\b", text, re.I):
+        return None
+    if match := re.fullmatch(rf"end of ((?:{MONTHS})[a-z]*\.? \d{{4}})", text, re.I):
+        return match[1]
+    if not re.search(r"\d{4}|\bfy\s?\d{2}", text, re.I):
+        return None
+    return text
+
+
+def _measure_hint(reading: _Reading, direction: int, comparison: str | None, growthy: bool, right: str, left: str) -> str | None:
+    unit = reading.unit
+    if unit == "currency":
+        return "money"
+    if unit in ("rank", "rank_change"):
+        return unit
+    if unit == "fraction":
+        return "share_pct"
+    if unit == "multiple":
+        return "growth_pct" if growthy else "ratio"
+    if unit == "percent":
+        if _SHARE_AFTER.match(right) or _SHARE_BEFORE.search(left):
+            return "share_pct"
+        if direction or growthy or comparison:
+            return "growth_pct"
+        return None
+    if _INDEX_BEFORE.search(left) or re.match(r"^\s*punkte", right, re.I):
+        return "index"
+    if unit == "count" or (reading.value == int(reading.value) and abs(reading.value) >= 1):
+        return "count"
+    return None
+
+
+def _readings(text: str) -> list[_Reading]:
+    readings = []
+    for match in FORMS.finditer(text):
+        reading = _read_match(match, text)
+        if reading is not None and not _not_a_figure(reading, text):
+            readings.append(reading)
+    # A fraction restated in parentheses is one figure: "One in five (21%)".
+    kept = []
+    for i, reading in enumerate(readings):
+        following = readings[i + 1] if i + 1 < len(readings) else None
+        if (
+            following is not None
+            and reading.unit in ("fraction", "multiple")
+            and following.unit in ("percent", "multiple")
+            and _RESTATED.match(text[reading.end : following.start])
+            and text[following.end : following.end + 1] == ")"
+        ):
+            continue
+        kept.append(reading)
+    return kept
+
+
+def _clip_left(text: str) -> str:
+    """The part of the text before a figure that belongs to its clause."""
+    ends = list(_CLAUSE_END.finditer(text))
+    return text[ends[-1].end() :] if ends else text
+
+
+def _clip_right(text: str) -> str:
+    match = _CLAUSE_END.search(text)
+    return text[: match.start()] if match else text
+
+
+@lru_cache(maxsize=1 << 16)
+def find_figures(text: str) -> tuple[Figure, ...]:
+    """Every figure in a cell or a sentence, in order (a tuple: results are cached per text)."""
+    if not text or not any(c.isdigit() for c in text) and not _HAS_WORD_FIGURE.search(text):
+        return ()
+    norm = text.translate(_ONE_CHAR)
+    readings = _readings(norm)
+    figures: list[Figure] = []
+    previous: Figure | None = None
+    for i, reading in enumerate(readings):
+        left_bound = readings[i - 1].end if i else 0
+        right_bound = readings[i + 1].start if i + 1 < len(readings) else len(norm)
+        raw_left = norm[left_bound : reading.start]
+        left = _clip_left(raw_left)
+        right = _clip_right(norm[reading.end : right_bound])
+        in_list = previous is not None and _LIST_GAP.match(raw_left)
+        figure = _figure(norm, text, reading, left, right, previous if in_list else None)
+        figures.append(figure)
+        previous = figure
+    return tuple(figures)
+
+
+def _figure(norm: str, text: str, reading: _Reading, left: str, right: str, listed: Figure | None) -> Figure:
+    qualifier, direction, level, rest = _strip_left(left)
+    if direction == 0 and not level:
+        direction = _nearby_direction(rest)
+    change = _CHANGE_AFTER.match(right)
+    if change and not level:
+        direction = direction or (-1 if change.group("neg") else 1)
+    if _BELOW_AFTER.match(right) and reading.unit in ("percent", "rank_change"):
+        direction = -1
+    comparison, side = _comparison(right, left)
+    peer = (
+        _PEER_AFTER.match(right)
+        or _PEER_BEFORE.search(left)
+        or (reading.unit == "multiple" and _MULTIPLE_PEER_AFTER.match(right))
+    )
+    if peer and comparison not in ("vs_average",) and (comparison is None or side == "left"):
+        comparison = "vs_peer"
+    if peer and re.match(r"^\s*(?:[\w-]+\s)?(?:lower|less|fewer|slower)\b", right, re.I):
+        direction = -1
+    if listed is not None:
+        direction = direction or listed.measure_hint == "growth_pct" and _sign(listed.value)
+        comparison = comparison or listed.comparison
+    growthy = bool(
+        direction
+        or reading.verb
+        or change
+        or (reading.unit == "multiple" and _GROWTH_GRAMMAR.search(left))
+        or (reading.unit == "multiple" and re.match(r"^\s*(?:increase|growth|jump|rise)\b", right, re.I))
+    )
+    if level:
+        direction, growthy = 0, growthy and reading.unit == "multiple" and not level
+    if comparison in _WINDOW_COMPARISONS and side and not (growthy or reading.unit == "percent" and direction):
+        if not (reading.unit == "percent" and (change or _GROWTH_GRAMMAR.search(left))):
+            comparison = None
+    hint = _measure_hint(reading, direction, comparison, growthy, right, left)
+    if listed is not None and hint is None:
+        hint = listed.measure_hint
+    value, low, high = reading.value, reading.low, reading.high
+    if reading.signed or (low is not None and low < 0):
+        direction = 0
+    if direction < 0:
+        value = -abs(value)
+        if low is not None and high is not None:
+            low, high = -abs(high), -abs(low)
+        qualifier = {"at_least": "at_most", "at_most": "at_least"}.get(qualifier, qualifier)
+    if low is not None:
+        qualifier = "approx"
+    period, horizon = _period_words(right, left)
+    return Figure(
+        start=reading.start,
+        end=reading.end,
+        text=text[reading.start : reading.end],
+        value=value,
+        low=low,
+        high=high,
+        qualifier=qualifier,
+        unit=reading.unit,
+        currency=reading.currency,
+        comparison=comparison,
+        measure_hint=hint,
+        period_text=period,
+        horizon=horizon,
+    )
+
+
+def _sign(value: float) -> int:
+    return -1 if value < 0 else 1
+
+
+_HAS_WORD_FIGURE = re.compile(
+    rf"\b(?:{_alt(MULTIPLE_WORDS)}|half|third|quarter|{_alt(ORDINAL_WORDS)}|{_alt(_TENS)}|{_alt(_ONES)})\b",
+    re.IGNORECASE,
+)
+
+
+# ----------------------------------------------------------------------------- in a measure
+
+
+def in_measure(figure: Figure, measure: str) -> float | None:
+    """The figure's value on the scale of a measure, or None when the measure cannot hold it."""
+    unit, value = figure.unit, figure.value
+    if measure == "growth_pct":
+        if unit == "multiple":
+            return float((Decimal(repr(value)) - 1) * 100)
+        return value if unit in ("percent", "number") else None
+    if measure == "share_pct":
+        if unit == "fraction":
+            return float(Decimal(repr(value)) * 100)
+        return value if unit in ("percent", "number") else None
+    if measure == "ratio":
+        return value if unit in ("multiple", "fraction", "number") else None
+    if measure == "money":
+        return value if unit == "currency" else None
+    if measure == "count":
+        return value if unit in ("count", "number") else None
+    if measure in ("rank", "rank_change"):
+        return value if unit in ("rank", "rank_change", "number") and measure.startswith("rank") else None
+    if measure == "index":
+        return value if unit == "number" else None
+    return None
