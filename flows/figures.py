@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 
@@ -47,19 +47,55 @@ class Figure:
 
 # ----------------------------------------------------------------------------- word tables (data)
 
-_ONES = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen"
-).split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 NUMBER_WORDS = {w: n for n, w in enumerate(_ONES)} | {w: 10 * n for n, w in enumerate(_TENS, 2)}
 ORDINAL_WORDS = {
     w: n
     for n, w in enumerate(
-        (
-            "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-            "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
-        ).split(),
+        [
+            "first",
+            "second",
+            "third",
+            "fourth",
+            "fifth",
+            "sixth",
+            "seventh",
+            "eighth",
+            "ninth",
+            "tenth",
+            "eleventh",
+            "twelfth",
+            "thirteenth",
+            "fourteenth",
+            "fifteenth",
+            "sixteenth",
+            "seventeenth",
+            "eighteenth",
+            "nineteenth",
+            "twentieth",
+        ],
         1,
     )
 } | {"thirtieth": 30, "fortieth": 40, "fiftieth": 50}
@@ -88,9 +124,7 @@ QUALIFIERS = {
 FILLERS = (
     "a|an|the|just|only|average|on average|nearly a|a staggering|an astonishing|a whopping|"
     "a notable|a substantial|an astounding|astounding|staggering|astonishing|whopping|"
-    "substantial|notable|remarkable|a remarkable|growth rate of|a growth rate of|rate of|"
-    "an increase of|increase of|a rise of|growth of|a decline of|decline of|a drop of|drop of|"
-    "a decrease of|decrease of|a factor of"
+    "substantial|notable|remarkable|a remarkable|a factor of"
 )
 DIRECTIONS = {
     -1: "down|downward|fell|fallen|falling|fall|declined|declining|decline|decreased|decreasing|"
@@ -100,6 +134,13 @@ DIRECTIONS = {
     "gained|jumped|jumping|surged|surging|soared|climbed|climbing|skyrocketed|spiked|"
     "lifted|went up|go up|gain|growth|boost|higher|added|expanded|doubled",
 }
+# A change named before the figure: "a decline of 0.3%", "a notable growth rate of 4.1%".
+CHANGE_OF = {
+    -1: "(?:a |an )?(?:decline|drop|decrease|fall|reduction|contraction|cut) (?:of|by)",
+    1: "(?:a |an )?(?:increase|rise|growth|jump|gain|surge|growth rate) (?:of|by)",
+}
+# A verb with "up to" names a level, not a ceiling: "inched up to 3%".
+LEVEL_VERBS = "(?:inched|edged|ticked|crept|moved|went|shot|crawled) up to"
 # Nouns after the figure that say it is a change: "an 11% drop", "7.6% year-over-year growth".
 CHANGE_NOUNS = {
     -1: "drop|decline|decrease|fall|loss|contraction|dip|reduction",
@@ -175,7 +216,7 @@ FORMS = re.compile(
     rf"""
     (?P<money>{_CUR}\s?(?P<m_num>{_NUM})(?P<m_scale>{_SCALE})?
       |(?P<m_num2>{_SNUM})(?P<m_scale2>{_SCALE})?\s?(?P<m_code>usd|eur|gbp|dollars|euros|pounds)\b)
-    |(?P<range>(?<!from\ )(?P<r_lo>{_SNUM}){_PCT}?\s?(?:-|to)\s?(?P<r_hi>{_SNUM}){_PCT})
+    |(?P<range>(?<!from\ )(?![12]\d{{3}}\b)(?P<r_lo>{_SNUM}){_PCT}?\s?(?:-|to)\s?(?P<r_hi>{_SNUM}){_PCT})
     |(?P<between>\bbetween\s(?P<b_lo>{_SNUM}){_PCT}?\sand\s(?P<b_hi>{_SNUM}){_PCT})
     |(?P<percent>(?P<p_num>{_AMOUNT}){_PCT})
     |(?P<multiple>(?P<x_num>{_SNUM})\s?x(?![a-wyz\d])
@@ -183,12 +224,13 @@ FORMS = re.compile(
       |(?P<t_num>{_AMOUNT})\stimes\b
       |\b(?:a\s)?factor\sof\s(?P<fa_num>{_AMOUNT})
       |\b(?P<x_word>{_alt(MULTIPLE_WORDS)})\b)
-    |(?P<fraction>(?P<n_num>{_AMOUNT})\s(?:in|out\sof)\s(?P<n_den>{_SNUM}|\b{_WORDNUM}\b)
+    |(?P<fraction>(?P<n_num>{_AMOUNT})\s(?:in|out\sof)\s(?P<n_den>(?![12]\d{{3}}\b){_SNUM}|\b{_WORDNUM}\b)
       |(?P<pm_num>{_SNUM})\sper\s(?P<pm_den>hundred|thousand|million|billion)\b
       |\b(?P<fw_n>a|one|two|three|four)[- ](?P<fw_d>{_alt(FRACTION_WORDS)})\b
       |\bhalf(?=\sof\b))
     |(?P<ordinal>(?P<o_num>{_SNUM})(?:st|nd|rd|th)\b|\b(?P<o_word>{_ORDWORD})\b
-      (?=\s(?:place|position|spot)|\)))
+      (?=\s(?:place|position|spot)|\))
+      |(?:(?<=ranking\s)|(?<=ranked\s)|(?<=ranks\s))(?P<o_word2>{_ORDWORD})\b)
     |(?P<rankchange>(?P<rc_num>{_AMOUNT})\s(?:places?|spots?|positions?|notches?|ranks?)\b)
     |(?P<scaled>(?P<s_num>{_SNUM}|\ba\b|\b{_WORDNUM}\b)(?P<s_scale>{_SCALE}))
     |(?P<number>{_SNUM})
@@ -283,7 +325,9 @@ def _read_match(match: re.Match, text: str) -> _Reading | None:
     if kind == "money":
         number = _decimal_number(g("m_num") or g("m_num2"))
         scale = (g("m_scale") or g("m_scale2") or "").strip().lower()
-        code = CURRENCIES.get((g("m_code") or match.group(0).split()[0].rstrip("0123456789.,")).lower().strip())
+        code = CURRENCIES.get(
+            (g("m_code") or match.group(0).split()[0].rstrip("0123456789.,")).lower().strip()
+        )
         if number is None:
             return None
         value = _times(number, SCALES[scale]) if scale else number
@@ -297,20 +341,30 @@ def _read_match(match: re.Match, text: str) -> _Reading | None:
         return _Reading(start, end, mid, "percent", low=low, high=high)
     if kind == "percent":
         value = _amount(g("p_num"))
-        return None if value is None else _Reading(start, end, value, "percent", signed=g("p_num")[:1] in "+-")
+        return (
+            None
+            if value is None
+            else _Reading(start, end, value, "percent", signed=g("p_num")[:1] in "+-")
+        )
     if kind == "multiple":
         if g("x_word"):
             word = g("x_word").lower()
-            return _Reading(start, end, MULTIPLE_WORDS[word], "multiple", verb=word in GROWTH_VERB_MULTIPLES)
+            return _Reading(
+                start, end, MULTIPLE_WORDS[word], "multiple", verb=word in GROWTH_VERB_MULTIPLES
+            )
         value = _amount(g("x_num") or g("f_num") or g("t_num") or g("fa_num"))
         return None if value is None else _Reading(start, end, value, "multiple")
     if kind == "fraction":
         if g("fw_d"):
-            numerator = 1.0 if g("fw_n").lower() in ("a", "one") else float(NUMBER_WORDS[g("fw_n").lower()])
+            numerator = (
+                1.0 if g("fw_n").lower() in ("a", "one") else float(NUMBER_WORDS[g("fw_n").lower()])
+            )
             return _Reading(start, end, numerator / FRACTION_WORDS[g("fw_d").lower()], "fraction")
         if g("pm_num"):
             value = _decimal_number(g("pm_num"))
-            den = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9}[g("pm_den").lower()]
+            den = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9}[
+                g("pm_den").lower()
+            ]
             return None if value is None else _Reading(start, end, value / den, "fraction")
         if g("n_num") is None:  # "half of"
             return _Reading(start, end, 0.5, "fraction")
@@ -321,7 +375,11 @@ def _read_match(match: re.Match, text: str) -> _Reading | None:
             return _Reading(start, start + len(g("n_num")), part, "rank")
         return _Reading(start, end, part / whole, "fraction")
     if kind == "ordinal":
-        value = _decimal_number(g("o_num")) if g("o_num") else _ordinal_word(g("o_word"))
+        value = (
+            _decimal_number(g("o_num"))
+            if g("o_num")
+            else _ordinal_word(g("o_word") or g("o_word2"))
+        )
         return None if not value else _Reading(start, end, float(value), "rank")
     if kind == "rankchange":
         value = _amount(g("rc_num"))
@@ -329,7 +387,9 @@ def _read_match(match: re.Match, text: str) -> _Reading | None:
     if kind == "scaled":
         number = _amount(g("s_num"))
         scale = g("s_scale").strip().lower()
-        return None if number is None else _Reading(start, end, _times(number, SCALES[scale]), "count")
+        return (
+            None if number is None else _Reading(start, end, _times(number, SCALES[scale]), "count")
+        )
     number = _decimal_number(g("number"))
     if number is None:
         return None
@@ -346,9 +406,7 @@ def _not_a_figure(reading: _Reading, text: str) -> bool:
             return True
         if (tail := _FOOTNOTE_TAIL.search(text)) and tail.start("n") == reading.start:
             return True
-    if reading.unit in ("number", "count") and _DURATION_AFTER.match(text[reading.end :]):
-        return True
-    return False
+    return bool(reading.unit in ("number", "count") and _DURATION_AFTER.match(text[reading.end :]))
 
 
 # ----------------------------------------------------------------------------- context
@@ -360,42 +418,67 @@ def _end_pattern(spec: str) -> re.Pattern:
 
 _QUALIFIER_END = {kind: _end_pattern(words) for kind, words in QUALIFIERS.items()}
 _FILLER_END = _end_pattern(FILLERS)
-_LEVEL_END = _end_pattern("to|from|at|of")
+_LEVEL_END = _end_pattern(f"{LEVEL_VERBS}|to|from|at")
+_CHANGE_OF_END = {sign: _end_pattern(words) for sign, words in CHANGE_OF.items()}
 _BY_END = _end_pattern("by")
 _DIRECTION_END = {sign: _end_pattern(words) for sign, words in DIRECTIONS.items()}
 _DIRECTION_ANY = re.compile(
-    r"\b(?P<word>" + "|".join(f"(?P<d{'n' if s < 0 else 'p'}>{w})" for s, w in DIRECTIONS.items()) + r")\b",
+    r"\b(?P<word>"
+    + "|".join(f"(?P<d{'n' if s < 0 else 'p'}>{w})" for s, w in DIRECTIONS.items())
+    + r")\b",
     re.IGNORECASE,
 )
 _CHANGE_AFTER = re.compile(
-    r"^\s*(?:[\w-]+\s){0,2}?(?:(?P<neg>" + CHANGE_NOUNS[-1] + r")|(?P<pos>" + CHANGE_NOUNS[1] + r"))\b",
+    r"^\s*(?:[\w-]+\s){0,2}?(?:(?P<neg>"
+    + CHANGE_NOUNS[-1]
+    + r")|(?P<pos>"
+    + CHANGE_NOUNS[1]
+    + r"))\b",
     re.IGNORECASE,
 )
 _BELOW_AFTER = re.compile(r"^\s*(?:below|under|lower)\b", re.IGNORECASE)
-_PEER_AFTER = re.compile(rf"^\s*(?:[\w-]+\s)?(?:{PEER_WORDS})\b|^\s*as (?:much|many) as\b", re.IGNORECASE)
+_PEER_AFTER = re.compile(
+    rf"^\s*(?:[\w-]+\s){{0,2}}?(?:{PEER_WORDS})\b|^\s*as (?:much|many) as\b", re.IGNORECASE
+)
 _PEER_BEFORE = re.compile(r"premium of\s*$", re.IGNORECASE)
 _MULTIPLE_PEER_AFTER = re.compile(r"^\s*(?:the|than)\b", re.IGNORECASE)
 _COMPARISON_PATTERNS = tuple((code, re.compile(p, re.IGNORECASE)) for code, p in COMPARISONS)
 _SHARE_AFTER = re.compile(r"^\s*(?:of\b|share\b)", re.IGNORECASE)
-_SHARE_BEFORE = re.compile(r"\b(?:share of|accounted for|accounting for|accounts for)\s*$", re.IGNORECASE)
+_SHARE_BEFORE = re.compile(
+    r"\b(?:share of|accounted for|accounting for|accounts for)\s*$", re.IGNORECASE
+)
 _INDEX_BEFORE = re.compile(r"\bindex\b|index-wert", re.IGNORECASE)
 _LIST_GAP = re.compile(r"^\s*(?:,|and|or|&|, and|, or)\s*$", re.IGNORECASE)
-_RESTATED = re.compile(r"^\s*\(\s*$")
-_CLAUSE_END = re.compile(r"[.;:!?](?:\s|$)|\bbut\b", re.IGNORECASE)
-_GROWTH_GRAMMAR = re.compile(r"\b(?:by|up|increas\w*|grew|grow\w*|rose|ris\w+|jump\w*|surg\w*)\s*(?:nearly|almost|more than|over|about)?\s*(?:a\s)?$", re.IGNORECASE)
+_RESTATED = re.compile(r"^\s*(?:[\w'-]+\s){0,3}\(\s*$")
+_CLAUSE_END = re.compile(
+    r"(?<![A-Z][a-z]{2})(?<![A-Z][a-z]{3})(?<!\b[A-Za-z])[.;:!?](?:\s|$)|\bbut\b"
+)
+_GROWTH_GRAMMAR = re.compile(
+    r"\b(?:by|up|increas\w*|grew|grow\w*|rose|ris\w+|jump\w*|surg\w*)\s*(?:nearly|almost|more than|over|about)?\s*(?:a\s)?$",
+    re.IGNORECASE,
+)
 
 _PERIOD = re.compile(
     rf"""
     (?P<span>(?:from|between)\s(?P<sa>(?:(?:{MONTHS})[a-z]*\.?\s)?\d{{4}})\s(?:to|and|-)\s(?P<sb>(?:(?:{MONTHS})[a-z]*\.?\s)?\d{{4}}))
-    |(?P<base>(?:from|since|relative\sto|compared\s(?:to|with)|versus|vs\.?|above|below)\s(?:the\s)?(?:[\w'-]+\s){{0,3}}?
-        (?:(?:early|mid|late|end\sof)[\s-])?(?:(?:q[1-4]|h[12])\s?\d{{4}}|(?:{MONTHS})[a-z]*\.?(?:\s\d{{1,2}},?)?(?:\s\d{{4}})?|fy\s?\d{{2,4}}|\d{{4}}))
+    |(?P<base>(?:from|since|relative\sto|compared\s(?:to|with)|versus|vs\.?|above|below)\s(?:the\s)?(?:[\w'-]+\s){{0,3}}?\(?
+        (?:(?:early|mid|late|end\sof)[\s-])?(?:(?:q[1-4]|h[12])\s?\d{{4}}|(?:{MONTHS})[a-z]*\.?(?:\s\d{{1,2}},?)?(?:\s\d{{4}})?|fy\s?\d{{2,4}}|\d{{4}})(?![-/]\d))
     |(?P<vague>(?:early|mid|late|end\sof|start\sof|beginning\sof)[\s-](?:(?:{MONTHS})[a-z]*\s?)?(?:\d{{4}}|(?=\b)))
     |(?P<quarter>(?:the\s)?(?P<qn>first|second|third|fourth)\s(?P<qk>quarter|half)\sof\s(?P<qy>\d{{4}}))
     |(?P<plain>(?:(?P<by>by)\s)?(?:\b(?:q[1-4]|h[12])\s?\d{{4}}|\bfy\s?\d{{2,4}}|\b(?:{MONTHS})[a-z]*\.?\s\d{{4}}
-        |\(?\d{{4}}\s?[-/]\s?(?:\d{{4}}|\d{{2}})\b\)?|(?<![\d,.])\d{{4}}(?![\d%,]))(?:\s(?:period|vs\.?\s\d{{4}}))?)
-    |(?P<month>\b(?:in|during|by|for)\s(?:{_MONTH_NAMES})\b)
+        |\(?\d{{4}}\s?[-/]\s?(?:\d{{4}}|\d{{2}})\b\)?|(?<![\d,.])\d{{4}}(?!\d|%|,\d))(?:\s(?:period|vs\.?\s\d{{4}}))?)
+    |(?P<month>\b(?:in|during|by|for)\s(?:{_MONTH_NAMES})\b(?!\s\d{{4}}))
     """,
     re.IGNORECASE | re.VERBOSE,
+)
+_SPAN = re.compile(
+    rf"\b(?:from|between)\s(?:(?:{MONTHS})[a-z]*\.?\s)?\d{{4}}\s(?:to|and|-)\s(?:(?:{MONTHS})[a-z]*\.?\s)?\d{{4}}"
+    r"|\bfrom\s\d{4}\s?-\s?\d{2,4}\b",
+    re.IGNORECASE,
+)
+_WINDOW = re.compile(
+    r"(?:over|in) the (?:past|last) (?:year|12 months|month|quarter)|in one year|^\s*a year\b",
+    re.IGNORECASE,
 )
 _QUARTER_NUMBER = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 
@@ -406,6 +489,17 @@ def _strip_left(left: str) -> tuple[str, int, bool, str]:
     while True:
         left = left.rstrip()
         if not left:
+            break
+        if match := re.search(rf"{LEVEL_VERBS}\s*$", left, re.IGNORECASE):
+            level = True
+            left = left[: match.start()]
+            break
+        change = next(
+            ((sign, m) for sign, p in _CHANGE_OF_END.items() if (m := p.search(left))), None
+        )
+        if change is not None:
+            direction = change[0]
+            left = left[: change[1].start()]
             break
         for kind, pattern in _QUALIFIER_END.items():
             if match := pattern.search(left):
@@ -447,8 +541,8 @@ def _comparison(right: str, left: str) -> tuple[str | None, str]:
     """The comparison code and where it was found ('right' or 'left')."""
     for side, text in (("right", right), ("left", left)):
         for code, pattern in _COMPARISON_PATTERNS:
-            if code == "yoy" and side == "left" and pattern.pattern.startswith("^"):
-                continue
+            if side == "left" and code not in _WINDOW_COMPARISONS:
+                continue  # "up from the previous year's 9%": the words name this figure's own time
             if pattern.search(text):
                 return code, side
     return None, ""
@@ -474,7 +568,9 @@ def period_phrase_to_text(phrase: str) -> str | None:
     None when the words cannot be bounded ('early 2024', 'mid-2025', 'in May' without a year).
     """
     text = " ".join(phrase.replace("(", " ").replace(")", " ").split())
-    if match := re.fullmatch(r"(?:the )?(first|second|third|fourth) (quarter|half) of (\d{4})", text, re.I):
+    if match := re.fullmatch(
+        r"(?:the )?(first|second|third|fourth) (quarter|half) of (\d{4})", text, re.I
+    ):
         kind = "Q" if match[2].lower() == "quarter" else "H"
         return f"{kind}{_QUARTER_NUMBER[match[1].lower()]} {match[3]}"
     text = re.sub(r"^(?:in|during|for|by|of|through|as of)\s", "", text, flags=re.I)
@@ -491,7 +587,9 @@ def period_phrase_to_text(phrase: str) -> str | None:
     return text
 
 
-def _measure_hint(reading: _Reading, direction: int, comparison: str | None, growthy: bool, right: str, left: str) -> str | None:
+def _measure_hint(
+    reading: _Reading, direction: int, comparison: str | None, growthy: bool, right: str, left: str
+) -> str | None:
     unit = reading.unit
     if unit == "currency":
         return "money"
@@ -516,10 +614,17 @@ def _measure_hint(reading: _Reading, direction: int, comparison: str | None, gro
 
 def _readings(text: str) -> list[_Reading]:
     readings = []
-    for match in FORMS.finditer(text):
+    position = 0
+    while match := FORMS.search(text, position):
         reading = _read_match(match, text)
-        if reading is not None and not _not_a_figure(reading, text):
+        if (
+            reading is None
+        ):  # a form that does not hold (a range "2022 to 27%"): look again after it
+            position = match.start() + 1
+            continue
+        if not _not_a_figure(reading, text):
             readings.append(reading)
+        position = match.end()
     # A fraction restated in parentheses is one figure: "One in five (21%)".
     kept = []
     for i, reading in enumerate(readings):
@@ -550,7 +655,7 @@ def _clip_right(text: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def find_figures(text: str) -> tuple[Figure, ...]:
     """Every figure in a cell or a sentence, in order (a tuple: results are cached per text)."""
-    if not text or not any(c.isdigit() for c in text) and not _HAS_WORD_FIGURE.search(text):
+    if not text or (not any(c.isdigit() for c in text) and not _HAS_WORD_FIGURE.search(text)):
         return ()
     norm = text.translate(_ONE_CHAR)
     readings = _readings(norm)
@@ -569,41 +674,54 @@ def find_figures(text: str) -> tuple[Figure, ...]:
     return tuple(figures)
 
 
-def _figure(norm: str, text: str, reading: _Reading, left: str, right: str, listed: Figure | None) -> Figure:
+def _figure(
+    norm: str, text: str, reading: _Reading, left: str, right: str, listed: Figure | None
+) -> Figure:
     qualifier, direction, level, rest = _strip_left(left)
     if direction == 0 and not level:
         direction = _nearby_direction(rest)
-    change = _CHANGE_AFTER.match(right)
-    if change and not level:
+    change = None if level else _CHANGE_AFTER.match(right)
+    if change:
         direction = direction or (-1 if change.group("neg") else 1)
     if _BELOW_AFTER.match(right) and reading.unit in ("percent", "rank_change"):
         direction = -1
-    comparison, side = _comparison(right, left)
+    comparison, side = _comparison(_SPAN.sub(" ", right), "" if level else _SPAN.sub(" ", left))
     peer = (
         _PEER_AFTER.match(right)
-        or _PEER_BEFORE.search(left)
+        or _PEER_BEFORE.search(rest)
         or (reading.unit == "multiple" and _MULTIPLE_PEER_AFTER.match(right))
     )
-    if peer and comparison not in ("vs_average",) and (comparison is None or side == "left"):
+    if peer and comparison != "vs_average" and (comparison is None or side == "left"):
         comparison = "vs_peer"
     if peer and re.match(r"^\s*(?:[\w-]+\s)?(?:lower|less|fewer|slower)\b", right, re.I):
         direction = -1
     if listed is not None:
-        direction = direction or listed.measure_hint == "growth_pct" and _sign(listed.value)
+        direction = direction or (listed.value < 0 and -1) or 0
         comparison = comparison or listed.comparison
+    unit = reading.unit
+    if unit == "rank_change" and not direction:
+        unit = "count"  # "over 20,300 positions": a count, not places moved
     growthy = bool(
         direction
         or reading.verb
         or change
-        or (reading.unit == "multiple" and _GROWTH_GRAMMAR.search(left))
-        or (reading.unit == "multiple" and re.match(r"^\s*(?:increase|growth|jump|rise)\b", right, re.I))
+        or (reading.signed and unit == "percent")
+        or (unit == "multiple" and _GROWTH_GRAMMAR.search(left))
     )
+    if unit == "multiple" and comparison == "vs_peer":
+        growthy = False  # "3x higher growth": a ratio to the peer, not a growth of 200%
     if level:
-        direction, growthy = 0, growthy and reading.unit == "multiple" and not level
-    if comparison in _WINDOW_COMPARISONS and side and not (growthy or reading.unit == "percent" and direction):
-        if not (reading.unit == "percent" and (change or _GROWTH_GRAMMAR.search(left))):
-            comparison = None
-    hint = _measure_hint(reading, direction, comparison, growthy, right, left)
+        direction = 0
+        growthy = reading.verb
+        if comparison == "vs_prior_period":
+            comparison = None  # "from 27% to 29% between February and March": levels at two times
+    window = _WINDOW.search(right if side == "right" else left)
+    growth_words = unit == "percent" and _GROWTH_GRAMMAR.search(left)
+    if comparison in _WINDOW_COMPARISONS and window and not growthy and not growth_words:
+        comparison = None  # "49% used it in the last year": a period, not a change
+    if comparison and unit == "percent" and not level:
+        growthy = True
+    hint = _measure_hint(replace(reading, unit=unit), direction, comparison, growthy, right, rest)
     if listed is not None and hint is None:
         hint = listed.measure_hint
     value, low, high = reading.value, reading.low, reading.high
@@ -625,7 +743,7 @@ def _figure(norm: str, text: str, reading: _Reading, left: str, right: str, list
         low=low,
         high=high,
         qualifier=qualifier,
-        unit=reading.unit,
+        unit=unit,
         currency=reading.currency,
         comparison=comparison,
         measure_hint=hint,
@@ -639,7 +757,8 @@ def _sign(value: float) -> int:
 
 
 _HAS_WORD_FIGURE = re.compile(
-    rf"\b(?:{_alt(MULTIPLE_WORDS)}|half|third|quarter|{_alt(ORDINAL_WORDS)}|{_alt(_TENS)}|{_alt(_ONES)})\b",
+    rf"\b(?:{_alt(MULTIPLE_WORDS)}|half|third|quarter|{_alt(ORDINAL_WORDS)}|{_alt(_TENS)}|{_alt(_ONES)}|"
+    r"thousand|million|billion|trillion)\b",
     re.IGNORECASE,
 )
 
@@ -665,7 +784,11 @@ def in_measure(figure: Figure, measure: str) -> float | None:
     if measure == "count":
         return value if unit in ("count", "number") else None
     if measure in ("rank", "rank_change"):
-        return value if unit in ("rank", "rank_change", "number") and measure.startswith("rank") else None
+        return (
+            value
+            if unit in ("rank", "rank_change", "number") and measure.startswith("rank")
+            else None
+        )
     if measure == "index":
         return value if unit == "number" else None
     return None
