@@ -633,6 +633,7 @@ def _measure_hint(
     growthy: bool,
     right: str,
     left: str,
+    printed: str,
 ) -> str | None:
     if unit == "currency":
         return "money"
@@ -650,8 +651,15 @@ def _measure_hint(
         return None
     if _INDEX_BEFORE.search(left) or re.match(r"^\s*punkte", right, re.I):
         return "index"
-    if unit == "count" or (reading.value == int(reading.value) and abs(reading.value) >= 1):
+    if unit == "count" or re.match(
+        r"^\s*(?:[\w-]+\s){0,3}?(?:job|posting|worker|people|learner|"
+        r"member|listing|position|opening|vacanc|professional|employer|hire|role|ad|leader)",
+        right,
+        re.I,
+    ):
         return "count"
+    if "," in printed and reading.value == int(reading.value):
+        return "count"  # "209,000": thousands are counted; other bare numbers take the declaration
     return None
 
 
@@ -767,7 +775,8 @@ def _figure(
         comparison = None  # "49% used it in the last year": a period, not a change
     if comparison and unit == "percent" and not level:
         growthy = True
-    hint = _measure_hint(reading, unit, direction, comparison, growthy, right, rest)
+    printed = norm[reading.start : reading.end]
+    hint = _measure_hint(reading, unit, direction, comparison, growthy, right, rest, printed)
     if listed is not None and hint is None:
         hint = listed.measure_hint
     value, low, high = reading.value, reading.low, reading.high
@@ -807,10 +816,10 @@ def _plain_figure(text: str, plain: re.Match) -> Figure:
     percent = bool(plain["pct"])
     if plain["sign"] == "-":
         value = -value
-    if percent:
-        hint = "growth_pct" if plain["sign"] else None
-    else:
-        hint = "count" if value == int(value) and abs(value) >= 1 else None
+    # A signed percent is a change; "66,635" is counted; other bare numbers take the declaration.
+    hint = "growth_pct" if percent and plain["sign"] else None
+    if not percent and "," in plain["n"] and not plain["f"]:
+        hint = "count"
     unit = "percent" if percent else "number"
     return Figure(0, len(text), text, value, None, None, "exact", unit, None, None, hint, None)
 
