@@ -64,6 +64,9 @@ class ColumnMap(_Frozen):
     category: HeaderNames | None = None
     period: HeaderNames | None = None
     geography: HeaderNames | None = None
+    # A column whose text says what each row's figure is ("Share of postings", "YoY growth",
+    # "growth_pct"): compilation tables mix measures; the table's measure is the default.
+    measure: HeaderNames | None = None
 
     def headers(self, field: str) -> tuple[str, ...]:
         names = getattr(self, field)
@@ -118,6 +121,8 @@ class TableSpec(_Frozen):
     caption: str | None = None
     text_layout: Literal["label_value", "category_bullets", "aligned"] | None = None
     value_scale: float = 1.0
+    # Parentheses make a figure negative only when the publisher uses accounting notation: "(4.2)".
+    accounting_negatives: bool = False
     unpivot: Unpivot | None = None
     constants: Constants = Constants()
 
