@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -426,7 +427,22 @@ def _not_a_figure(reading: _Reading, text: str) -> bool:
         and re.match(r"\s+[a-z]", text[reading.end :])
     ):
         return True  # "Microsoft 365 and", "Windows 11 users": part of a name
+    if reading.unit == "number" and _misspelled_unit(text[reading.end : reading.end + 16]):
+        return True  # "17 per cnet": the cell reader says what it cannot read, with a suggestion
     return bool(reading.unit in ("number", "count") and _DURATION_AFTER.match(text[reading.end :]))
+
+
+_UNIT_WORDS = ("per cent", "percent", "pct", "times", "fold", "thousand", "million", "billion")
+
+
+def _misspelled_unit(after: str) -> bool:
+    words = after.lower().split()
+    candidates = [" ".join(words[:2]), words[0]] if words else []
+    return any(
+        c not in _UNIT_WORDS and difflib.get_close_matches(c, _UNIT_WORDS, n=1, cutoff=0.75)
+        for c in candidates
+        if len(c) >= 4
+    )
 
 
 # ----------------------------------------------------------------------------- context
