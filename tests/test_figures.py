@@ -12,13 +12,13 @@ import pytest
 
 from flows.normalize.figures import Figure, figure_period, find_figures, in_measure
 
-CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "figures.csv"
+CORPORA = Path(__file__).parent / "fixtures" / "corpus"
 
 
-def _corpus_cells() -> dict[tuple[str, str], list[dict]]:
+def _corpus_cells(name: str) -> dict[tuple[str, str], list[dict]]:
     """(source_url, printed) -> the figures a correct reader outputs, in printed order."""
     cells: dict[tuple[str, str], list[dict]] = collections.OrderedDict()
-    with CORPUS.open(encoding="utf-8", newline="") as handle:
+    with (CORPORA / name).open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             cells.setdefault((row["source_url"], row["printed"]), []).append(row)
     return cells
@@ -42,9 +42,13 @@ def _differences(figure: Figure, expected: dict) -> list[str]:
     return [name for name, ok in checks.items() if not ok]
 
 
-def test_corpus_of_real_published_figures():
-    """>= 95% exact (value, qualifier, measure, period, comparison), none wrong, none lost."""
-    cells = _corpus_cells()
+@pytest.mark.parametrize(("name", "at_least"), [("figures.csv", 150), ("heldout.csv", 50)])
+def test_corpus_of_real_published_figures(name: str, at_least: int):
+    """>= 95% exact (value, qualifier, measure, period, comparison), none wrong, none lost.
+
+    heldout.csv was transcribed from other pages after figures.csv passed, and scored 49/57
+    (86%) before the forms it showed missing were added."""
+    cells = _corpus_cells(name)
     exact, wrong, lost, report = 0, 0, 0, []
     for (url, printed), expected in cells.items():
         figures = find_figures(printed)
@@ -68,10 +72,10 @@ def test_corpus_of_real_published_figures():
                 exact += 1
     total = sum(len(rows) for rows in cells.values())
     print(
-        f"\ncorpus: {total} rows from {len({u for u, _ in cells})} pages: "
+        f"\n{name}: {total} rows from {len({u for u, _ in cells})} pages: "
         f"{exact} exact ({exact / total:.1%}), {wrong} wrong, {lost} lost"
     )
-    assert total >= 150
+    assert total >= at_least
     assert not report, "\n".join(report)
     assert exact / total >= 0.95 and wrong == 0 and lost == 0
 

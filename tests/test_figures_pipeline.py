@@ -10,18 +10,19 @@ from pathlib import Path
 
 import duckdb
 import pyarrow.compute as pc
+import pytest
 
 from flows.normalize.table import normalize_report
 from flows.raw.discover import discover, reference_fingerprint
 
-CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "figures.csv"
+CORPORA = Path(__file__).parent / "fixtures" / "corpus"
 REFERENCE = Path(__file__).parents[1] / "data" / "reference"
 
 
-def _pages() -> dict[str, list[list[dict]]]:
+def _pages(name: str) -> dict[str, list[list[dict]]]:
     """source_url -> its cells in printed order; a cell lists the figures it must give."""
     pages: dict[str, dict[str, list[dict]]] = collections.OrderedDict()
-    with CORPUS.open(encoding="utf-8", newline="") as handle:
+    with (CORPORA / name).open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             pages.setdefault(row["source_url"], collections.OrderedDict()).setdefault(
                 row["printed"], []
@@ -77,9 +78,10 @@ def _matches(observation: dict, expected: dict) -> list[str]:
     return [name for name, ok in checks.items() if not ok]
 
 
-def test_real_corpus_through_the_table_normalizer(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["figures.csv", "heldout.csv"])
+def test_real_corpus_through_the_table_normalizer(tmp_path: Path, name: str) -> None:
     """>= 95% exact (value, qualifier, measure, period, comparison, lineage), 0 wrong, 0 lost."""
-    pages = _pages()
+    pages = _pages(name)
     raw = tmp_path / "raw"
     _write_reports(raw, pages)
     plan = discover(raw, reference_fingerprint(REFERENCE), {})
@@ -133,7 +135,7 @@ def test_real_corpus_through_the_table_normalizer(tmp_path: Path) -> None:
         assert cells_total == result.observed_cells + result.rejected_cells + result.blank_cells
     total = sum(len(figures) for cells in pages.values() for figures in cells)
     print(
-        f"\ncorpus through the normalizer: {total} figures from {len(pages)} pages: {exact} exact "
+        f"\n{name} through the normalizer: {total} figures from {len(pages)} pages: {exact} exact "
         f"({exact / total:.1%}), {wrong} wrong, {quarantined} quarantined, {lost} lost"
     )
     print("\n".join(report))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 
@@ -181,7 +181,8 @@ COMPARISONS = (
         r"\b(?:from|since|relative to|compared (?:to|with)|versus|vs\.?) (?:the )?"
         r"(?:end of |start of |beginning of |early |late |mid-?)?(?:peak|previous|prior|last|"
         r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|q[1-4]\b|h[12]\b|fy|\d{4}\b|"
-        r"\w+ (?:years|decades) ago)|\bover the (?:past|last) \w+ (?:years|decades)\b"
+        r"\w+ (?:years|decades) ago)|\b(?:over|in|during) the (?:past|last) [\w-]+ "
+        r"(?:years|decades|months|weeks|quarters)\b"
         r"|\bbetween (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* (?:\d{1,2} )?and\b",
     ),
 )
@@ -233,7 +234,7 @@ FORMS = re.compile(
     |(?P<fraction>(?P<n_num>{_AMOUNT})\s(?:in|out\sof)\s(?P<n_den>(?![12]\d{{3}}\b){_SNUM}|\b{_WORDNUM}\b)
       |(?P<pm_num>{_SNUM})\sper\s(?P<pm_den>hundred|thousand|million|billion)\b
       |\b(?P<fw_n>a|one|two|three|four)[- ](?P<fw_d>{_alt(FRACTION_WORDS)})\b
-      |\bhalf(?=\sof\b))
+      |\bhalf(?=\s(?:of\b|\()))
     |(?P<ordinal>(?P<o_num>{_SNUM})(?:st|nd|rd|th)\b|\b(?P<o_word>{_ORDWORD})\b
       (?=\s(?:place|position|spot)|\))
       |(?:(?<=ranking\s)|(?<=ranked\s)|(?<=ranks\s))(?P<o_word2>{_ORDWORD})\b)
@@ -327,6 +328,7 @@ class _Reading:
     high: float | None = None
     currency: str | None = None
     signed: bool = False  # the number carries its own sign
+    restates_share: bool = False  # "One in five (21%)": the percent restates a fraction
     verb: bool = False  # "doubled", "quadrupling": a change by itself
 
 
@@ -474,16 +476,19 @@ _CHANGE_AFTER = re.compile(
 )
 _BELOW_AFTER = re.compile(r"^\s*(?:below|under|lower)\b", re.IGNORECASE)
 _PEER_AFTER = re.compile(
-    rf"^\s*(?:[\w-]+\s){{0,2}}?(?:{PEER_WORDS})\b|^\s*as \w+ as\b", re.IGNORECASE
+    rf"^\s*(?:[\w-]+\s){{0,2}}?(?:{PEER_WORDS})\b|^\s*as \w+ (?:[\w-]+ ){{0,3}}?as\b", re.IGNORECASE
 )
-_PEER_BEFORE = re.compile(r"premium of\s*$", re.IGNORECASE)
+_PEER_BEFORE = re.compile(
+    r"premium of\s*$|\b(?:outpac|outstrip|outgrow|outperform)\w*\b.*$", re.IGNORECASE
+)
+_RATIO_AFTER = re.compile(r"^\s*(?:[\w-]+\s){0,3}?(?:for every|per)\s", re.IGNORECASE)
 _MULTIPLE_PEER_AFTER = re.compile(r"^\s*(?:the|than)\b", re.IGNORECASE)
 _COMPARISON_ANY = re.compile(
     "|".join(f"(?P<{code}>{pattern})" for code, pattern in COMPARISONS), re.IGNORECASE
 )
 _SHARE_AFTER = re.compile(r"^\s*(?:of\b|share\b)", re.IGNORECASE)
 _SHARE_BEFORE = re.compile(
-    r"\b(?:share of|accounted for|accounting for|accounts for)\s*$", re.IGNORECASE
+    r"\b(?:share of|accounted for|accounting for|accounts for|top)\s*$", re.IGNORECASE
 )
 _INDEX_BEFORE = re.compile(r"\bindex\b|index-wert", re.IGNORECASE)
 _LIST_GAP = re.compile(r"^\s*(?:,|and|or|&|, and|, or)\s*$", re.IGNORECASE)
@@ -662,13 +667,15 @@ def _measure_hint(
     if unit == "multiple":
         return "growth_pct" if growthy else "ratio"
     if unit == "percent":
-        if _SHARE_AFTER.match(right) or _SHARE_BEFORE.search(left):
+        if reading.restates_share or _SHARE_AFTER.match(right) or _SHARE_BEFORE.search(left):
             return "share_pct"
         if direction or growthy or comparison:
             return "growth_pct"
         return None
     if _INDEX_BEFORE.search(left) or re.match(r"^\s*punkte", right, re.I):
         return "index"
+    if _RATIO_AFTER.match(right):
+        return "ratio"  # "2.4 unemployed workers for every job opening"
     if unit == "count" or re.match(
         r"^\s*(?:[\w-]+\s){0,3}?(?:job|posting|worker|people|learner|"
         r"member|listing|position|opening|vacanc|professional|employer|hire|role|ad|leader)",
@@ -705,6 +712,8 @@ def _readings(text: str) -> list[_Reading]:
             and _RESTATED.match(text[reading.end : following.start])
             and text[following.end : following.end + 1] == ")"
         ):
+            if reading.unit == "fraction":
+                readings[i + 1] = replace(following, restates_share=True)
             continue
         kept.append(reading)
     return kept
