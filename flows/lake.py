@@ -122,6 +122,12 @@ OBSERVATIONS_SCHEMA = pa.schema(
         _field("value_high", pa.float64(), "High end of a printed range, else null."),
         _field("currency", pa.string(), "ISO 4217 code of a money figure (USD, EUR, GBP)."),
         _field(
+            "dimensions",
+            pa.map_(pa.string(), pa.string()),
+            "Extra dimensions the table prints as columns (columns.dimensions), e.g. "
+            "{'segment': 'Small businesses'}; empty when none.",
+        ),
+        _field(
             "is_horizon",
             pa.bool_(),
             "True when the period is a target or forecast horizon ('by 2030').",

@@ -166,3 +166,79 @@ def test_unreadable_period_keeps_the_value_and_warns(tmp_path: Path) -> None:
     assert (warning["severity"], warning["reason_code"]) == ("warning", "unparseable_period")
     assert "sometime soon" in warning["message"]
     assert pc.sum(result.observations["value"]).as_py() == 15
+
+
+def _one_table(tmp_path: Path, csv_text: str, table: str) -> object:
+    folder = tmp_path / "raw" / "p" / "r"
+    folder.mkdir(parents=True)
+    (folder / "t.csv").write_text(csv_text, encoding="utf-8")
+    (folder / "report.toml").write_text(
+        '[report]\nseries = "p"\nedition = "1"\npublisher = "p"\ntitle = "t"\n'
+        'source_url = "https://example.org/r"\n\n[[tables]]\nfile = "t.csv"\n' + table,
+        encoding="utf-8",
+    )
+    plan = discover(tmp_path / "raw", reference_fingerprint(REFERENCE), {})
+    assert plan.problems.num_rows == 0, plan.problems.to_pylist()
+    (result,) = normalize_report(duckdb.connect(), plan.changed[0], REFERENCE)
+    return result
+
+
+def test_value_in_label_splits_the_cell_and_keeps_its_lineage(tmp_path: Path) -> None:
+    result = _one_table(
+        tmp_path,
+        'Item\nGermany (3.1%)\nPrompt engineering - up 48%\n"Python: +7% MoM, -3% YoY"\n',
+        'measure = "share_pct"\nvalue_in_label = true\ncolumns = { skill = "Item" }\n',
+    )
+    rows = [
+        (
+            o["skill_raw"],
+            o["value"],
+            o["measure"],
+            o["comparison"],
+            o["source_text"],
+            o["source_span"],
+        )
+        for o in result.observations.to_pylist()
+    ]
+    assert rows == [
+        ("Germany", 3.1, "share_pct", None, "Germany (3.1%)", "9-13"),
+        ("Prompt engineering", 48.0, "growth_pct", None, "Prompt engineering - up 48%", "24-27"),
+        ("Python", 7.0, "growth_pct", "mom", "Python: +7% MoM, -3% YoY", "8-11"),
+        ("Python", -3.0, "growth_pct", "yoy", "Python: +7% MoM, -3% YoY", "17-20"),
+    ]
+    assert (result.value_cells, result.observed_cells) == (3, 3)
+
+
+def test_per_row_measure_dimensions_and_accounting_negatives(tmp_path: Path) -> None:
+    result = _one_table(
+        tmp_path,
+        "Skill,What,Segment,Figure\n"
+        "AI,Share of postings,All businesses,27\n"
+        "AI,YoY growth,Small businesses,(4.2)\n"
+        'AI,Postings,All businesses,"12,500"\n'
+        "AI,Note,All businesses,Survey of hiring managers in the United States\n",
+        'measure = "growth_pct"\naccounting_negatives = true\n'
+        'columns = { skill = "Skill", value = "Figure", measure = "What", '
+        'dimensions = { segment = "Segment" } }\n',
+    )
+    rows = [
+        (o["measure"], o["value"], dict(o["dimensions"])["segment"])
+        for o in result.observations.to_pylist()
+    ]
+    assert rows == [
+        ("share_pct", 27.0, "All businesses"),
+        ("growth_pct", -4.2, "Small businesses"),
+        ("count", 12500.0, "All businesses"),
+    ]
+    (prose,) = result.quarantine.to_pylist()
+    assert prose["reason_code"] == "not_a_figure" and prose["severity"] == "error"
+    assert "columns.value" in prose["message"]
+
+
+def test_parentheses_are_not_negative_without_the_option(tmp_path: Path) -> None:
+    result = _one_table(
+        tmp_path,
+        "Skill,Growth\nAI,(4.2)\nSQL,(38 per cent)\n",
+        'measure = "growth_pct"\ncolumns = { skill = "Skill", value = "Growth" }\n',
+    )
+    assert result.observations["value"].to_pylist() == [4.2, 38.0]

@@ -890,7 +890,8 @@ FIGURE_ROWS_SCHEMA = pa.schema(
         ("unit", pa.string()),
         ("currency", pa.string()),
         ("comparison", pa.string()),
-        ("source_span", pa.string()),
+        ("span_start", pa.int32()),
+        ("span_end", pa.int32()),
         ("figure_period_start", pa.date32()),
         ("figure_period_end", pa.date32()),
         ("figure_period_text", pa.string()),
@@ -950,7 +951,8 @@ def _figure_row(text: str, declared: str, index: int, figure: Figure, negative: 
         "unit": figure.unit,
         "currency": figure.currency,
         "comparison": figure.comparison,
-        "source_span": f"{figure.start}-{figure.end}",
+        "span_start": figure.start,
+        "span_end": figure.end,
         "figure_period_start": period[0] if period else None,
         "figure_period_end": period[1] if period else None,
         "figure_period_text": figure.period_text,
@@ -1018,3 +1020,25 @@ def measure_from_words(text: str | None) -> str | None:
         if re.search(pattern, cleaned):
             return measure
     return None
+
+
+_LABEL_SEPARATOR = re.compile(r"(?:\s[-–—:|]\s?|:\s|,\s|\s?\()\s*$")
+
+
+def split_label(text: str) -> tuple[str, str, int]:
+    """'Germany (3.1%)' -> ('Germany', '(3.1%)', 8); 'Prompt engineering - up 48%' ->
+    ('Prompt engineering', 'up 48%', 21): the label, the value words, and where they start.
+    A cell without a figure is all label (its value is then blank)."""
+    figures = find_figures(text)
+    if not figures:
+        return text.strip(), "", len(text)
+    norm = text.translate(_ONE_CHAR)
+    _, _, _, rest = _strip_left(norm[: figures[0].start])
+    cut = len(rest.rstrip())
+    label = rest.rstrip()
+    if separator := _LABEL_SEPARATOR.search(label):
+        label = label[: separator.start()]
+        cut = separator.start()
+    value = text[cut:].strip(" -–—:|,")
+    offset = text.index(value, cut) if value else len(text)
+    return label.strip(" -–—:|,"), value, offset

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -20,6 +21,7 @@ from flows.normalize.figures import (
     figure_rows,
     measure_from_words,
     period_phrase_to_text,
+    split_label,
 )
 from flows.normalize.measures import REGISTRY
 from flows.normalize.names import harmonize_names
@@ -62,6 +64,7 @@ class Layout:
 
     fields: dict[str, int]
     value_columns: tuple[tuple[int, str], ...]
+    dimensions: tuple[tuple[str, int], ...] = ()
 
 
 class LayoutError(ExtractError):
@@ -109,7 +112,17 @@ def resolve_layout(header: tuple[str, ...], spec: TableSpec, rel_file: str) -> L
             missing.append(_missing_column_message(field, names, header))
         else:
             fields[field] = index
-    if spec.unpivot is not None:
+    dimensions = []
+    for name, headers in (spec.columns.dimensions or {}).items():
+        names = (headers,) if isinstance(headers, str) else tuple(headers)
+        index = next((folded[_fold(n)] for n in names if _fold(n) in folded), None)
+        if index is None:
+            missing.append(_missing_column_message(f"dimensions.{name}", names, header))
+        else:
+            dimensions.append((name, index))
+    if spec.value_in_label and "skill" in fields:
+        value_columns = ((fields["skill"], header[fields["skill"] - 1]),)
+    elif spec.unpivot is not None:
         value_columns = tuple(
             (i, h)
             for i, h in enumerate(header, start=1)
@@ -127,7 +140,7 @@ def resolve_layout(header: tuple[str, ...], spec: TableSpec, rel_file: str) -> L
             "missing_column",
             f"{rel_file}: " + "; ".join(missing) + "; fix the [tables] columns in report.toml",
         )
-    return Layout(fields, value_columns)
+    return Layout(fields, value_columns, tuple(dimensions))
 
 
 def _missing_column_message(field: str, names: tuple[str, ...], header: tuple[str, ...]) -> str:
@@ -265,13 +278,8 @@ def _value_rows(values: pa.Table, measure: str) -> pa.Table:
         "value_qualifier": values["value_qualifier"],
         "unit": values["unit"],
         "horizon": pa.repeat(pa.scalar(False), n),
-        "source_span": pc.if_else(
-            pc.is_null(reason),
-            pc.binary_join_element_wise(
-                pa.repeat("0", n), pc.cast(pc.utf8_length(values["source_text"]), pa.string()), "-"
-            ),
-            pa.scalar(None, pa.string()),
-        ),
+        "span_start": pa.repeat(pa.scalar(0, pa.int32()), n),
+        "span_end": pc.cast(pc.utf8_length(values["source_text"]), pa.int32()),
         "reason_code": reason,
         "message": message,
     }
@@ -357,20 +365,44 @@ def scale_values(parsed: pa.Table, scale: float, measure: str = "count") -> pa.T
 
 
 def long_cells(raw: RawTable, layout: Layout, spec: TableSpec) -> pa.Table:
-    """One row per value cell: its position, its text, and the row's skill/category/period/geography."""
+    """One row per value cell: its position, its text, and the row's skill/category/period/geography.
+
+    `cell_text` is the cell as published and `span_offset` where the value part starts in it
+    (not 0 only when value_in_label splits "Germany (3.1%)" into a label and a value).
+    """
     n = raw.cells.num_rows
     parts = []
     for index, header in layout.value_columns:
+        text = raw.cells[f"c{index}"]
         columns = {
             "source_row": raw.cells["source_row"],
             "source_column_index": pa.repeat(pa.scalar(index, pa.int32()), n),
             "source_column": pa.repeat(pa.scalar(header, pa.string()), n),
-            "source_text": raw.cells[f"c{index}"],
+            "source_text": text,
+            "cell_text": text,
+            "span_offset": pa.repeat(pa.scalar(0, pa.int32()), n),
         }
         for field in FIELDS:
             columns[FIELD_COLUMNS[field]] = _field_values(raw, layout, spec, field, header, n)
+        if spec.value_in_label:
+            labels, values, offsets = _split_labels(text)
+            columns |= {"skill_raw": labels, "source_text": values, "span_offset": offsets}
+        for name, column in layout.dimensions:
+            columns[f"dim_{name}"] = pc.utf8_trim_whitespace(raw.cells[f"c{column}"])
         parts.append(pa.table(columns))
     return pa.concat_tables(parts)
+
+
+def _split_labels(cells: pa.ChunkedArray) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """value_in_label: each distinct cell -> (label, value text, where the value text starts)."""
+    distinct = [t for t in pc.unique(cells).to_pylist() if t is not None]
+    split = [split_label(text) for text in distinct]
+    positions = pc.index_in(cells, value_set=pa.array(distinct, pa.string()))
+    return (
+        pa.array([label for label, _, _ in split], pa.string()).take(positions),
+        pa.array([value for _, value, _ in split], pa.string()).take(positions),
+        pc.fill_null(pa.array([offset for _, _, offset in split], pa.int32()).take(positions), 0),
+    )
 
 
 def _field_values(
@@ -548,6 +580,9 @@ def _observations(classified: pa.Table, ctx: dict) -> pa.Table:
         "source_file": constant("source_file"),
         "source_sha256": constant("source_sha256"),
         "is_horizon": pc.fill_null(ok["horizon"], False),
+        "source_text": ok["cell_text"],
+        "source_span": _span_text(ok),
+        "dimensions": _dimensions(ok),
     }
     passed = (
         "measure",
@@ -563,8 +598,6 @@ def _observations(classified: pa.Table, ctx: dict) -> pa.Table:
         "source_row",
         "source_column",
         "source_column_index",
-        "source_text",
-        "source_span",
         "figure_index",
         "comparison",
         "value_low",
@@ -573,6 +606,29 @@ def _observations(classified: pa.Table, ctx: dict) -> pa.Table:
     )
     columns |= {name: ok[name] for name in passed}
     return _conform(pa.table(columns), OBSERVATIONS_SCHEMA)
+
+
+def _span_text(rows: pa.Table) -> pa.ChunkedArray:
+    """'start-end' of the figure in the published cell (the label's length added when split)."""
+    start = pc.add(rows["span_start"], rows["span_offset"])
+    end = pc.add(rows["span_end"], rows["span_offset"])
+    return pc.binary_join_element_wise(pc.cast(start, pa.string()), pc.cast(end, pa.string()), "-")
+
+
+def _dimensions(rows: pa.Table) -> pa.Array:
+    """The declared extra dimensions of each row as a map {name: text} (empty when none)."""
+    names = [name.removeprefix("dim_") for name in rows.column_names if name.startswith("dim_")]
+    n = rows.num_rows
+    k = len(names)
+    offsets = pa.array(np.arange(n + 1, dtype=np.int32) * k)
+    if not k:
+        return pa.MapArray.from_arrays(
+            offsets, pa.array([], pa.string()), pa.array([], pa.string())
+        )
+    values = pa.concat_arrays([rows[f"dim_{name}"].combine_chunks() for name in names])
+    order = (np.arange(k)[None, :] * n + np.arange(n)[:, None]).ravel()
+    keys = pa.array(np.tile(np.array(names, dtype=object), n), pa.string())
+    return pa.MapArray.from_arrays(offsets, keys, values.take(pa.array(order)))
 
 
 def _null_if_empty(column: pa.ChunkedArray) -> pa.ChunkedArray:
