@@ -225,8 +225,13 @@ def read_cell_values(cells: pa.Table, spec: TableSpec) -> pa.Table:
     prose -> not_a_figure).
     """
     parts = [FIGURE_ROWS_SCHEMA.empty_table()]
-    for measure in pc.unique(cells["declared_measure"]).to_pylist():
-        rows = cells.filter(pc.equal(cells["declared_measure"], measure))
+    measures = pc.unique(cells["declared_measure"]).to_pylist()
+    for measure in measures:
+        rows = (
+            cells
+            if len(measures) == 1
+            else cells.filter(pc.equal(cells["declared_measure"], measure))
+        )
         texts = pa.array(_distinct(rows, "source_text"), pa.string())
         plain = pc.fill_null(pc.match_substring_regex(texts, _PLAIN_CELL), False)
         worded = texts.filter(pc.invert(plain)).to_pylist()
@@ -306,6 +311,13 @@ def _with_figures(cells: pa.Table, figures: pa.Table) -> pa.Table:
             for name in figures.column_names
         ]
     )
+    if not pc.any(pc.greater(renamed["figure_index"], 0)).as_py():
+        # One figure per text (most tables): a hash lookup, ~10x cheaper than a join for small tables.
+        found = _lookup(_cell_key(cells), renamed.append_column("key", _cell_key(renamed)), "key")
+        for name in renamed.column_names:
+            if name not in cells.column_names:
+                cells = cells.append_column(name, found[name])
+        return cells.sort_by([("source_row", "ascending"), ("source_column_index", "ascending")])
     joined = cells.join(
         renamed, keys=["source_text", "declared_measure"], join_type="left outer", use_threads=False
     )
@@ -316,6 +328,10 @@ def _with_figures(cells: pa.Table, figures: pa.Table) -> pa.Table:
             ("figure_index", "ascending"),
         ]
     )
+
+
+def _cell_key(table: pa.Table) -> pa.ChunkedArray:
+    return pc.binary_join_element_wise(table["source_text"], table["declared_measure"], "\x1f")
 
 
 def read_period_texts(texts: list[str]) -> pa.Table:
@@ -485,6 +501,17 @@ def _classify(cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table]) -> p
 def _cell_counts(classified: pa.Table) -> dict[str, int]:
     """Cells, not figures: a cell is observed when one of its figures loaded, rejected when none
     did and one was rejected, blank otherwise; cells = observed + rejected + blank."""
+    if not pc.any(pc.greater(classified["figure_index"], 0)).as_py():
+        counts = {
+            c["values"]: c["counts"] for c in pc.value_counts(classified["status"]).to_pylist()
+        }
+        cells = classified.num_rows
+        return {
+            "cells": cells,
+            "ok": counts.get("ok", 0),
+            "rejected": counts.get("rejected", 0),
+            "blank": counts.get("blank", 0),
+        }
     marks = pa.table(
         {
             "source_row": classified["source_row"],
