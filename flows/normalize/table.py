@@ -235,8 +235,12 @@ def read_cell_values(cells: pa.Table, spec: TableSpec) -> pa.Table:
         texts = pa.array(_distinct(rows, "source_text"), pa.string())
         plain = pc.fill_null(pc.match_substring_regex(texts, _PLAIN_CELL), False)
         worded = texts.filter(pc.invert(plain)).to_pylist()
-        figures = figure_rows(worded, measure, spec.accounting_negatives)
-        single = texts.filter(pc.invert(pc.is_in(texts, pa.array(list(figures), pa.string()))))
+        figures = figure_rows(worded, measure, spec.accounting_negatives) if worded else {}
+        single = (
+            texts.filter(pc.invert(pc.is_in(texts, pa.array(list(figures), pa.string()))))
+            if figures
+            else texts
+        )
         values = scale_values(parse_values(single, measure), spec.value_scale, measure)
         parts.append(_value_rows(values, measure))
         if figures:
@@ -313,10 +317,17 @@ def _with_figures(cells: pa.Table, figures: pa.Table) -> pa.Table:
     )
     if not pc.any(pc.greater(renamed["figure_index"], 0)).as_py():
         # One figure per text (most tables): a hash lookup, ~10x cheaper than a join for small tables.
-        found = _lookup(_cell_key(cells), renamed.append_column("key", _cell_key(renamed)), "key")
+        one_measure = pc.count_distinct(cells["declared_measure"]).as_py() <= 1
+        key = "source_text" if one_measure else "key"
+        if not one_measure:
+            cells = cells.append_column("key", _cell_key(cells))
+            renamed = renamed.append_column("key", _cell_key(renamed))
+        found = _lookup(cells[key], renamed, key)
         for name in renamed.column_names:
             if name not in cells.column_names:
                 cells = cells.append_column(name, found[name])
+        if pc.count_distinct(cells["source_column_index"]).as_py() <= 1:
+            return cells  # one value column: already in row order
         return cells.sort_by([("source_row", "ascending"), ("source_column_index", "ascending")])
     joined = cells.join(
         renamed, keys=["source_text", "declared_measure"], join_type="left outer", use_threads=False
