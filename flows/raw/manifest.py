@@ -137,6 +137,9 @@ class TableSpec(_Frozen):
     accounting_negatives: bool = False
     # The skill cell also prints the value: "Germany (3.1%)", "Prompt engineering - up 48%".
     value_in_label: bool = False
+    # Read a published typo as meant, without editing the file: { "per cnet" = "per cent" }.
+    # Replaced in value cells before reading; source_text keeps the text as published.
+    corrections: dict[str, str] = {}
     unpivot: Unpivot | None = None
     constants: Constants = Constants()
 
