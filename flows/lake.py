@@ -70,6 +70,12 @@ OBSERVATIONS_SCHEMA = pa.schema(
         ),
         _field("skill_match_score", pa.float64(), "Match score 0-100 of skill_raw to skill_id."),
         _field(
+            "skill_match_confirmed",
+            pa.bool_(),
+            "True when the matcher vouches for the match (a confirmed alias or the normalized "
+            "name); false for fuzzy guesses, unconfirmed aliases and unmatched names.",
+        ),
+        _field(
             "value",
             pa.float64(),
             "The number in the measure's unit (percentages in points: +329% is 329).",
@@ -236,6 +242,11 @@ REPORTS_SCHEMA = pa.schema(
             "method_change",
             pa.string(),
             "The manifest's note when this edition changed method from the previous one.",
+        ),
+        _field(
+            "quotes",
+            pa.string(),
+            "report_id of the report this one quotes (manifest quotes); NULL for an original.",
         ),
         _field("report_dir", pa.string(), "Folder of the report, relative to the raw folder."),
         _field(

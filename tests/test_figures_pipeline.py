@@ -242,3 +242,16 @@ def test_parentheses_are_not_negative_without_the_option(tmp_path: Path) -> None
         'measure = "growth_pct"\ncolumns = { skill = "Skill", value = "Growth" }\n',
     )
     assert result.observations["value"].to_pylist() == [4.2, 38.0]
+
+
+def test_a_typo_names_the_correction_that_reads_it(tmp_path: Path) -> None:
+    csv_text = "Skill,Growth\nAI,(17 per cnet)\n"
+    table = 'measure = "growth_pct"\ncolumns = { skill = "Skill", value = "Growth" }\n'
+    (rejected,) = _one_table(tmp_path / "a", csv_text, table).quarantine.to_pylist()
+    assert rejected["reason_code"] == "unparseable_value"
+    assert 'corrections = { "per cnet" = "per cent" }' in rejected["message"]
+    fixed = _one_table(
+        tmp_path / "b", csv_text, table + 'corrections = { "per cnet" = "per cent" }\n'
+    )
+    (row,) = fixed.observations.to_pylist()
+    assert (row["value"], row["source_text"]) == (17.0, "(17 per cnet)")

@@ -447,6 +447,19 @@ def _misspelled_unit(after: str) -> bool:
     )
 
 
+def unit_typo(text: str) -> tuple[str, str] | None:
+    """The first misspelled unit after a number and its likely spelling: '(17 per cnet)' ->
+    ('per cnet', 'per cent'); for messages that name the manifest correction."""
+    for match in re.finditer(r"\d(?:[\d,.]*\d)?\s+(\S+(?:\s\S+)?)", text):
+        words = match.group(1).lower().strip("().,;").split()
+        for candidate in (" ".join(words[:2]), words[0]) if words else ():
+            if len(candidate) >= 4 and candidate not in _UNIT_WORDS:
+                close = difflib.get_close_matches(candidate, _UNIT_WORDS, n=1, cutoff=0.75)
+                if close:
+                    return candidate, close[0]
+    return None
+
+
 # ----------------------------------------------------------------------------- context
 
 

@@ -22,6 +22,7 @@ from flows.normalize.figures import (
     measure_from_words,
     period_phrase_to_text,
     split_label,
+    unit_typo,
 )
 from flows.normalize.measures import REGISTRY
 from flows.normalize.names import harmonize_names
@@ -52,8 +53,8 @@ class TableResult:
     value_cells: int
     blank_cells: int
     rejected_cells: int
-    claims: pa.Table | None = None  # prose tables: claims without a number
     observed_cells: int = -1  # -1: one observation per observed cell (no cell printed several)
+    claims: pa.Table | None = None  # prose tables: claims without a number
 
     @property
     def cells_observed(self) -> int:
@@ -260,7 +261,9 @@ def read_cell_values(cells: pa.Table, spec: TableSpec) -> pa.Table:
             if len(measures) == 1
             else cells.filter(pc.equal(cells["declared_measure"], measure))
         )
-        texts = pa.array(_distinct(rows, "source_text"), pa.string())
+        published = _distinct(rows, "source_text")
+        read_as = [_corrected(text, spec.corrections) for text in published]
+        texts = pa.array(read_as, pa.string())
         plain = pc.fill_null(pc.match_substring_regex(texts, _PLAIN_CELL), False)
         worded = texts.filter(pc.invert(plain)).to_pylist()
         figures = figure_rows(worded, measure, spec.accounting_negatives) if worded else {}
@@ -276,14 +279,32 @@ def read_cell_values(cells: pa.Table, spec: TableSpec) -> pa.Table:
                 [row for cell in figures.values() for row in cell], schema=FIGURE_ROWS_SCHEMA
             )
             parts.append(_scale_figures(found, spec.value_scale, measure))
-    return pa.concat_tables(parts)
+    table = pa.concat_tables(parts)
+    if not spec.corrections:
+        return table
+    # Join back on the text as published: lineage keeps what the file says.
+    back = {
+        corrected: text
+        for text in _distinct(cells, "source_text")
+        if (corrected := _corrected(text, spec.corrections)) != text
+    }
+    originals = [back.get(t, t) for t in table["source_text"].to_pylist()]
+    return table.set_column(0, "source_text", pa.array(originals, pa.string()))
+
+
+def _corrected(text: str, corrections: dict[str, str]) -> str:
+    for published, meant in corrections.items():
+        text = text.replace(published, meant)
+    return text
 
 
 def _value_rows(values: pa.Table, measure: str) -> pa.Table:
     """parse_values rows as figure rows; prose that reads as no number is not_a_figure."""
     n = values.num_rows
+    unreadable = pc.fill_null(pc.equal(values["reason_code"], "unparseable_value"), False)
+    has_digit = pc.fill_null(pc.match_substring_regex(values["source_text"], r"\d"), False)
     prose = pc.and_(
-        pc.fill_null(pc.equal(values["reason_code"], "unparseable_value"), False),
+        pc.and_(unreadable, pc.invert(has_digit)),
         pc.fill_null(
             pc.match_substring_regex(values["source_text"], _NOT_A_FIGURE_WORDS.pattern), False
         ),
@@ -301,7 +322,9 @@ def _value_rows(values: pa.Table, measure: str) -> pa.Table:
             ),
             "",
         ),
-        values["message"],
+        _with_correction_hint(
+            values["source_text"], values["message"], pc.and_(unreadable, has_digit)
+        ),
     )
     nulls = {
         name: pa.nulls(n, FIGURE_ROWS_SCHEMA.field(name).type) for name in FIGURE_ROWS_SCHEMA.names
@@ -321,6 +344,25 @@ def _value_rows(values: pa.Table, measure: str) -> pa.Table:
         "message": message,
     }
     return pa.table(columns, schema=FIGURE_ROWS_SCHEMA)
+
+
+def _with_correction_hint(texts: pa.Array, messages: pa.Array, unreadable: pa.Array) -> pa.Array:
+    """A number followed by a misspelled unit: name the manifest option that reads it as meant."""
+    if not pc.any(unreadable).as_py():
+        return messages
+    hints = []
+    for text, message, bad in zip(
+        texts.to_pylist(), messages.to_pylist(), unreadable.to_pylist(), strict=True
+    ):
+        typo = unit_typo(text) if bad and text else None
+        hints.append(
+            message
+            if typo is None
+            else f'{message}; "{typo[0]}" looks like "{typo[1]}": to read it without editing the '
+            f'published file, add corrections = {{ "{typo[0]}" = "{typo[1]}" }} to the table in '
+            "report.toml"
+        )
+    return pa.array(hints, pa.string())
 
 
 def _scale_figures(found: pa.Table, scale: float, declared: str) -> pa.Table:
@@ -526,6 +568,7 @@ def _classify(cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table]) -> p
         "skill_id": skill["canonical_id"],
         "skill_match_method": skill["match_method"],
         "skill_match_score": skill["match_score"],
+        "skill_match_confirmed": skill["confirmed"],
         "category_id": category["canonical_id"],
         "status": status,
         "reason_code": reason_code,
@@ -656,6 +699,7 @@ def _observations(classified: pa.Table, ctx: dict) -> pa.Table:
         "skill_id",
         "skill_match_method",
         "skill_match_score",
+        "skill_match_confirmed",
         "value",
         "value_qualifier",
         "unit",

@@ -42,6 +42,8 @@ class RunSummary:
     warehouse_build: str = "none"
     reports_refreshed: int = 0
     flow_started_at: float = 0.0
+    # Warning checks (sql/checks with '-- @severity warn') and the rows each found this build.
+    warnings: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -70,6 +72,10 @@ class RunSummary:
             + ")",
             f"  warehouse:    {self.warehouse_dir}" + self._build_note(),
         ]
+        lines += [
+            f"  warning:      {name}: {rows:,} row(s) (see sql/checks/{name}.sql)"
+            for name, rows in sorted(self.warnings.items())
+        ]
         return "\n".join(lines)
 
 
@@ -81,6 +87,7 @@ def summarize(
     seconds: dict[str, float],
     flow_started_at: float,
     refreshed: list[str] | None = None,
+    warnings: dict[str, int] | None = None,
 ) -> RunSummary:
     """Totals over the whole lake after this run, plus what this run did."""
     reports = read_reports(paths.lake)
@@ -110,6 +117,7 @@ def summarize(
         flow_started_at=flow_started_at,
         warehouse_build="none" if not marts else "full" if refreshed is None else "incremental",
         reports_refreshed=len(refreshed or []),
+        warnings=warnings or {},
     )
 
 

@@ -34,6 +34,7 @@ FORMAT_BY_SUFFIX: dict[str, Format] = {
 }
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 EDITION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+REPORT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*-[A-Za-z0-9][A-Za-z0-9._-]*$")
 TABLE_NAME = EDITION
 
 # One canonical field may be published under several headers across editions (header drift).
@@ -158,6 +159,9 @@ class TableSpec(_Frozen):
     accounting_negatives: bool = False
     # The skill cell also prints the value: "Germany (3.1%)", "Prompt engineering - up 48%".
     value_in_label: bool = False
+    # Read a published typo as meant, without editing the file: { "per cnet" = "per cent" }.
+    # Replaced in value cells before reading; source_text keeps the text as published.
+    corrections: dict[str, str] = {}
     unpivot: Unpivot | None = None
     constants: Constants = Constants()
     # Prose: every sentence with a figure yields observations; claims without numbers go to claims.
@@ -272,6 +276,9 @@ class ReportMeta(_Frozen):
     population: str | None = None
     method_change: str | None = None
     notes: str | None = None
+    # The report that this one quotes ("<series>-<edition>"): an outlet repeating another
+    # publisher's figures is compared with the original, not counted as a second source.
+    quotes: str | None = None
     # Glob patterns (relative to the report folder) of files kept beside the tables but not loaded.
     ignore: list[str] = []
 
@@ -292,6 +299,16 @@ class ReportMeta(_Frozen):
                 f"edition {edition!r} must be letters, digits, '.', '_' or '-', e.g. '2026'"
             )
         return edition
+
+    @field_validator("quotes")
+    @classmethod
+    def _quotes(cls, quotes: str | None) -> str | None:
+        if quotes is not None and not REPORT_ID.match(quotes):
+            raise ValueError(
+                f"quotes {quotes!r} must name the quoted report as <series>-<edition>, "
+                "e.g. 'wef-future-of-jobs-2025'"
+            )
+        return quotes
 
     @field_validator("source_url")
     @classmethod

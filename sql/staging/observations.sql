@@ -4,7 +4,8 @@
 -- NULL), types are pinned, and the canonical names from reference.skills / reference.categories
 -- are joined on.
 -- Grain: one row per published number, exactly as lake.observations (no row is dropped here).
--- Key: report_id, table_name, source_row, source_column (the cell the number was read from).
+-- Key: report_id, table_name, source_row, source_column, figure_index (the cell, or prose sentence,
+-- the number was read from, and which of its figures).
 -- Missing values: a skill whose name was not harmonized keeps skill_id NULL; its display name is
 -- then the raw name and its skill_key is 'raw:' + the lower-cased, space-collapsed raw name, so it
 -- can still be ranked inside its report (but never compared with other reports). category_id
@@ -12,6 +13,8 @@
 -- (category_source says which). Names the harmonizer excluded (totals, notes) keep is_skill false.
 -- Ties, one-skill reports, tiny bases: not relevant at this grain (see the marts).
 -- @materialized view
+-- @partitioned_by report_id
+-- @key report_id, table_name, source_row, source_column, figure_index
 -- @table Every published number (lake.observations), cleaned, with canonical skill and category names; base of all models.
 -- @column report_id: Report edition the number was published in: <series>-<edition>.
 -- @column series_id: Report series; editions of one report share it.
@@ -35,7 +38,7 @@
 -- @column is_skill: False for names the harmonizer excluded (totals, notes) and prose statements; those are never ranked.
 -- @column skill_match_method: How skill_raw was matched: alias, normalized, fuzzy, unmatched or excluded.
 -- @column skill_match_score: Match score 0-100 of skill_raw to skill_id.
--- @column skill_match_confirmed: True when the match is by alias or normalized name (no fuzzy guess).
+-- @column skill_match_confirmed: True when the matcher vouches for the match (confirmed alias or normalized name), as it decided at ingest.
 -- @column value: The number in the measure's unit (percentages in points: +329% is 329).
 -- @column value_qualifier: exact, at_least, at_most or approx, as printed.
 -- @column unit: How the number was printed: percent, multiple, count, currency, fraction or number.
@@ -45,7 +48,8 @@
 -- @column source_column: Header of the raw column holding the number, as published.
 -- @column source_column_index: 1-based position of that column.
 -- @column source_text: The cell's text exactly as published.
--- @column source_span: Prose: 0-based start:end of the figure's characters in the line at source_row; NULL for table cells.
+-- @column figure_index: 0-based position of the figure in its cell or sentence.
+-- @column source_span: Characters start-end (0-based, end excluded) of source_text the figure was read from.
 -- @column comparison: What a change is measured against (yoy, mom, qoq, vs_baseline, ...); NULL when not said.
 -- @column currency: ISO 4217 code of a money figure.
 -- @column subject_kind: Prose: skill, or statement (a finding about something else; never ranked); NULL for table cells.
@@ -91,11 +95,11 @@ SELECT
         END
     )::VARCHAR AS skill_key,
     c.skill_id IS NOT NULL AS is_harmonized,
-    c.skill_match_method IS DISTINCT FROM 'excluded'
+    coalesce(c.skill_match_method <> 'excluded', true)
         AND c.subject_kind IS DISTINCT FROM 'statement' AS is_skill,
     c.skill_match_method::VARCHAR AS skill_match_method,
     c.skill_match_score::DOUBLE AS skill_match_score,
-    coalesce(c.skill_match_method IN ('alias', 'normalized'), false) AS skill_match_confirmed,
+    coalesce(c.skill_match_confirmed, false) AS skill_match_confirmed,
     c.value::DOUBLE AS value,
     c.value_qualifier::VARCHAR AS value_qualifier,
     c.unit::VARCHAR AS unit,
@@ -105,6 +109,7 @@ SELECT
     c.source_column::VARCHAR AS source_column,
     c.source_column_index::INTEGER AS source_column_index,
     c.source_text::VARCHAR AS source_text,
+    c.figure_index::INTEGER AS figure_index,
     c.source_span::VARCHAR AS source_span,
     c.comparison::VARCHAR AS comparison,
     c.currency::VARCHAR AS currency,
