@@ -355,7 +355,7 @@ def _text_in(bbox, chars: list[dict], centers) -> str:
 
 def _caption(chars: list[dict], bbox) -> str:
     """Text printed within _CAPTION_BAND points above the table."""
-    x0, top, x1, _ = bbox
+    top = bbox[1]
     near = [c for c in chars if top - _CAPTION_BAND <= c["bottom"] <= top + 1]
     return " ".join(extract_text(near).split()) if near else ""
 
