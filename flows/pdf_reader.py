@@ -45,12 +45,14 @@ PDF_READING_RULES = (
     "its first header row across its pages; source_page is the page. Merged cells: a header cell "
     "spanning columns names each of them (multi-row headers joined with a space); in data rows a "
     "text spanning rows fills them, a number stays in its first cell. Superscripts (smaller text "
-    "raised above the line) stay where they are printed, digits as ¹²³, so '329%' with a raised 1 "
+    "raised above the line) stay where they are printed, as superscript characters (¹²³, ᵃᵇᶜ), so '329%' with a raised 1 "
     "reads '329%¹' (the value parser drops footnote markers). A page with an image or drawing and "
     "no table is chart_only."
 )
 
-_SUPERSCRIPT = str.maketrans("0123456789+-−()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁽⁾")
+_SUPERSCRIPT = str.maketrans(
+    "0123456789+-−()abcdefghijklmnoprstuvwxyz", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"
+)
 _CAPTION_BAND = 60.0
 _CAPTION_LINE = re.compile(r"(?i)^\s*(table|figure|exhibit|chart)\s+\w+")
 

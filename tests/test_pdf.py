@@ -1,0 +1,206 @@
+"""PDF tables and page texts read back from PDFs written with reportlab: cells exact, with their pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+from flows.errors import ExtractError
+from flows.manifest import TableSpec
+from flows.pdf_reader import PdfSelection, document_text, page_texts, parse_pages, read_pdf
+from flows.values import parse_values
+from tests import pdf_fixtures as pdf
+
+SPEC = TableSpec(
+    file="report.pdf",
+    format="csv",
+    measure="growth_pct",
+    columns={"skill": "Skill", "value": "Growth 2025"},
+)
+
+
+def read(path: Path, **selection):
+    return read_pdf(path, SPEC, PdfSelection(**selection))
+
+
+def rows_of(raw) -> list[list]:
+    return [list(row.values()) for row in raw.cells.to_pylist()]
+
+
+def test_a_ruled_table_round_trips_every_cell_with_its_page(tmp_path: Path) -> None:
+    path = pdf.build(tmp_path / "report.pdf", pdf.ruled_table(pdf.GROWTH, "Table 1: Growth"))
+    raw = read(path)
+    assert raw.header == tuple(pdf.GROWTH[0])
+    assert rows_of(raw) == [[n, 1, *row] for n, row in enumerate(pdf.GROWTH[1:], start=2)]
+    assert raw.skipped.num_rows == 0
+
+
+def test_a_borderless_table_round_trips_every_cell(tmp_path: Path) -> None:
+    story = pdf.prose("Skills in demand, by growth of freelance hires.")
+    story += pdf.borderless_table(pdf.GROWTH, "Table 2: Growth by skill")
+    story += pdf.prose("Source: the marketplace's own hiring data.")
+    raw = read(pdf.build(tmp_path / "report.pdf", story))
+    assert raw.header == tuple(pdf.GROWTH[0])
+    assert rows_of(raw) == [[n, 1, *row] for n, row in enumerate(pdf.GROWTH[1:], start=2)]
+
+
+def _long_rows(count: int) -> list[list[str]]:
+    return [["Skill", "Category", "Growth 2025"]] + [
+        [f"Skill number {i}", f"Category {i % 7}", f"{i * 1001:,}"] for i in range(1, count + 1)
+    ]
+
+
+@pytest.mark.parametrize("ruled", [True, False], ids=["ruled", "borderless"])
+def test_a_table_over_two_pages_is_one_table_with_each_row_on_its_page(
+    tmp_path: Path, ruled: bool
+) -> None:
+    rows = _long_rows(80)
+    table = pdf.ruled_table(rows, "Table 3: All skills", repeat=1) if ruled else []
+    table = table or pdf.borderless_table(rows, "Table 3: All skills")
+    path = pdf.build(tmp_path / "report.pdf", table)
+    raw = read(path)
+    texts = {row["page"]: row["text"] for row in page_texts(path).to_pylist()}
+    assert len(texts) >= 2
+    got = raw.cells.to_pylist()
+    assert [[r["c1"], r["c2"], r["c3"]] for r in got] == rows[1:]
+    assert {r["source_page"] for r in got} == set(texts)
+    # Every row's page is the page its text is printed on.
+    assert all(f"{r['c1']} {r['c2']}" in texts[r["source_page"]] for r in got)
+    assert [r["source_row"] for r in got] == sorted(r["source_row"] for r in got)
+    if ruled:  # the header printed again on each later page is set aside, with its page
+        skipped = raw.skipped.to_pydict()
+        assert skipped["reason_code"] == ["repeated_header"] * (len(texts) - 1)
+        assert skipped["raw_record"] == ["Skill\tCategory\tGrowth 2025"] * (len(texts) - 1)
+        assert skipped["source_page"] == sorted(texts)[1:]
+
+
+def test_merged_header_cells_name_every_column_they_cover(tmp_path: Path) -> None:
+    rows = [
+        ["Skill", "Growth", ""],
+        ["", "2024", "2025"],
+        ["AI video generation", "120%", "+329%"],
+        ["AI integration", "80%", "178%"],
+    ]
+    table = pdf.Table(pdf.cells(rows))
+    table.setStyle(pdf.RULED)
+    table.setStyle(pdf.TableStyle([("SPAN", (1, 0), (2, 0)), ("SPAN", (0, 0), (0, 1))]))
+    raw = read(pdf.build(tmp_path / "report.pdf", [table]))
+    assert raw.header == ("Skill", "Growth 2024", "Growth 2025")
+    assert rows_of(raw) == [[3, 1, *rows[2]], [4, 1, *rows[3]]]
+
+
+def test_footnote_marks_minus_and_thousands_are_kept_as_printed_and_parse(tmp_path: Path) -> None:
+    rows = [
+        ["Skill", "Growth 2025"],
+        ["AI video generation", "+329%<super>1</super>"],
+        ["Data annotation<super>a</super>", "\u22125.2%"],
+        ["Freelance hires", "12,345<super>23</super>"],
+    ]
+    raw = read(pdf.build(tmp_path / "report.pdf", pdf.ruled_table(rows)))
+    cells = raw.cells.to_pydict()
+    assert cells["c1"] == ["AI video generation", "Data annotationᵃ", "Freelance hires"]
+    assert cells["c2"] == ["+329%¹", "\u22125.2%", "12,345²³"]
+    parsed = parse_values(cells["c2"], "growth_pct").to_pydict()
+    assert dict(zip(parsed["source_text"], parsed["value"], strict=True)) == {
+        "+329%¹": 329.0,
+        "\u22125.2%": -5.2,
+        "12,345²³": 12345.0,
+    }
+
+
+def test_the_table_is_chosen_by_caption_index_page_or_box(tmp_path: Path) -> None:
+    other = [["Skill", "Growth 2025"], ["Excel", "41%"], ["SQL", "7%"]]
+    story = pdf.ruled_table(pdf.GROWTH, "Table 1: Growth") + pdf.page_break()
+    story += pdf.borderless_table(other, "Table 2: Office skills")
+    path = pdf.build(tmp_path / "report.pdf", story)
+    by_caption = read(path, caption="office skills")
+    assert by_caption.cells["c1"].to_pylist() == ["Excel", "SQL"]
+    assert by_caption.cells["source_page"].to_pylist() == [2, 2]
+    assert read(path, table_index=1).cells.equals(by_caption.cells)
+    assert read(path, pages=(2,)).cells.equals(by_caption.cells)
+    with pdfplumber.open(path) as document:
+        top = next(w["top"] for w in document.pages[1].extract_words() if w["text"] == "Skill")
+    box = read(path, pages=(2,), bbox=(0, top - 2, 595, top + 60))
+    assert box.cells.equals(by_caption.cells)
+    with pytest.raises(ExtractError) as caught:
+        read(path, caption="regional breakdown")
+    assert caught.value.reason_code == "table_not_found"
+    assert "caption 'Table 1: Growth'" in str(caught.value)
+
+
+def test_a_prose_only_page_has_no_table_and_says_so(tmp_path: Path) -> None:
+    story = pdf.prose("Demand for AI video generation rose 329% year over year.")
+    path = pdf.build(tmp_path / "report.pdf", story)
+    with pytest.raises(ExtractError) as caught:
+        read(path)
+    assert caught.value.reason_code == "table_not_found"
+    assert "found 0 table(s) (the pages hold only prose)" in str(caught.value)
+
+
+def test_a_chart_without_a_table_is_chart_only_with_its_page(tmp_path: Path) -> None:
+    story = pdf.ruled_table(pdf.GROWTH) + pdf.page_break() + pdf.chart()
+    path = pdf.build(tmp_path / "report.pdf", story)
+    with pytest.raises(ExtractError) as caught:
+        read(path, pages=(2,))
+    assert caught.value.reason_code == "chart_only"
+    assert "page 2 shows a chart or image" in str(caught.value)
+
+
+def test_page_texts_give_each_page_and_its_span_in_the_document(tmp_path: Path) -> None:
+    story = pdf.prose("AI skills rose 329%¹ in 2025.") + pdf.page_break()
+    story += pdf.prose("Coding is up 178%.", "Bookkeeping fell \u22125.2%.")
+    path = pdf.build(tmp_path / "report.pdf", story)
+    pages = page_texts(path)
+    assert pages["page"].to_pylist() == [1, 2]
+    assert pages["text"].to_pylist() == [
+        "AI skills rose 329%¹ in 2025.",
+        "Coding is up 178%.\nBookkeeping fell \u22125.2%.",
+    ]
+    text = document_text(pages)
+    for row in pages.to_pylist():
+        assert text[row["char_start"] : row["char_end"]] == row["text"]
+    assert page_texts(path, "2")["page"].to_pylist() == [2]
+
+
+def test_limits_are_checked_before_the_work(tmp_path: Path, monkeypatch) -> None:
+    story = pdf.ruled_table(pdf.GROWTH) + pdf.page_break() + pdf.prose("Second page.")
+    path = pdf.build(tmp_path / "report.pdf", story)
+    cases = [
+        (
+            {"SKILLPULSE_MAX_PDF_PAGES": "1"},
+            {},
+            "too_many_pages",
+            "has 2 pages, above the limit of 1",
+        ),
+        ({"SKILLPULSE_MAX_PDF_CHARS": "50"}, {}, "too_many_chars", "above the limit of 50"),
+        ({}, {"pages": (3,)}, "page_not_found", "names page 3 but the PDF has 2 page(s)"),
+    ]
+    for env, selection, code, text in cases:
+        with monkeypatch.context() as patch:
+            for key, value in env.items():
+                patch.setenv(key, value)
+            with pytest.raises(ExtractError) as caught:
+                read(path, **selection)
+        assert caught.value.reason_code == code
+        assert text in str(caught.value)
+
+
+def test_a_file_that_is_not_a_pdf_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(b"Skill,Growth\nAI,329%\n")
+    with pytest.raises(ExtractError) as caught:
+        read(path)
+    assert caught.value.reason_code == "file_unreadable"
+    assert caught.value.__cause__ is not None
+
+
+def test_pages_are_written_as_ranges_or_lists() -> None:
+    assert parse_pages("3-5, 8") == (3, 4, 5, 8)
+    assert parse_pages([2, 4]) == (2, 4)
+    assert parse_pages(7) == (7,)
+    assert parse_pages(None) is None
+    for bad in ("0-2", "5-3", "three", ""):
+        with pytest.raises(ValueError):
+            parse_pages(bad)
