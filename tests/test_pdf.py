@@ -204,3 +204,46 @@ def test_pages_are_written_as_ranges_or_lists() -> None:
     for bad in ("0-2", "5-3", "three", ""):
         with pytest.raises(ValueError):
             parse_pages(bad)
+
+
+def test_blank_cells_of_a_borderless_table_are_null_and_notes_around_it_stay_out(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        ["Skill", "Category", "Growth 2025"],
+        ["AI video generation", "Creative", "+329%"],
+        ["Web design", "Creative", ""],
+        ["SQL", "", "7%"],
+    ]
+    story = pdf.prose("An opening paragraph about the year in freelance hiring.")
+    story += pdf.borderless_table(rows, "Table 1: Growth") + pdf.prose("Source: hiring data.")
+    raw = read(pdf.build(tmp_path / "report.pdf", story))
+    assert rows_of(raw) == [
+        [2, 1, "AI video generation", "Creative", "+329%"],
+        [3, 1, "Web design", "Creative", None],
+        [4, 1, "SQL", None, "7%"],
+    ]
+
+
+def test_a_label_spanning_rows_fills_them_and_a_number_never_counts_twice(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        ["Category", "Skill", "Growth 2025"],
+        ["Creative", "AI video generation", "+329%"],
+        ["", "Web design", "20%"],
+        ["Coding", "Python", "12%"],
+        ["Data", "SQL", "7%"],
+        ["", "Excel", ""],
+    ]
+    table = pdf.Table(pdf.cells(rows))
+    table.setStyle(pdf.RULED)
+    table.setStyle(pdf.TableStyle([("SPAN", (0, 1), (0, 2)), ("SPAN", (2, 4), (2, 5))]))
+    raw = read(pdf.build(tmp_path / "report.pdf", [table]))
+    assert [row[2:] for row in rows_of(raw)] == [
+        ["Creative", "AI video generation", "+329%"],
+        ["Creative", "Web design", "20%"],
+        ["Coding", "Python", "12%"],
+        ["Data", "SQL", "7%"],
+        [None, "Excel", None],
+    ]
