@@ -135,8 +135,12 @@ def page_texts(path: Path, pages: str | Sequence[int] | None = None) -> pa.Table
         budget = _CharBudget(path)
         texts = []
         for number in numbers:
-            chars = budget.take(pdf.pages[number - 1], number)
-            texts.append(extract_text(chars) if chars else "")
+            page = pdf.pages[number - 1]
+            try:
+                chars = budget.take(page, number)
+                texts.append(extract_text(chars) if chars else "")
+            finally:
+                page.close()
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths + len(PAGE_SEPARATOR))[:-1]]).astype(np.int64)
     return pa.table(
@@ -260,21 +264,30 @@ def _candidates(
     graphics: dict[int, bool] = {}
     for position, number in enumerate(numbers):
         page = pdf.pages[number - 1]
-        if selection.bbox is not None and position == 0:
-            page = _crop(page, selection.bbox, number, path)
-        chars = budget.take(page, number)
-        ruled = _ruled_tables(page, chars, number)
-        loose = _outside(chars, [t.bbox for t in ruled])
-        whole = selection.bbox is not None and position == 0 and not ruled
-        on_page = sorted(
-            ruled + _borderless_tables(loose, number, whole),
-            key=lambda t: (t.bbox[1], t.bbox[0]),
-        )
-        if on_page:
-            on_page[-1] = Found(**{**on_page[-1].__dict__, "last_on_page": True})
+        box = selection.bbox if position == 0 else None
+        try:
+            on_page, graphics[number] = _page_tables(page, number, box, budget, path)
+        finally:
+            page.close()  # drops the page's parsed objects: memory stays one page deep
         found += on_page
-        graphics[number] = bool(page.images or page.curves or page.rects) and not on_page
     return found, graphics
+
+
+def _page_tables(
+    page, number: int, box, budget: _CharBudget, path: Path
+) -> tuple[list[Found], bool]:
+    if box is not None:
+        page = _crop(page, box, number, path)
+    chars = budget.take(page, number)
+    ruled = _ruled_tables(page, chars, number)
+    loose = _outside(chars, [t.bbox for t in ruled])
+    on_page = sorted(
+        ruled + _borderless_tables(loose, number, whole=box is not None and not ruled),
+        key=lambda t: (t.bbox[1], t.bbox[0]),
+    )
+    if on_page:
+        on_page[-1] = Found(**{**on_page[-1].__dict__, "last_on_page": True})
+    return on_page, bool(page.images or page.curves or page.rects) and not on_page
 
 
 def _outside(chars: list[dict], boxes: list[tuple]) -> list[dict]:
