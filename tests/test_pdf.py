@@ -8,21 +8,19 @@ import pdfplumber
 import pytest
 
 from flows.errors import ExtractError
-from flows.manifest import TableSpec
-from flows.pdf_reader import PdfSelection, document_text, page_texts, parse_pages, read_pdf
-from flows.values import parse_values
+from flows.extract import read_table
+from flows.extract.pdf import document_text, page_texts
+from flows.normalize.values import parse_values
+from flows.raw.manifest import TableSpec, parse_pages
 from tests import pdf_fixtures as pdf
 
-SPEC = TableSpec(
-    file="report.pdf",
-    format="csv",
-    measure="growth_pct",
-    columns={"skill": "Skill", "value": "Growth 2025"},
-)
+COLUMNS = {"skill": "Skill", "value": "Growth 2025"}
 
 
 def read(path: Path, **selection):
-    return read_pdf(path, SPEC, PdfSelection(**selection))
+    """Through the dispatcher, as the pipeline reads: the format comes from the .pdf suffix."""
+    spec = TableSpec(file=path.name, measure="growth_pct", columns=COLUMNS, **selection)
+    return read_table(path, spec)
 
 
 def rows_of(raw) -> list[list]:
@@ -119,10 +117,10 @@ def test_the_table_is_chosen_by_caption_index_page_or_box(tmp_path: Path) -> Non
     assert by_caption.cells["c1"].to_pylist() == ["Excel", "SQL"]
     assert by_caption.cells["source_page"].to_pylist() == [2, 2]
     assert read(path, table_index=1).cells.equals(by_caption.cells)
-    assert read(path, pages=(2,)).cells.equals(by_caption.cells)
+    assert read(path, pages=2).cells.equals(by_caption.cells)
     with pdfplumber.open(path) as document:
         top = next(w["top"] for w in document.pages[1].extract_words() if w["text"] == "Skill")
-    box = read(path, pages=(2,), bbox=(0, top - 2, 595, top + 60))
+    box = read(path, pages="2", bbox=(0, top - 2, 595, top + 60))
     assert box.cells.equals(by_caption.cells)
     with pytest.raises(ExtractError) as caught:
         read(path, caption="regional breakdown")
@@ -143,7 +141,7 @@ def test_a_chart_without_a_table_is_chart_only_with_its_page(tmp_path: Path) -> 
     story = pdf.ruled_table(pdf.GROWTH) + pdf.page_break() + pdf.chart()
     path = pdf.build(tmp_path / "report.pdf", story)
     with pytest.raises(ExtractError) as caught:
-        read(path, pages=(2,))
+        read(path, pages=2)
     assert caught.value.reason_code == "chart_only"
     assert "page 2 shows a chart or image" in str(caught.value)
 
@@ -175,7 +173,7 @@ def test_limits_are_checked_before_the_work(tmp_path: Path, monkeypatch) -> None
             "has 2 pages, above the limit of 1",
         ),
         ({"SKILLPULSE_MAX_PDF_CHARS": "50"}, {}, "too_many_chars", "above the limit of 50"),
-        ({}, {"pages": (3,)}, "page_not_found", "names page 3 but the PDF has 2 page(s)"),
+        ({}, {"pages": [3]}, "page_not_found", "names page 3 but the PDF has 2 page(s)"),
     ]
     for env, selection, code, text in cases:
         with monkeypatch.context() as patch:

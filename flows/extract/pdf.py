@@ -14,41 +14,12 @@ import pyarrow.compute as pc
 from pdfplumber.utils import cluster_objects, extract_text, extract_words
 from pdfplumber.utils.exceptions import PdfminerException
 
+from flows.config import current_settings
 from flows.errors import ExtractError
-from flows.extract import RawTable, _assemble, _body, _limit
-from flows.manifest import TableSpec
+from flows.extract.common import RawTable, assemble, data_body
+from flows.raw.manifest import TableSpec, parse_pages
 
-MAX_PDF_PAGES = 2_000
-MAX_PDF_CHARS = 20_000_000
 PAGE_SEPARATOR = "\n\n"
-
-PDF_REASON_CODES: dict[str, str] = {
-    "chart_only": "the declared page shows its figures only as a chart or image (no table and no text to read); "
-    "type the figures into a CSV beside the PDF, or point pages/bbox at the table that holds them",
-    "page_not_found": "tables.pages names a page the PDF does not have; the message gives the page count",
-    "too_many_pages": "the PDF has more pages than SKILLPULSE_MAX_PDF_PAGES (default 2,000); raise that limit "
-    "if the file is genuine",
-    "too_many_chars": "the declared pages hold more characters than SKILLPULSE_MAX_PDF_CHARS (default "
-    "20,000,000); narrow tables.pages or raise that limit",
-}
-
-PDF_READING_RULES = (
-    'pdfplumber (MIT; pdfminer.six). pages (e.g. "3-5", [3, 7]; default every page) choose where to '
-    "look; the table is the table_index-th (0-based) among the tables found there, in page order, or "
-    "among those whose caption (text within 60 pt above the table) contains caption; bbox "
-    "[x0, top, x1, bottom] in points from the page's top-left corner crops the first declared page "
-    "first, and a bbox without ruling is read as one borderless table. Ruled tables come from the "
-    "drawn lines; on a page without any, borderless tables from text lines of two or more columns "
-    "(gaps wider than the font size) whose columns line up. A table continues on the next declared "
-    "page when that page's first table has as many columns and repeats the header (the repeat is "
-    "skipped as repeated_header) or has no caption above it. source_row counts the table's rows from "
-    "its first header row across its pages; source_page is the page. Merged cells: a header cell "
-    "spanning columns names each of them (multi-row headers joined with a space); in data rows a "
-    "text spanning rows fills them, a number stays in its first cell. Superscripts (smaller text "
-    "raised above the line) stay where they are printed, as superscript characters (¹²³, ᵃᵇᶜ), so '329%' with a raised 1 "
-    "reads '329%¹' (the value parser drops footnote markers). A page with an image or drawing and "
-    "no table is chart_only."
-)
 
 _SUPERSCRIPT = str.maketrans(
     "0123456789+-−()abcdefghijklmnoprstuvwxyz", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"
@@ -68,12 +39,11 @@ class PdfSelection:
 
     @classmethod
     def from_spec(cls, spec: TableSpec) -> PdfSelection:
-        bbox = getattr(spec, "bbox", None)
         return cls(
-            pages=parse_pages(getattr(spec, "pages", None)),
+            pages=spec.pages,
             table_index=spec.table_index or 0,
             caption=spec.caption,
-            bbox=tuple(bbox) if bbox else None,
+            bbox=tuple(spec.bbox) if spec.bbox else None,
         )
 
 
@@ -87,30 +57,6 @@ class Found:
     caption: str
     spanning_header: bool
     last_on_page: bool = False
-
-
-def parse_pages(pages: str | int | Sequence[int] | None) -> tuple[int, ...] | None:
-    """'3-5' / '3, 7-8' / 4 / [3, 7] -> (3, 4, 5) ...; None means every page."""
-    if pages is None:
-        return None
-    if isinstance(pages, int):
-        return (pages,)
-    if not isinstance(pages, str):
-        return tuple(int(p) for p in pages)
-    numbers: list[int] = []
-    for part in filter(None, (p.strip() for p in pages.split(","))):
-        match = re.fullmatch(r"(\d+)\s*(?:[-–]\s*(\d+))?", part)
-        if not match:
-            raise ValueError(
-                f'pages {pages!r}: {part!r} is not a page or range; write e.g. "3-5, 8"'
-            )
-        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
-        if first < 1 or last < first:
-            raise ValueError(f"pages {pages!r}: {part!r} must count up from page 1")
-        numbers.extend(range(first, last + 1))
-    if not numbers:
-        raise ValueError(f'pages {pages!r} names no page; write e.g. "3-5"')
-    return tuple(numbers)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,7 +121,7 @@ def _open(path: Path):
 
 
 def _page_numbers(pdf, wanted: tuple[int, ...] | None, path: Path) -> list[int]:
-    limit = int(_limit("SKILLPULSE_MAX_PDF_PAGES", MAX_PDF_PAGES))
+    limit = current_settings().max_pdf_pages
     try:
         count = len(pdf.pages)
     except PdfminerException as exc:
@@ -205,7 +151,7 @@ class _CharBudget:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.limit = int(_limit("SKILLPULSE_MAX_PDF_CHARS", MAX_PDF_CHARS))
+        self.limit = current_settings().max_pdf_chars
         self.used = 0
 
     def take(self, page, number: int) -> list[dict]:
@@ -576,8 +522,8 @@ def _to_raw(path: Path, spec: TableSpec, pieces: list[Found]) -> RawTable:
     columns = [pa.array([row[i] for row in body_rows], pa.string()) for i in range(width)]
     source_rows = np.arange(first + count + 1, len(rows) + 1)
     header = [[cell or "" for cell in row] for row in rows[first : first + count]]
-    raw = _assemble(
-        path, spec, header, _body(source_rows, columns), joiner="\t", fill_header_across=True
+    raw = assemble(
+        path, spec, header, data_body(source_rows, columns), joiner="\t", fill_header_across=True
     )
     page_of_row = pa.array(pages, pa.int32())
     cells = raw.cells.add_column(
