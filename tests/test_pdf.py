@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pdfplumber
 import pytest
 
+from flows.config import DEFAULT_REFERENCE
 from flows.errors import ExtractError
 from flows.extract import read_table
 from flows.extract.pdf import document_text, page_texts
+from flows.normalize.table import normalize_report
 from flows.normalize.values import parse_values
+from flows.raw.discover import discover
 from flows.raw.manifest import TableSpec, parse_pages
 from tests import pdf_fixtures as pdf
+from tests.conftest import write_report
 
 COLUMNS = {"skill": "Skill", "value": "Growth 2025"}
 
@@ -245,3 +250,50 @@ def test_a_label_spanning_rows_fills_them_and_a_number_never_counts_twice(
         ["Data", "SQL", "7%"],
         [None, "Excel", None],
     ]
+
+
+def test_every_cell_of_a_two_page_table_round_trips_through_the_normalizer(
+    tmp_path: Path,
+) -> None:
+    rows = [["Skill", "Category", "Growth 2025"]] + [
+        [f"Skill number {i}", "Coding", f"\u2212{i // 5}.5%" if i % 5 == 0 else f"+{i * 101:,}.5%"]
+        for i in range(1, 61)
+    ]
+    folder = write_report(
+        tmp_path / "raw" / "acme" / "2025",
+        """
+        [report]
+        series = "acme-skills"
+        edition = "2025"
+        publisher = "Acme"
+        title = "Acme skills 2025"
+        source_url = "https://example.org/acme.pdf"
+
+        [[tables]]
+        name = "growth"
+        file = "report.pdf"
+        pages = "1-2"
+        measure = "growth_pct"
+        columns = { skill = "Skill", category = "Category", value = "Growth 2025" }
+        """,
+        {},
+    )
+    path = pdf.build(folder / "report.pdf", pdf.borderless_table(rows, "Table 1: Growth"))
+    (source,) = discover(tmp_path / "raw", "", {}).changed
+    with duckdb.connect() as con:
+        (result,) = normalize_report(con, source, DEFAULT_REFERENCE)
+    texts = {row["page"]: row["text"] for row in page_texts(path).to_pylist()}
+    got = result.observations.select(
+        ["skill_raw", "source_text", "value", "source_page", "source_row", "source_column"]
+    ).to_pylist()
+    assert [(o["skill_raw"], o["source_text"]) for o in got] == [(r[0], r[2]) for r in rows[1:]]
+    assert [o["value"] for o in got] == [
+        -(i // 5 + 0.5) if i % 5 == 0 else i * 101 + 0.5 for i in range(1, 61)
+    ]
+    assert [o["source_row"] for o in got] == list(range(2, 62))
+    assert {o["source_page"] for o in got} == {1, 2} == set(texts)
+    assert all(
+        f"{o['skill_raw']} Coding {o['source_text']}" in texts[o["source_page"]] for o in got
+    )
+    assert {o["source_column"] for o in got} == {"Growth 2025"}
+    assert result.quarantine.num_rows == 0
