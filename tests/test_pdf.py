@@ -297,3 +297,13 @@ def test_every_cell_of_a_two_page_table_round_trips_through_the_normalizer(
     )
     assert {o["source_column"] for o in got} == {"Growth 2025"}
     assert result.quarantine.num_rows == 0
+
+
+def test_a_table_running_past_the_declared_pages_is_followed_to_its_end(tmp_path: Path) -> None:
+    rows = _long_rows(80)
+    path = pdf.build(tmp_path / "report.pdf", pdf.ruled_table(rows, "Table 1", repeat=1))
+    pages = page_texts(path)["page"].to_pylist()
+    assert len(pages) >= 3
+    raw = read(path, pages=1)
+    assert [[r["c1"], r["c2"], r["c3"]] for r in raw.cells.to_pylist()] == rows[1:]
+    assert sorted(set(raw.cells["source_page"].to_pylist())) == pages

@@ -68,8 +68,10 @@ def read_pdf(path: Path, spec: TableSpec, selection: PdfSelection | None = None)
     selection = selection or PdfSelection.from_spec(spec)
     with _open(path) as pdf:
         numbers = _page_numbers(pdf, selection.pages, path)
-        found, pages_seen = _candidates(pdf, numbers, selection, path)
-    pieces = _pick(found, selection, pages_seen, path)
+        budget = _CharBudget(path)
+        found, graphics = _candidates(pdf, numbers, selection, budget, path)
+        pieces = _pick(found, selection, graphics, path)
+        pieces += _follow(pdf, pieces, numbers, budget, path)
     return _to_raw(path, spec, pieces)
 
 
@@ -202,10 +204,9 @@ def _inline_superscripts(chars: list[dict]) -> list[dict]:
 
 
 def _candidates(
-    pdf, numbers: list[int], selection: PdfSelection, path: Path
+    pdf, numbers: list[int], selection: PdfSelection, budget: _CharBudget, path: Path
 ) -> tuple[list[Found], dict[int, bool]]:
     """Every table on the declared pages in reading order; and, per page, whether it shows graphics."""
-    budget = _CharBudget(path)
     found: list[Found] = []
     graphics: dict[int, bool] = {}
     for position, number in enumerate(numbers):
@@ -465,6 +466,23 @@ def _pick(
         if not table.last_on_page:
             break
     return pieces
+
+
+def _follow(pdf, pieces: list[Found], declared: list[int], budget, path: Path) -> list[Found]:
+    """Undeclared pages the table runs on to, so nothing printed in the table is left out."""
+    more: list[Found] = []
+    last = pieces[-1]
+    while last.last_on_page and last.page < len(pdf.pages) and last.page + 1 not in declared:
+        page = pdf.pages[last.page]
+        try:
+            on_page, _ = _page_tables(page, last.page + 1, None, budget, path)
+        finally:
+            page.close()
+        if not on_page or not _continues(pieces[0], on_page[0]):
+            break
+        last = on_page[0]
+        more.append(last)
+    return more
 
 
 def _continues(first: Found, table: Found) -> bool:
