@@ -23,6 +23,7 @@ SKILLS = [
     ["Bookkeeping", "Accounting", "\u22125.2%"],
 ]
 
+BAD = ["Basket weaving", "Crafts", "lots"]
 SPACE = 560
 
 MANIFEST = """
@@ -55,7 +56,7 @@ def _report(folder: Path) -> None:
     # Space first, so the skills table starts low on page 2 and runs over onto page 3.
     story = pdf.prose("Acme freelance report 2025.") + pdf.page_break()
     story += [pdf.Spacer(1, SPACE)]
-    story += pdf.ruled_table(SKILLS, "Table 2: In-demand skills", repeat=1)
+    story += pdf.ruled_table([*SKILLS, BAD], "Table 2: In-demand skills", repeat=1)
     story += pdf.page_break() + pdf.chart()
     write_report(folder, MANIFEST, {})
     pdf.build(folder / "report.pdf", story)
@@ -95,4 +96,8 @@ def test_a_pdf_report_loads_with_page_lineage_and_ranks_in_the_marts(tmp_path: P
     assert [g for _, g, _ in ranking][:2] == [329.0, 178.0]
     by_table = {(t, code): message for t, code, message in quarantine}
     assert "page 4 shows a chart or image" in by_table[("chart", "chart_only")]
-    assert ("skills", "repeated_header") in by_table
+    assert "report.pdf:5 (page 3): " in by_table[("skills", "repeated_header")]
+    assert (
+        'report.pdf:9:3 (page 3, column "Growth 2025")' in by_table[("skills", "unparseable_value")]
+    )
+    assert '"lots"' in by_table[("skills", "unparseable_value")]
