@@ -9,13 +9,13 @@ import pdfplumber
 import pytest
 
 from flows.config import DEFAULT_REFERENCE
-from flows.errors import ExtractError
+from flows.errors import ExtractError, ManifestError
 from flows.extract import read_table
 from flows.extract.pdf import document_text, page_texts
 from flows.normalize.table import normalize_report
 from flows.normalize.values import parse_values
 from flows.raw.discover import discover
-from flows.raw.manifest import TableSpec, parse_pages
+from flows.raw.manifest import TableSpec, load_manifest, parse_pages
 from tests import pdf_fixtures as pdf
 from tests.conftest import write_report
 
@@ -307,3 +307,38 @@ def test_a_table_running_past_the_declared_pages_is_followed_to_its_end(tmp_path
     raw = read(path, pages=1)
     assert [[r["c1"], r["c2"], r["c3"]] for r in raw.cells.to_pylist()] == rows[1:]
     assert sorted(set(raw.cells["source_page"].to_pylist())) == pages
+
+
+def test_manifest_mistakes_in_pages_and_bbox_name_the_fix(tmp_path: Path) -> None:
+    folder = write_report(
+        tmp_path / "r",
+        """
+        [report]
+        series = "acme"
+        edition = "2025"
+        publisher = "Acme"
+        title = "Acme"
+        source_url = "https://example.org/a.pdf"
+
+        [[tables]]
+        file = "a.pdf"
+        pages = "3 to 5"
+        measure = "count"
+        columns = { skill = "S", value = "V" }
+
+        [[tables]]
+        name = "b"
+        file = "a.pdf"
+        pages = [2, 0]
+        bbox = [500, 10, 100, 20]
+        measure = "count"
+        columns = { skill = "S", value = "V" }
+        """,
+        {"a.pdf": b"%PDF-1.4"},
+    )
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(folder / "report.toml")
+    message = str(caught.value)
+    assert "tables.0.pages: pages '3 to 5': '3 to 5' is not a page or range" in message
+    assert "tables.1.pages: pages [2, 0] must list page numbers from 1" in message
+    assert "tables.1.bbox: bbox [500.0, 10.0, 100.0, 20.0] must be [x0, top, x1, bottom]" in message
