@@ -11,7 +11,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
+    BaseDocTemplate,
+    Frame,
     PageBreak,
+    PageTemplate,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -80,3 +83,20 @@ def chart() -> list:
 
 def page_break() -> list:
     return [PageBreak()]
+
+
+def justified(text: str, size: float, width: float) -> list:
+    """A justified paragraph in a narrow column: stretched spaces that can line up like columns."""
+    style = ParagraphStyle("justified", parent=BODY, fontSize=size, leading=size + 2, alignment=4)
+    return [Table([[Paragraph(text, style)]], colWidths=[width])]
+
+
+def two_column_article(path: Path, text: str) -> Path:
+    """An article set in two text columns, as many PDF reports are."""
+    width, height = A4
+    column = (width - 120) / 2
+    frames = [Frame(50, 50, column, height - 100), Frame(70 + column, 50, column, height - 100)]
+    document = BaseDocTemplate(str(path), pagesize=A4, invariant=True)
+    document.addPageTemplates([PageTemplate(frames=frames)])
+    document.build([Paragraph(text, BODY)])
+    return path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import duckdb
@@ -342,3 +344,65 @@ def test_manifest_mistakes_in_pages_and_bbox_name_the_fix(tmp_path: Path) -> Non
     assert "tables.0.pages: pages '3 to 5': '3 to 5' is not a page or range" in message
     assert "tables.1.pages: pages [2, 0] must list page numbers from 1" in message
     assert "tables.1.bbox: bbox [500.0, 10.0, 100.0, 20.0] must be [x0, top, x1, bottom]" in message
+
+
+SENTENCE = (
+    "Demand for AI video generation rose 329% year over year in 2025, while data annotation "
+    "grew 154% and bookkeeping fell 5.2% across 12,345 hires. "
+)
+
+
+def test_text_set_in_columns_or_justified_is_prose_not_a_table(tmp_path: Path) -> None:
+    article = pdf.two_column_article(tmp_path / "article.pdf", SENTENCE * 60)
+    story = [*pdf.justified(SENTENCE * 6, 7, 120), *pdf.justified(SENTENCE * 6, 9, 180)]
+    story += pdf.justified(SENTENCE * 6, 11, 250)
+    narrow = pdf.build(tmp_path / "narrow.pdf", story)
+    for path in (article, narrow):
+        with pytest.raises(ExtractError) as caught:
+            read(path)
+        assert caught.value.reason_code == "table_not_found", path.name
+        assert "found 0 table(s)" in str(caught.value)
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium to print HTML to PDF")
+def test_tables_printed_by_a_browser_read_back_exactly(tmp_path: Path) -> None:
+    """Another PDF writer (Chromium/Skia: borders drawn as rectangles, header repeated per page)."""
+    rows = "".join(
+        f"<tr><td>Skill number {i}</td><td>Cat {i % 7}</td><td>{i * 1001:,}</td></tr>"
+        for i in range(1, 121)
+    )
+    head = "<thead><tr><th>Skill</th><th>Category</th><th>Hires</th></tr></thead>"
+    (tmp_path / "report.html").write_text(
+        "<html><body style='font-family: sans-serif'>"
+        "<h2>Table 1: Growth</h2><table border='1' style='border-collapse: collapse'>"
+        "<tr><th rowspan='2'>Skill</th><th colspan='2'>Growth</th></tr>"
+        "<tr><th>2024</th><th>2025</th></tr>"
+        "<tr><td>AI video generation</td><td>120%</td><td>+329%<sup>1</sup></td></tr>"
+        "<tr><td>Data annotation</td><td>&minus;5.2%</td><td>12,345</td></tr></table>"
+        f"<h2>Table 2: All skills</h2><table border='1' style='border-collapse: collapse'>{head}"
+        f"<tbody>{rows}</tbody></table>"
+        f"<h2>Table 3: Borderless</h2><table cellpadding='5'>{head}<tbody>{rows}</tbody></table>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    path = tmp_path / "report.pdf"
+    subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+         f"--print-to-pdf={path}", str(tmp_path / "report.html")],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    growth = read(path, caption="Table 1")
+    assert growth.header == ("Skill", "Growth 2024", "Growth 2025")
+    assert rows_of(growth) == [
+        [3, 1, "AI video generation", "120%", "+329%¹"],
+        [4, 1, "Data annotation", "\u22125.2%", "12,345"],
+    ]
+    expected = [[f"Skill number {i}", f"Cat {i % 7}", f"{i * 1001:,}"] for i in range(1, 121)]
+    for caption in ("All skills", "Borderless"):
+        raw = read(path, caption=caption)
+        assert [[r["c1"], r["c2"], r["c3"]] for r in raw.cells.to_pylist()] == expected, caption
+        assert len(set(raw.cells["source_page"].to_pylist())) >= 2
+        assert set(raw.skipped["reason_code"].to_pylist()) == {"repeated_header"}

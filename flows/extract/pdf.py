@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,9 @@ _SUPERSCRIPT = str.maketrans(
     "0123456789+-−()abcdefghijklmnoprstuvwxyz", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"
 )
 _CAPTION_BAND = 60.0
+# Word spaces are about a quarter of the font size; browsers pad table cells by half of it or more.
+_COLUMN_GAP = 0.5
+_DIGIT = re.compile(r"\d")
 _CAPTION_LINE = re.compile(r"(?i)^\s*(table|figure|exhibit|chart)\s+\w+")
 
 
@@ -56,6 +60,7 @@ class Found:
     rows: list[list[str | None]]
     caption: str
     spanning_header: bool
+    ruled: bool
     last_on_page: bool = False
 
 
@@ -209,20 +214,26 @@ def _candidates(
     """Every table on the declared pages in reading order; and, per page, whether it shows graphics."""
     found: list[Found] = []
     graphics: dict[int, bool] = {}
+    tail = ""
     for position, number in enumerate(numbers):
         page = pdf.pages[number - 1]
         box = selection.bbox if position == 0 else None
         try:
-            on_page, graphics[number] = _page_tables(page, number, box, budget, path)
+            on_page, graphics[number], last_line = _page_tables(page, number, box, budget, path)
         finally:
             page.close()  # drops the page's parsed objects: memory stays one page deep
+        # A caption left alone at the foot of the previous page belongs to this page's first table.
+        if on_page and _CAPTION_LINE.match(tail) and not _CAPTION_LINE.search(on_page[0].caption):
+            on_page[0] = replace(on_page[0], caption=f"{tail} {on_page[0].caption}".strip())
+        tail = last_line if number + 1 in numbers else ""
         found += on_page
     return found, graphics
 
 
 def _page_tables(
     page, number: int, box, budget: _CharBudget, path: Path
-) -> tuple[list[Found], bool]:
+) -> tuple[list[Found], bool, str]:
+    """The page's tables top to bottom, whether it shows graphics, and its last line of text."""
     if box is not None:
         page = _crop(page, box, number, path)
     chars = budget.take(page, number)
@@ -232,9 +243,11 @@ def _page_tables(
         ruled + _borderless_tables(loose, number, whole=box is not None and not ruled),
         key=lambda t: (t.bbox[1], t.bbox[0]),
     )
+    below = on_page[-1].bbox[3] if on_page else 0
+    lines = extract_text([c for c in chars if c["top"] >= below]).strip().split("\n")
     if on_page:
-        on_page[-1] = Found(**{**on_page[-1].__dict__, "last_on_page": True})
-    return on_page, bool(page.images or page.curves or page.rects) and not on_page
+        on_page[-1] = replace(on_page[-1], last_on_page=True)
+    return on_page, bool(page.images or page.curves or page.rects) and not on_page, lines[-1]
 
 
 def _outside(chars: list[dict], boxes: list[tuple]) -> list[dict]:
@@ -273,6 +286,7 @@ def _ruled_tables(page, chars: list[dict], number: int) -> list[Found]:
                 rows=rows,
                 caption=_caption(chars, table.bbox),
                 spanning_header=any(cell is None for cell in table.rows[0].cells),
+                ruled=True,
             )
         )
     return found
@@ -295,7 +309,7 @@ def _ruled_rows(table, chars: list[dict]) -> list[list[str | None]]:
                 and above is not None
                 and boxes[above][c][3] > table.rows[r].bbox[1] + 1
             )
-            if covered and grid[above][c] and not re.search(r"\d", grid[above][c]):
+            if covered and grid[above][c] and not _DIGIT.search(grid[above][c]):
                 grid[r][c] = grid[above][c]
     return grid
 
@@ -331,10 +345,12 @@ def _borderless_tables(chars: list[dict], number: int, whole: bool) -> list[Foun
     runs = [(0, len(lines))] if whole else _runs(lines, counts)
     found = []
     for start, end in runs:
+        if not whole and not _regular(counts[start:end]):
+            continue
         spanning = start > 0 and _spans_columns(lines[start - 1], lines[start:end])
         first = start - 1 if spanning else start
         rows = _column_rows(lines[first:end])
-        if len(rows) < 2 or max(map(len, rows)) < 2:
+        if len(rows) < 2 or max(map(len, rows)) < 2 or not (whole or _has_figures(rows)):
             continue
         boxes = [seg["bbox"] for segments, _ in lines[first:end] for seg in segments]
         bbox = (
@@ -343,8 +359,26 @@ def _borderless_tables(chars: list[dict], number: int, whole: bool) -> list[Foun
             max(b[2] for b in boxes),
             max(b[3] for b in boxes),
         )
-        found.append(Found(number, bbox, rows, _caption(chars, bbox), spanning))
+        found.append(Found(number, bbox, rows, _caption(chars, bbox), spanning, ruled=False))
     return found
+
+
+def _regular(counts: list[int]) -> bool:
+    """A header and two rows or more, most with the same number of cells: not a justified paragraph,
+    whose stretched spaces can line up by chance on a line or two but vary from line to line."""
+    multi = [c for c in counts if c >= 2]
+    return len(multi) >= 3 and Counter(multi).most_common(1)[0][1] >= 0.5 * len(multi)
+
+
+def _has_figures(rows: list[list[str | None]]) -> bool:
+    """A column of short cells holding digits: a table of figures, not text set in columns."""
+    body = rows[1:]
+    for column in range(1, len(rows[0])):
+        cells = [row[column] for row in body if row[column]]
+        figures = [c for c in cells if _DIGIT.search(c) and len(c.split()) <= 4]
+        if len(cells) >= 0.5 * len(body) and len(figures) >= 0.6 * len(cells):
+            return True
+    return False
 
 
 def _lines(chars: list[dict]) -> list[tuple[list[dict], float]]:
@@ -355,7 +389,7 @@ def _lines(chars: list[dict]) -> list[tuple[list[dict], float]]:
         line.sort(key=lambda w: w["x0"])
         segments: list[dict] = []
         for word in line:
-            if segments and word["x0"] - segments[-1]["bbox"][2] <= word["size"]:
+            if segments and word["x0"] - segments[-1]["bbox"][2] <= _COLUMN_GAP * word["size"]:
                 last = segments[-1]
                 last["text"] += " " + word["text"]
                 last["bbox"] = (last["bbox"][0], min(last["bbox"][1], word["top"]), word["x1"],
@@ -475,7 +509,7 @@ def _follow(pdf, pieces: list[Found], declared: list[int], budget, path: Path) -
     while last.last_on_page and last.page < len(pdf.pages) and last.page + 1 not in declared:
         page = pdf.pages[last.page]
         try:
-            on_page, _ = _page_tables(page, last.page + 1, None, budget, path)
+            on_page, _, _ = _page_tables(page, last.page + 1, None, budget, path)
         finally:
             page.close()
         if not on_page or not _continues(pieces[0], on_page[0]):
@@ -486,15 +520,11 @@ def _follow(pdf, pieces: list[Found], declared: list[int], budget, path: Path) -
 
 
 def _continues(first: Found, table: Found) -> bool:
-    width = len(first.rows[0])
-    if len(table.rows[0]) != width:
+    """Same kind and width, and not under a caption of its own ("Table 2 (continued)" is fine)."""
+    if table.ruled != first.ruled or len(table.rows[0]) != len(first.rows[0]):
         return False
-    repeats = _row_text(table.rows[0]) == _row_text(first.rows[0])
-    return repeats or not _CAPTION_LINE.search(table.caption)
-
-
-def _row_text(row: list[str | None]) -> str:
-    return "\t".join(" ".join((cell or "").split()) for cell in row)
+    captioned = _CAPTION_LINE.search(table.caption) is not None
+    return not captioned or "cont" in table.caption.casefold() or table.caption == first.caption
 
 
 def _not_found(
