@@ -70,7 +70,7 @@ READING_RULES: dict[str, str] = {
     "caption; bbox [x0, top, x1, bottom] in points from the page's top-left corner crops the first "
     "declared page, and a bbox without ruling is read as one borderless table. Ruled tables come "
     "from the drawn lines; text outside them forms borderless tables from runs of lines of two or "
-    "more columns (gaps wider than half the font size) whose columns line up. A table that is last on "
+    "more columns (gaps wider than half the font size) whose columns line up, with a header, two rows or more and a column of short figures. A table that is last on "
     "its page continues on the next page (declared or not) when that page's first table is of the "
     "same kind and width and has no 'Table n' caption of its own (the same one, or 'continued', is "
     "fine); a header printed again is skipped as repeated_header. source_row counts the table's rows from its first header row "
