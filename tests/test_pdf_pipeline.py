@@ -71,7 +71,7 @@ def test_a_pdf_report_loads_with_page_lineage_and_ranks_in_the_marts(tmp_path: P
     with duckdb.connect(str(warehouse / "skillpulse.duckdb"), read_only=True) as con:
         observations = con.execute(
             """SELECT skill_raw, category_raw, value, source_text, source_page, source_row
-               FROM lake.observations WHERE table_name = 'skills' ORDER BY source_row"""
+               FROM staging.observations WHERE table_name = 'skills' ORDER BY source_row"""
         ).fetchall()
         ranking = con.execute(
             """SELECT skill_name, growth_pct, rank_in_report FROM marts.skill_growth_rankings
