@@ -14,6 +14,7 @@ from flows.config import DEFAULT_REFERENCE
 from flows.errors import ExtractError, ManifestError
 from flows.extract import read_table
 from flows.extract.pdf import document_text, page_texts
+from flows.normalize.names import harmonize_names
 from flows.normalize.table import normalize_report
 from flows.normalize.values import parse_values
 from flows.raw.discover import discover
@@ -102,17 +103,27 @@ def test_footnote_marks_minus_and_thousands_are_kept_as_printed_and_parse(tmp_pa
         ["AI video generation", "+329%<super>1</super>"],
         ["Data annotation<super>a</super>", "\u22125.2%"],
         ["Freelance hires", "12,345<super>23</super>"],
+        ["AI integration<super>2</super>", "41%<super>b</super>"],
     ]
     raw = read(pdf.build(tmp_path / "report.pdf", pdf.ruled_table(rows)))
     cells = raw.cells.to_pydict()
-    assert cells["c1"] == ["AI video generation", "Data annotationᵃ", "Freelance hires"]
-    assert cells["c2"] == ["+329%¹", "\u22125.2%", "12,345²³"]
+    assert cells["c1"] == [
+        "AI video generation",
+        "Data annotationᵃ",
+        "Freelance hires",
+        "AI integration²",
+    ]
+    assert cells["c2"] == ["+329%¹", "\u22125.2%", "12,345²³", "41%ᵇ"]
     parsed = parse_values(cells["c2"], "growth_pct").to_pydict()
     assert dict(zip(parsed["source_text"], parsed["value"], strict=True)) == {
         "+329%¹": 329.0,
         "\u22125.2%": -5.2,
         "12,345²³": 12345.0,
+        "41%ᵇ": 41.0,
     }
+    names = harmonize_names(cells["c1"], "skill", DEFAULT_REFERENCE).to_pydict()
+    matched = dict(zip(names["name_raw"], names["canonical_id"], strict=True))
+    assert matched["AI integration²"] == "ai-integration"  # the mark does not hide the name
 
 
 def test_the_table_is_chosen_by_caption_index_page_or_box(tmp_path: Path) -> None:

@@ -18,12 +18,13 @@ from pdfplumber.utils.exceptions import PdfminerException
 from flows.config import current_settings
 from flows.errors import ExtractError
 from flows.extract.common import RawTable, assemble, data_body
+from flows.normalize.printed import SUPERSCRIPT_LETTERS
 from flows.raw.manifest import TableSpec, parse_pages
 
 PAGE_SEPARATOR = "\n\n"
 
 _SUPERSCRIPT = str.maketrans(
-    "0123456789+-−()abcdefghijklmnoprstuvwxyz", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"
+    "0123456789+-−()abcdefghijklmnoprstuvwxyz", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁽⁾" + SUPERSCRIPT_LETTERS
 )
 _CAPTION_BAND = 60.0
 # Word spaces are about a quarter of the font size; browsers pad table cells by half of it or more.
