@@ -417,3 +417,20 @@ def test_tables_printed_by_a_browser_read_back_exactly(tmp_path: Path) -> None:
         assert [[r["c1"], r["c2"], r["c3"]] for r in raw.cells.to_pylist()] == expected, caption
         assert len(set(raw.cells["source_page"].to_pylist())) >= 2
         assert set(raw.skipped["reason_code"].to_pylist()) == {"repeated_header"}
+
+
+@pytest.mark.realdata
+def test_published_pdfs_in_the_real_data_read_or_fail_clearly(realdata: Path) -> None:
+    """Every PDF under ../shared/realdata: its pages give text, its first table reads or is explained."""
+    pdfs = sorted(realdata.rglob("*.pdf"))
+    if not pdfs:
+        pytest.skip(f"no PDF under {realdata}")
+    for path in pdfs:
+        pages = page_texts(path)
+        assert pages.num_rows >= 1
+        try:
+            raw = read(path)
+        except ExtractError as exc:
+            assert exc.reason_code in {"table_not_found", "chart_only", "no_header"}, str(exc)
+        else:
+            assert raw.cells.num_rows + raw.skipped.num_rows >= 1
