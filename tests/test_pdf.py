@@ -201,6 +201,16 @@ def test_limits_are_checked_before_the_work(tmp_path: Path, monkeypatch) -> None
                 read(path, **selection)
         assert caught.value.reason_code == code
         assert text in str(caught.value)
+    # The text of the pages, for prose, is bounded the same way.
+    for variable, code in (
+        ("SKILLPULSE_MAX_FILE_MB", "file_too_large"),
+        ("SKILLPULSE_MAX_PDF_CHARS", "too_many_chars"),
+    ):
+        with monkeypatch.context() as patch:
+            patch.setenv(variable, "0.001" if code == "file_too_large" else "50")
+            with pytest.raises(ExtractError) as caught:
+                page_texts(path)
+        assert caught.value.reason_code == code
 
 
 def test_a_file_that_is_not_a_pdf_is_unreadable(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from flows.config import current_settings
 from flows.errors import ExtractError
-from flows.extract.common import RawTable, assemble, data_body
+from flows.extract.common import RawTable, assemble, check_file_size, data_body
 from flows.normalize.printed import SUPERSCRIPT_LETTERS
 from flows.raw.manifest import TableSpec, parse_pages
 
@@ -84,6 +84,7 @@ def read_pdf(path: Path, spec: TableSpec, selection: PdfSelection | None = None)
 def page_texts(path: Path, pages: str | Sequence[int] | None = None) -> pa.Table:
     """One row per page: `page` (1-based), `text` (superscripts inline), `char_start`/`char_end`, the
     page's span in the document text (the pages' texts joined by PAGE_SEPARATOR), for the prose reader."""
+    check_file_size(path)
     with _open(path) as pdf:
         numbers = _page_numbers(pdf, parse_pages(pages), path)
         budget = _CharBudget(path)
