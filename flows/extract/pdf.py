@@ -181,28 +181,36 @@ class _CharBudget:
 
 
 def _inline_superscripts(chars: list[dict]) -> list[dict]:
-    """Copies of the characters, raised small ones (footnote marks) moved onto their line as ¹²³."""
-    if not chars:
-        return []
+    """The characters, raised small ones (footnote marks) replaced by copies on their line as ¹²³."""
+    if len(chars) < 2:
+        return chars
     size = np.array([c["size"] for c in chars])
     bottom = np.array([c["bottom"] for c in chars])
     x0 = np.array([c["x0"] for c in chars])
     x1 = np.array([c["x1"] for c in chars])
-    out = [dict(c) for c in chars]
-    # Follows the content-stream order: a mark is drawn right after the text it annotates.
-    anchor = -1
-    for i in range(1, len(chars)):
-        base = anchor if anchor >= 0 else i - 1
-        small = size[i] < 0.9 * size[base]
-        raised = bottom[i] < bottom[base] - 0.15 * size[base]
-        near = -0.5 * size[base] <= x0[i] - x1[i - 1] <= size[base]
-        if small and raised and near:
-            out[i]["text"] = out[i]["text"].translate(_SUPERSCRIPT)
-            out[i]["top"], out[i]["bottom"] = out[base]["top"], out[base]["bottom"]
-            out[i]["doctop"] = out[base]["doctop"]
-            anchor = base
-        else:
-            anchor = -1
+    # Content-stream order: a mark is drawn right after the text it annotates, in smaller type.
+    gap = x0[1:] - x1[:-1]
+    starts = 1 + np.flatnonzero(
+        (size[1:] < 0.9 * size[:-1])
+        & (bottom[1:] < bottom[:-1] - 0.15 * size[:-1])
+        & (gap >= -0.5 * size[:-1])
+        & (gap <= size[:-1])
+    )
+    if not starts.size:
+        return chars
+    out = list(chars)
+    for start in starts:
+        base = chars[start - 1]
+        end = start + 1  # a mark of several characters ("23") continues in the same type
+        while end < len(chars) and size[end] == size[start] and bottom[end] == bottom[start]:
+            end += 1
+        for k in range(start, end):
+            out[k] = chars[k] | {
+                "text": chars[k]["text"].translate(_SUPERSCRIPT),
+                "top": base["top"],
+                "bottom": base["bottom"],
+                "doctop": base["doctop"],
+            }
     return out
 
 
