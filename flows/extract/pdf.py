@@ -12,6 +12,8 @@ import numpy as np
 import pdfplumber
 import pyarrow as pa
 import pyarrow.compute as pc
+from pdfminer.pdfexceptions import PDFException, PSException
+from pdfminer.pdftypes import resolve1
 from pdfplumber.utils import cluster_objects, extract_text, extract_words
 from pdfplumber.utils.exceptions import PdfminerException
 
@@ -132,8 +134,10 @@ def _open(path: Path):
 def _page_numbers(pdf, wanted: tuple[int, ...] | None, path: Path) -> list[int]:
     limit = current_settings().max_pdf_pages
     try:
-        count = len(pdf.pages)
-    except PdfminerException as exc:
+        # The page tree's own count: listing the pages would build an object for each first.
+        count = resolve1(resolve1(pdf.doc.catalog["Pages"])["Count"])
+        count = count if isinstance(count, int) else len(pdf.pages)
+    except (PdfminerException, PDFException, PSException, KeyError, TypeError) as exc:
         raise ExtractError(
             "file_unreadable", f"{path}: cannot list the PDF's pages ({exc})"
         ) from exc
