@@ -396,7 +396,7 @@ def _has_figures(rows: list[list[str | None]]) -> bool:
 
 
 def _lines(chars: list[dict]) -> list[tuple[list[dict], float]]:
-    """Text lines top to bottom, each as its segments (words closer than a font size) and its height."""
+    """Text lines top to bottom, each as its segments (words closer than _COLUMN_GAP font sizes) and its height."""
     words = extract_words(chars, x_tolerance=3, y_tolerance=3, extra_attrs=["size"])
     lines = []
     for line in cluster_objects(words, lambda w: round(w["bottom"], 1), tolerance=3):
