@@ -444,3 +444,41 @@ def test_published_pdfs_in_the_real_data_read_or_fail_clearly(realdata: Path) ->
             assert exc.reason_code in {"table_not_found", "chart_only", "no_header"}, str(exc)
         else:
             assert raw.cells.num_rows + raw.skipped.num_rows >= 1
+
+
+def test_a_same_width_table_under_its_own_caption_on_the_next_page_is_another_table(
+    tmp_path: Path,
+) -> None:
+    other = [
+        ["Skill", "Category", "Growth 2025"],
+        ["Excel", "Office", "41%"],
+        ["SQL", "Data", "7%"],
+    ]
+    story = pdf.ruled_table(pdf.GROWTH, "Table 1: Growth") + pdf.page_break()
+    story += pdf.ruled_table(other, "Table 2: Office skills")
+    path = pdf.build(tmp_path / "report.pdf", story)
+    first = read(path, caption="Table 1")
+    assert [r[2:] for r in rows_of(first)] == pdf.GROWTH[1:]
+    assert rows_of(read(path, table_index=1)) == [
+        [n, 2, *row] for n, row in enumerate(other[1:], 2)
+    ]
+    # Uncaptioned, it is the first table running on when that one ends low on its page ...
+    rows = _long_rows(30)
+    story = pdf.ruled_table(rows, "Table 1: Growth") + pdf.page_break() + pdf.ruled_table(other)
+    merged = read(pdf.build(tmp_path / "merged.pdf", story))
+    assert [r[2:] for r in rows_of(merged)] == rows[1:] + other[1:]
+    assert merged.skipped["reason_code"].to_pylist() == ["repeated_header"]
+    # ... and another table when that one stopped halfway down its page.
+    story = pdf.ruled_table(pdf.GROWTH, "Table 1: Growth") + pdf.page_break()
+    story += pdf.ruled_table(other)
+    apart = read(pdf.build(tmp_path / "apart.pdf", story))
+    assert [r[2:] for r in rows_of(apart)] == pdf.GROWTH[1:]
+
+
+def test_a_caption_left_at_the_foot_of_a_page_names_the_table_on_the_next(tmp_path: Path) -> None:
+    story = [pdf.Spacer(1, 650), *pdf.prose("Table 4: Regional shares"), *pdf.page_break()]
+    story += pdf.ruled_table([["Region", "Share"], ["Europe", "38.5%"], ["Asia", "1,204"]])
+    path = pdf.build(tmp_path / "report.pdf", story)
+    raw = read(path, caption="regional shares")
+    assert raw.header == ("Region", "Share")
+    assert raw.cells["source_page"].to_pylist() == [2, 2]

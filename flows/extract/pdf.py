@@ -31,6 +31,8 @@ _SUPERSCRIPT = str.maketrans(
 _CAPTION_BAND = 60.0
 # Word spaces are about a quarter of the font size; browsers pad table cells by half of it or more.
 _COLUMN_GAP = 0.5
+# A table ending above this fraction of the page height stopped there; it does not run on.
+_LOW_ON_PAGE = 0.6
 _DIGIT = re.compile(r"\d")
 _CAPTION_LINE = re.compile(r"(?i)^\s*(table|figure|exhibit|chart)\s+\w+")
 
@@ -64,7 +66,7 @@ class Found:
     caption: str
     spanning_header: bool
     ruled: bool
-    last_on_page: bool = False
+    last_on_page: bool = False  # and ending low on it: a table that may run on to the next page
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,7 +261,7 @@ def _page_tables(
     )
     below = on_page[-1].bbox[3] if on_page else 0
     lines = extract_text([c for c in chars if c["top"] >= below]).strip().split("\n")
-    if on_page:
+    if on_page and on_page[-1].bbox[3] >= _LOW_ON_PAGE * page.height:
         on_page[-1] = replace(on_page[-1], last_on_page=True)
     return on_page, bool(page.images or page.curves or page.rects) and not on_page, lines[-1]
 
