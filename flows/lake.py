@@ -101,6 +101,11 @@ OBSERVATIONS_SCHEMA = pa.schema(
             "Header of the raw column holding the number, as published.",
         ),
         _field("source_column_index", pa.int32(), "1-based position of that column."),
+        _field(
+            "source_page",
+            pa.int32(),
+            "1-based page of a PDF holding the number; null for formats without pages.",
+        ),
         _field("source_text", pa.string(), "The cell's text exactly as published."),
     ]
 )

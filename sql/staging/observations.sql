@@ -46,6 +46,7 @@
 -- @column source_row: 1-based row of the raw file (or sheet) holding the number.
 -- @column source_column: Header of the raw column holding the number, as published.
 -- @column source_column_index: 1-based position of that column.
+-- @column source_page: 1-based page of a PDF holding the number; null for formats without pages.
 -- @column source_text: The cell's text exactly as published.
 WITH cleaned AS (
     SELECT
@@ -100,6 +101,7 @@ SELECT
     c.source_row::BIGINT AS source_row,
     c.source_column::VARCHAR AS source_column,
     c.source_column_index::INTEGER AS source_column_index,
+    c.source_page::INTEGER AS source_page,
     c.source_text::VARCHAR AS source_text
 FROM cleaned AS c
 LEFT JOIN reference.skills AS s ON s.skill_id = c.skill_id
