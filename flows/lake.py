@@ -103,6 +103,11 @@ OBSERVATIONS_SCHEMA = pa.schema(
         ),
         _field("source_column_index", pa.int32(), "1-based position of that column."),
         _field(
+            "source_page",
+            pa.int32(),
+            "1-based page of a PDF holding the number; null for formats without pages.",
+        ),
+        _field(
             "source_text",
             pa.string(),
             "The cell's text (prose: the whole sentence) exactly as published.",

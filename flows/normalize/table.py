@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from flows.errors import AccountingError, ExtractError
 from flows.extract import RawTable, read_table
+from flows.extract.common import optional
 from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, conform
 from flows.normalize.figures import (
     FIGURE_ROWS_SCHEMA,
@@ -473,6 +474,7 @@ def long_cells(raw: RawTable, layout: Layout, spec: TableSpec) -> pa.Table:
         text = raw.cells[f"c{index}"]
         columns = {
             "source_row": raw.cells["source_row"],
+            "source_page": optional(raw.cells, "source_page", pa.int32()),
             "source_column_index": pa.repeat(pa.scalar(index, pa.int32()), n),
             "source_column": pa.repeat(pa.scalar(header, pa.string()), n),
             "source_text": text,
@@ -704,6 +706,7 @@ def _observations(classified: pa.Table, ctx: dict) -> pa.Table:
         "value_qualifier",
         "unit",
         "source_row",
+        "source_page",
         "source_column",
         "source_column_index",
         "figure_index",
@@ -753,7 +756,8 @@ def _cell_quarantine(con, header: tuple[str, ...], ctx: dict) -> pa.Table:
         SELECT $report_id AS report_id, $table_name AS table_name, $source_file AS source_file,
                $source_sha256 AS source_sha256, q.source_row, q.source_column, q.reason_code,
                $source_file || ':' || q.source_row || ':' || q.source_column_index
-                 || ' (column "' || q.source_column || '"): ' || q.reason_message AS message,
+                 || ' (' || coalesce('page ' || q.source_page || ', ', '') || 'column "'
+                 || q.source_column || '"): ' || q.reason_message AS message,
                json_object({record})::VARCHAR AS raw_record,
                CASE WHEN q.status = 'rejected' THEN 'error' ELSE 'warning' END AS severity
         FROM classified q JOIN raw_cells r USING (source_row)
@@ -768,9 +772,11 @@ def _cell_quarantine(con, header: tuple[str, ...], ctx: dict) -> pa.Table:
 def _skipped_quarantine(raw: RawTable, ctx: dict) -> pa.Table:
     skipped = raw.skipped
     n = skipped.num_rows
+    row = pc.cast(skipped["source_row"], pa.string())
+    page = pc.cast(optional(skipped, "source_page", pa.int32()), pa.string())
     messages = pc.binary_join_element_wise(
         pa.array([ctx["source_file"]] * n, pa.string()),
-        pc.cast(skipped["source_row"], pa.string()),
+        pc.coalesce(pc.binary_join_element_wise(row, " (page ", page, ")", ""), row),
         pa.array([_SKIP_HINT] * n, pa.string()),
         pc.cast(skipped["reason_code"], pa.string()),
         ":",

@@ -47,6 +47,7 @@
 -- @column source_row: 1-based row of the raw file (or sheet) holding the number.
 -- @column source_column: Header of the raw column holding the number, as published.
 -- @column source_column_index: 1-based position of that column.
+-- @column source_page: 1-based page of a PDF holding the number; null for formats without pages.
 -- @column source_text: The cell's text exactly as published.
 -- @column figure_index: 0-based position of the figure in its cell or sentence.
 -- @column source_span: Characters start-end (0-based, end excluded) of source_text the figure was read from.
@@ -108,6 +109,7 @@ SELECT
     c.source_row::BIGINT AS source_row,
     c.source_column::VARCHAR AS source_column,
     c.source_column_index::INTEGER AS source_column_index,
+    c.source_page::INTEGER AS source_page,
     c.source_text::VARCHAR AS source_text,
     c.figure_index::INTEGER AS figure_index,
     c.source_span::VARCHAR AS source_span,
