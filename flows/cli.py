@@ -17,6 +17,12 @@ from flows.errors import ConfigError, SkillpulseError
 from flows.taxonomy.cli import skills_app
 
 
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
 class Runner(StrEnum):
     threads = "threads"
     dask = "dask"
@@ -231,3 +237,26 @@ def serve(
     from flows.deploy import serve_pipeline
 
     serve_pipeline(name=name, cron=cron, timezone=timezone, raw=raw, warehouse=warehouse, lake=lake)
+
+
+@app.command()
+def query(
+    sql: Annotated[
+        str, typer.Argument(help='SQL to run, e.g. "SELECT * FROM marts.category_summary".')
+    ],
+    warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="How to print the answer.")
+    ] = OutputFormat.table,
+    max_rows: Annotated[
+        int, typer.Option("--max-rows", help="Rows the table format shows (csv and json show all).")
+    ] = 1000,
+) -> None:
+    """Run SQL on the published warehouse, read-only: never blocked by a run, never half-built."""
+    from flows.query import print_query
+
+    try:
+        print_query(warehouse, sql, output_format.value, max_rows)
+    except SkillpulseError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
