@@ -260,3 +260,22 @@ def query(
     except SkillpulseError as exc:
         typer.secho(f"skillpulse: {exc}", fg="red", err=True)
         raise typer.Exit(1) from exc
+
+
+@app.command()
+def report(
+    warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="HTML file to write; default: <warehouse>/report.html."),
+    ] = None,
+) -> None:
+    """Write one self-contained HTML page of charts over the published warehouse (opens offline)."""
+    from flows.report import write_report
+
+    try:
+        written = write_report(warehouse, out or warehouse / "report.html")
+    except SkillpulseError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"wrote {written} ({written.stat().st_size / 1e6:.2f} MB)")
