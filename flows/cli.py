@@ -279,3 +279,28 @@ def report(
         typer.secho(f"skillpulse: {exc}", fg="red", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"wrote {written} ({written.stat().st_size / 1e6:.2f} MB)")
+
+
+@app.command()
+def explain(
+    report_id: Annotated[
+        str, typer.Argument(help="A report_id, e.g. upwork-in-demand-skills-2026.")
+    ],
+    skill: Annotated[
+        str, typer.Argument(help="A skill_id, its canonical name or the name as printed.")
+    ],
+    warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
+    raw: Annotated[
+        Path | None,
+        typer.Option("--raw", help="Raw reports folder; default: the last run's."),
+    ] = None,
+) -> None:
+    """Where a skill's figures in a report came from: file, cell, printed text, manifest, mart rows."""
+    from flows.explain import explain as explain_figure
+    from flows.explain import render
+
+    try:
+        typer.echo(render(explain_figure(warehouse, report_id, skill, raw)))
+    except SkillpulseError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
