@@ -304,3 +304,30 @@ def explain(
     except SkillpulseError as exc:
         typer.secho(f"skillpulse: {exc}", fg="red", err=True)
         raise typer.Exit(1) from exc
+
+
+@app.command()
+def diff(
+    series: Annotated[
+        str | None, typer.Option("--series", help="Compare the last two editions of this series.")
+    ] = None,
+    before: Annotated[str | None, typer.Option("--from", help="Earlier report_id.")] = None,
+    after: Annotated[str | None, typer.Option("--to", help="Later report_id.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Most rows to print.")] = 50,
+    warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="How to print the rows.")
+    ] = OutputFormat.table,
+) -> None:
+    """Figures added, removed and changed between two editions (latest period to latest period)."""
+    from flows.diff import diff_reports
+    from flows.query import print_result
+
+    try:
+        result = diff_reports(warehouse, series, before, after, limit)
+    except SkillpulseError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    if output_format is OutputFormat.table:
+        typer.echo(result.headline())
+    print_result(result.rows, output_format.value, limit)

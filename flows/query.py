@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -95,8 +96,13 @@ def as_table(result: pa.Table, console: Console, max_rows: int) -> None:
 
 def print_query(warehouse: Path, sql: str, output_format: str, max_rows: int = 1000) -> None:
     """Run the query and print its answer on stdout in the chosen format."""
-    result = run_query(warehouse, sql)
-    console = Console(soft_wrap=False)
+    print_result(run_query(warehouse, sql), output_format, max_rows)
+
+
+def print_result(result: pa.Table, output_format: str, max_rows: int = 1000) -> None:
+    """Print an answer on stdout: a table for people, CSV or JSON for programs."""
+    # Not a terminal: no wrapping at 80 columns, so piped tables stay one line per row.
+    console = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 400)
     if output_format == "csv":
         console.file.write(as_csv(result))
     elif output_format == "json":
