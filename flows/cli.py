@@ -253,7 +253,7 @@ def query(
     ] = 1000,
 ) -> None:
     """Run SQL on the published warehouse, read-only: never blocked by a run, never half-built."""
-    from flows.query import print_query
+    from flows.ops.query import print_query
 
     try:
         print_query(warehouse, sql, output_format.value, max_rows)
@@ -271,7 +271,7 @@ def report(
     ] = None,
 ) -> None:
     """Write one self-contained HTML page of charts over the published warehouse (opens offline)."""
-    from flows.report import write_report
+    from flows.ops.report import write_report
 
     try:
         written = write_report(warehouse, out or warehouse / "report.html")
@@ -296,8 +296,8 @@ def explain(
     ] = None,
 ) -> None:
     """Where a skill's figures in a report came from: file, cell, printed text, manifest, mart rows."""
-    from flows.explain import explain as explain_figure
-    from flows.explain import render
+    from flows.ops.explain import explain as explain_figure
+    from flows.ops.explain import render
 
     try:
         typer.echo(render(explain_figure(warehouse, report_id, skill, raw)))
@@ -320,8 +320,8 @@ def diff(
     ] = OutputFormat.table,
 ) -> None:
     """Figures added, removed and changed between two editions (latest period to latest period)."""
-    from flows.diff import diff_reports
-    from flows.query import print_result
+    from flows.ops.diff import diff_reports
+    from flows.ops.query import print_result
 
     try:
         result = diff_reports(warehouse, series, before, after, limit)

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.diff import diff_reports
+from flows.ops.diff import diff_reports
 from tests.analyst_warehouse import analyst_warehouse_once
 
 pytestmark = pytest.mark.slow

@@ -12,8 +12,8 @@ import jinja2
 import pandas as pd
 
 from flows.fsutil import write_text_atomic
-from flows.query import published
-from flows.summary import read_history
+from flows.ops.query import published
+from flows.ops.summary import read_history
 
 # Where each ranked cell came from: the kept cell of intermediate.skill_values, and its printed text.
 LINEAGE = """

@@ -9,12 +9,11 @@ from pathlib import Path
 import duckdb
 
 from flows.errors import SkillpulseError
-from flows.manifest import load_manifest
-from flows.query import published
+from flows.ops.query import published
+from flows.ops.summary import read_history
+from flows.raw.manifest import MANIFEST_NAME, load_manifest
 from flows.sqlutil import quote_ident
-from flows.summary import read_history
 
-MANIFEST_NAME = "report.toml"
 TABLE_HEADER = re.compile(r"^\s*\[\[\s*tables\s*\]\]")
 ANY_HEADER = re.compile(r"^\s*\[")
 # Optional lineage columns: printed only when this warehouse's lake has them (PDF and prose add them).

@@ -9,7 +9,7 @@ import duckdb
 import pyarrow as pa
 
 from flows.errors import SkillpulseError
-from flows.query import published
+from flows.ops.query import published
 
 LAST_TWO = """
 SELECT report_id FROM lake.reports WHERE series_id = $series

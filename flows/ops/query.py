@@ -13,9 +13,9 @@ import pyarrow as pa
 from rich.console import Console
 from rich.table import Table
 
+from flows.config import DATABASE_NAME
 from flows.errors import SkillpulseError
 from flows.sqlutil import quote_literal
-from flows.warehouse import DATABASE_NAME
 
 
 class QueryError(SkillpulseError):
