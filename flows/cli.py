@@ -107,12 +107,13 @@ def run(
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from prefect.exceptions import CancelledRun
 
+    from flows.ops.progress import live_progress
     from flows.ops.summary import RunSummary
     from flows.pipeline import pipeline_with_runner
 
     pipeline = pipeline_with_runner(runner.value, dask_address)
     try:
-        with one_off_run_settings():
+        with one_off_run_settings(), live_progress(watching(verbose)):
             summary = pipeline(
                 raw, str(warehouse), full_refresh=full_refresh, lock_timeout=wait, lake_url=lake
             )
@@ -138,6 +139,19 @@ def run(
         json_summary.write_text(
             json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
+
+
+def watching(verbose: bool):
+    """A console for live progress when a person watches a terminal (and Prefect's lines are off)."""
+    import sys
+
+    from rich.console import Console
+
+    return (
+        Console(stderr=True)
+        if sys.stdout.isatty() and sys.stderr.isatty() and not verbose
+        else None
+    )
 
 
 HEARTBEAT_ENV = ("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "PREFECT_RUNNER_HEARTBEAT_FREQUENCY")
