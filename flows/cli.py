@@ -246,11 +246,31 @@ def serve(
     warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
     name: Annotated[str, typer.Option(help="Deployment name.")] = "skillpulse-scheduled",
     lake: LakeOption = None,
+    interval: Annotated[
+        float | None,
+        typer.Option(help="Run every this many seconds instead of on the cron schedule."),
+    ] = None,
 ) -> None:
-    """Serve the pipeline as a scheduled Prefect deployment (one run at a time, no catch-up storm)."""
+    """Serve the pipeline as a scheduled Prefect deployment (one run at a time, no catch-up storm).
+
+    With no PREFECT_API_URL it starts a local Prefect server (loopback, data under the warehouse
+    folder) for as long as it runs.
+    """
     from flows.deploy import serve_pipeline
 
-    serve_pipeline(name=name, cron=cron, timezone=timezone, raw=raw, warehouse=warehouse, lake=lake)
+    try:
+        serve_pipeline(
+            name=name,
+            cron=cron,
+            timezone=timezone,
+            raw=raw,
+            warehouse=warehouse,
+            lake=lake,
+            interval=interval,
+        )
+    except SkillpulseError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
 
 
 @app.command()
