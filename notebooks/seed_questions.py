@@ -16,7 +16,7 @@
 # %% [markdown]
 # # What is growing fastest, and does anyone agree?
 # Run `make run` first: this notebook reads the mart Parquet files only
-# (`data/warehouse/marts/*.parquet`, or the folder in `SKILLPULSE_MARTS`).
+# (`data/warehouse/marts/*.parquet`, or the folder in `MARTS_DIR`).
 # It is paired with `seed_questions.py` (jupytext percent format): open either in Jupyter or VS Code,
 # or run the script: `uv run python notebooks/seed_questions.py`.
 
@@ -38,7 +38,7 @@ def repo_root() -> Path:
 
 # Charts as static SVG drawn by vl-convert: they show offline, in any Jupyter front end.
 alt.renderers.enable("svg")
-MARTS = Path(os.environ.get("SKILLPULSE_MARTS") or repo_root() / "data" / "warehouse" / "marts")
+MARTS = Path(os.environ.get("MARTS_DIR") or repo_root() / "data" / "warehouse" / "marts")
 con = duckdb.connect()
 for mart in sorted(MARTS.glob("*.parquet")):
     con.read_parquet(str(mart)).create_view(mart.stem)

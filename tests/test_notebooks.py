@@ -38,7 +38,7 @@ def test_the_script_answers_from_the_marts(marts: Path) -> None:
         capture_output=True,
         text=True,
         timeout=120,
-        env=os.environ | {"SKILLPULSE_MARTS": str(marts)},
+        env=os.environ | {"MARTS_DIR": str(marts)},
     )
     assert result.returncode == 0, result.stderr
     assert_answers(result.stdout)
@@ -50,7 +50,7 @@ def test_the_notebook_runs_under_a_jupyter_kernel_and_draws_a_chart(
     import nbformat
     from nbclient import NotebookClient
 
-    monkeypatch.setenv("SKILLPULSE_MARTS", str(marts))
+    monkeypatch.setenv("MARTS_DIR", str(marts))
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(
         notebook,

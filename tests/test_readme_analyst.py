@@ -36,7 +36,7 @@ def test_the_readme_analyst_commands_run_as_written(tmp_path: Path, prefect_harn
     # `uv run X` runs X in the project's environment: here, the environment running the tests.
     script = 'set -euo pipefail\nuv() { shift; "$@"; }\n' + block
     env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    env.pop("SKILLPULSE_MARTS", None)
+    env.pop("MARTS_DIR", None)
     result = subprocess.run(
         ["bash", "-c", script],
         cwd=tmp_path,
