@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -65,13 +67,20 @@ def test_report_is_one_small_file_that_loads_nothing(report: Path) -> None:
 
 
 def test_every_figure_is_traced_to_its_cell_and_printed_text(report: Path) -> None:
-    page = lxml.html.parse(str(report)).getroot()
+    html = report.read_text(encoding="utf-8")
+    page = lxml.html.fromstring(html)
     growth = page.get_element_by_id("growth").text_content()
     assert "upwork/in-demand-skills-2026/ai-skills.csv:2:Demand growth (YoY)" in growth
     assert "up over 329%" in growth
     changes = page.get_element_by_id("changes").text_content()
     assert "upwork/in-demand-skills-2025/ai-skills.csv:2:Demand growth (YoY)" in changes
     assert "+120%" in changes and "dropped" in changes
+    # Hovering a mark shows its cell and printed text: every chart's tooltips carry both.
+    specs = json.loads(re.search(r"const specs = (\{.*?\});\n", html, re.DOTALL)[1])
+    for key in CHARTS:
+        tooltips = json.dumps(specs[f"chart-{key}"])
+        assert '"field": "source' in tooltips, key
+        assert key == "quarantine" or '"field": "printed' in tooltips, key
     quarantine = page.get_element_by_id("quarantine").text_content()
     assert "unparseable_value" in quarantine
     assert "upwork/in-demand-skills-2025/ai-skills.csv:6:Demand growth (YoY)" in quarantine
