@@ -97,6 +97,7 @@ SELECT b.series_id || ' · ' || b.table_name || coalesce(' · ' || b.geography, 
        b.value_before, b.value_after, b.rank_before, b.rank_after,
        round(b.percentile_before, 3) AS percentile_before,
        round(b.percentile_after, 3) AS percentile_after,
+       round(coalesce(b.percentile_after, b.percentile_before), 3) AS place,
        lb.source AS source_before, lb.printed AS printed_before,
        la.source AS source_after, la.printed AS printed_after
 FROM bounded AS b
@@ -243,8 +244,8 @@ def changes_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
     )
     after = base.mark_circle(size=110).encode(
         x=alt.X(
-            "percentile_after:Q",
-            title="percentile: grey = earlier edition, colour = later (1 = top)",
+            "place:Q",
+            title="percentile: grey = earlier edition, colour = later (1 = top; dropped: earlier)",
             scale=alt.Scale(domain=[0, 1]),
         ),
         color=alt.Color(
@@ -293,7 +294,11 @@ def quarantine_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
         alt.Chart(counts)
         .mark_bar(color="#d1495b")
         .encode(
-            x=alt.X("rows_quarantined:Q", title="rows quarantined"),
+            x=alt.X(
+                "rows_quarantined:Q",
+                title="rows quarantined",
+                axis=alt.Axis(tickMinStep=1, format="d"),
+            ),
             y=alt.Y("reason_code:N", sort="-x", title=None),
             tooltip=_tooltip("reason_code", "rows_quarantined", "source", "message"),
         )
