@@ -109,3 +109,15 @@ def test_progress_shows_on_a_terminal_and_nowhere_else(tmp_path: Path) -> None:
     assert "stage:" not in piped.stdout + piped.stderr
     assert "\x1b[" not in piped.stdout + piped.stderr
     assert "unparseable_value (1), e.g." in piped.stdout
+
+
+@pytest.mark.slow
+def test_status_names_an_example_for_each_quarantine_reason(
+    tmp_path_factory, prefect_harness
+) -> None:
+    from flows.ops.status import render_status
+
+    text, failed = render_status(analyst_warehouse_once(tmp_path_factory), 5)
+    assert not failed
+    line = next(line for line in text.splitlines() if "unparseable_value" in line)
+    assert "1  e.g. upwork/in-demand-skills-2025/ai-skills.csv:6:3" in line
