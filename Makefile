@@ -21,6 +21,7 @@ test: setup
 lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	$(UV) run sqlfluff lint sql --disable-progress-bar
 
 format: setup
 	$(UV) run ruff check --fix .

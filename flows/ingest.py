@@ -203,6 +203,7 @@ def report_row(source: ReportSource, results: list[TableResult], quarantined: in
         "population": meta.population,
         "source_url": meta.source_url,
         "method_change": meta.method_change,
+        "quotes": meta.quotes,
         "report_dir": source.rel_dir,
         "input_fingerprint": source.fingerprint,
         "tables": len(results),

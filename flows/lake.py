@@ -70,6 +70,12 @@ OBSERVATIONS_SCHEMA = pa.schema(
         ),
         _field("skill_match_score", pa.float64(), "Match score 0-100 of skill_raw to skill_id."),
         _field(
+            "skill_match_confirmed",
+            pa.bool_(),
+            "True when the matcher vouches for the match (a confirmed alias or the normalized "
+            "name); false for fuzzy guesses, unconfirmed aliases and unmatched names.",
+        ),
+        _field(
             "value",
             pa.float64(),
             "The number in the measure's unit (percentages in points: +329% is 329).",
@@ -95,6 +101,11 @@ OBSERVATIONS_SCHEMA = pa.schema(
             "Header of the raw column holding the number, as published.",
         ),
         _field("source_column_index", pa.int32(), "1-based position of that column."),
+        _field(
+            "source_page",
+            pa.int32(),
+            "1-based page of a PDF holding the number; null for formats without pages.",
+        ),
         _field("source_text", pa.string(), "The cell's text exactly as published."),
     ]
 )
@@ -150,6 +161,11 @@ REPORTS_SCHEMA = pa.schema(
             "method_change",
             pa.string(),
             "The manifest's note when this edition changed method from the previous one.",
+        ),
+        _field(
+            "quotes",
+            pa.string(),
+            "report_id of the report this one quotes (manifest quotes); NULL for an original.",
         ),
         _field("report_dir", pa.string(), "Folder of the report, relative to the raw folder."),
         _field(

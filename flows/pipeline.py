@@ -144,20 +144,21 @@ def skillpulse_pipeline(
         if paths.lake_url:
             clock.time("push", push_lake, paths)
         marts: list[str] = []
+        warnings: dict[str, int] = {}
         refreshed: list[str] | None = None
         inputs = warehouse.inputs_digest(paths)
         previous = warehouse.built_from(paths.warehouse)
         if previous != inputs:
             draft = clock.time("load", load_warehouse, paths, previous, inputs)
             try:
-                clock.time("build", build_models, quote(draft), paths)
+                warnings = clock.time("build", build_models, quote(draft), paths)
                 marts = clock.time("export", export_marts, draft.database, paths)
                 clock.time("publish", publish_warehouse, draft.database, paths, inputs)
             finally:
                 warehouse.discard(draft.database)
             refreshed = draft.changed
         summary = summarize(
-            paths, plan, ingested, marts, clock.seconds, clock.started_at, refreshed
+            paths, plan, ingested, marts, clock.seconds, clock.started_at, refreshed, warnings
         )
         write_summary(paths, summary)
         publish_run_artifacts(summary, paths)

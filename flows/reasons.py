@@ -17,6 +17,10 @@ READER_CODES: dict[str, str] = {
     "sheet_not_found": "no sheet with that name or 0-based index; set sheet to one of the sheets the message lists",
     "table_not_found": "no table matches table_index/caption/records_key; pick one of those the message lists",
     "invalid_json": 'the file is not valid JSON; fix it at the reported line, or declare format = "jsonl" for one record per line',
+    "chart_only": "the declared PDF page shows its figures only as a chart or image (no table, no text to read); the message names the page: type the figures into a CSV beside the PDF, or point pages/bbox at the table that holds them",
+    "page_not_found": "tables.pages names a page the PDF does not have; the message gives the page count",
+    "too_many_pages": "the PDF has more pages than SKILLPULSE_MAX_PDF_PAGES (default 2,000); raise that limit if the file is genuine",
+    "too_many_chars": "the declared PDF pages hold more characters than SKILLPULSE_MAX_PDF_CHARS (default 20,000,000); narrow tables.pages or raise that limit",
     # One row is set aside (RawTable.skipped.reason_code).
     "blank_row": "every cell of the row is blank; nothing to fix",
     "footnote_row": "a note or source line below the data; nothing to fix (set footer_pattern if real data was taken for a note)",

@@ -18,14 +18,6 @@ from flows.warehouse.models import build_models
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 DEFAULT_PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
-UNIT_BY_MEASURE = {
-    "growth_pct": "percent",
-    "share_pct": "percent",
-    "rank": "number",
-    "count": "count",
-    "index": "number",
-    "ratio": "multiple",
-}
 
 Row = Mapping[str, Any]
 
@@ -61,7 +53,10 @@ def observation(row: Row, source_row: int) -> dict[str, Any]:
         "source_column_index": 2,
     }
     filled.update(row)
-    filled.setdefault("unit", UNIT_BY_MEASURE[filled["measure"]])
+    filled.setdefault(
+        "skill_match_confirmed", filled["skill_match_method"] in ("alias", "normalized")
+    )
+    filled.setdefault("unit", measures.REGISTRY[filled["measure"]].unit)
     filled.setdefault("source_text", None if filled.get("value") is None else str(filled["value"]))
     return _dated(filled)
 

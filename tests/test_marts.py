@@ -783,3 +783,20 @@ def test_a_skill_printed_twice_keeps_its_first_cell_and_counts_the_others():
         {"skill_key": "raw:vibe coding", "value": 1.0, "source_row": 4, "duplicate_rows": 2},
         {"skill_key": "seo", "value": 3.0, "source_row": 5, "duplicate_rows": 1},
     ]
+
+
+def test_an_unconfirmed_alias_stays_unconfirmed_in_the_name_matches():
+    # The matcher decides "confirmed" once; the mart carries it instead of re-deriving it from
+    # the method (an alias added from a fuzzy guess is an alias, but nobody has confirmed it).
+    rows = [
+        obs(UPWORK_2026, AI_VIDEO, 329.0, skill_raw="AI vid", skill_match_confirmed=False),
+        obs(UPWORK_2026, AI_VIDEO, 300.0, skill_raw="AI video", table_name="other"),
+    ]
+    con = warehouse(observations=rows, skills=SKILLS)
+    confirmed = query(
+        con, "SELECT skill_raw, confirmed FROM marts.skill_name_matches ORDER BY skill_raw"
+    )
+    assert confirmed == [
+        {"skill_raw": "AI vid", "confirmed": False},
+        {"skill_raw": "AI video", "confirmed": True},
+    ]

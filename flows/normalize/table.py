@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from flows.errors import AccountingError, ExtractError
 from flows.extract import RawTable, read_table
+from flows.extract.common import optional
 from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
 from flows.normalize.measures import REGISTRY
 from flows.normalize.names import harmonize_names
@@ -207,6 +208,7 @@ def long_cells(raw: RawTable, layout: Layout, spec: TableSpec) -> pa.Table:
     for index, header in layout.value_columns:
         columns = {
             "source_row": raw.cells["source_row"],
+            "source_page": optional(raw.cells, "source_page", pa.int32()),
             "source_column_index": pa.repeat(pa.scalar(index, pa.int32()), n),
             "source_column": pa.repeat(pa.scalar(header, pa.string()), n),
             "source_text": raw.cells[f"c{index}"],
@@ -274,6 +276,7 @@ def _classify(cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table]) -> p
         "skill_id": skill["canonical_id"],
         "skill_match_method": skill["match_method"],
         "skill_match_score": skill["match_score"],
+        "skill_match_confirmed": skill["confirmed"],
         "category_id": category["canonical_id"],
         "status": status,
         "reason_code": reason_code,
@@ -361,10 +364,12 @@ def _observations(classified: pa.Table, ctx: dict) -> pa.Table:
         "skill_id",
         "skill_match_method",
         "skill_match_score",
+        "skill_match_confirmed",
         "value",
         "value_qualifier",
         "unit",
         "source_row",
+        "source_page",
         "source_column",
         "source_column_index",
         "source_text",
@@ -387,7 +392,8 @@ def _cell_quarantine(con, header: tuple[str, ...], ctx: dict) -> pa.Table:
         SELECT $report_id AS report_id, $table_name AS table_name, $source_file AS source_file,
                $source_sha256 AS source_sha256, q.source_row, q.source_column, q.reason_code,
                $source_file || ':' || q.source_row || ':' || q.source_column_index
-                 || ' (column "' || q.source_column || '"): ' || q.reason_message AS message,
+                 || ' (' || coalesce('page ' || q.source_page || ', ', '') || 'column "'
+                 || q.source_column || '"): ' || q.reason_message AS message,
                json_object({record})::VARCHAR AS raw_record
         FROM classified q JOIN raw_cells r USING (source_row)
         WHERE q.status = 'rejected'
@@ -401,9 +407,11 @@ def _cell_quarantine(con, header: tuple[str, ...], ctx: dict) -> pa.Table:
 def _skipped_quarantine(raw: RawTable, ctx: dict) -> pa.Table:
     skipped = raw.skipped
     n = skipped.num_rows
+    row = pc.cast(skipped["source_row"], pa.string())
+    page = pc.cast(optional(skipped, "source_page", pa.int32()), pa.string())
     messages = pc.binary_join_element_wise(
         pa.array([ctx["source_file"]] * n, pa.string()),
-        pc.cast(skipped["source_row"], pa.string()),
+        pc.coalesce(pc.binary_join_element_wise(row, " (page ", page, ")", ""), row),
         pa.array([_SKIP_HINT] * n, pa.string()),
         pc.cast(skipped["reason_code"], pa.string()),
         ":",

@@ -44,6 +44,8 @@ class RunSummary:
     flow_started_at: float = 0.0
     # One message per reason code (the first quarantined row's), to say what went wrong.
     quarantine_examples: dict[str, str] = field(default_factory=dict)
+    # Warning checks (sql/checks with '-- @severity warn') and the rows each found this build.
+    warnings: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -72,6 +74,10 @@ class RunSummary:
             + ")",
             f"  warehouse:    {self.warehouse_dir}" + self._build_note(),
         ]
+        lines += [
+            f"  warning:      {name}: {rows:,} row(s) (see sql/checks/{name}.sql)"
+            for name, rows in sorted(self.warnings.items())
+        ]
         return "\n".join(lines[:3] + self._top_reasons() + lines[3:])
 
     def _top_reasons(self, top: int = 5, width: int = 240) -> list[str]:
@@ -95,6 +101,7 @@ def summarize(
     seconds: dict[str, float],
     flow_started_at: float,
     refreshed: list[str] | None = None,
+    warnings: dict[str, int] | None = None,
 ) -> RunSummary:
     """Totals over the whole lake after this run, plus what this run did."""
     reports = read_reports(paths.lake)
@@ -121,6 +128,7 @@ def summarize(
         flow_started_at=flow_started_at,
         warehouse_build="none" if not marts else "full" if refreshed is None else "incremental",
         reports_refreshed=len(refreshed or []),
+        warnings=warnings or {},
     )
 
 

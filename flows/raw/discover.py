@@ -210,12 +210,26 @@ def _is_doc(path: Path) -> bool:
 
 
 def reference_fingerprint(reference_dir: Path) -> str:
-    """Hash of the reference data: a changed taxonomy or alias re-harmonizes every report."""
+    """Hash of what shapes every report's lake rows besides its own files: the reference data, the
+    matching threshold, and the reader code (a changed parser or lake schema re-ingests every
+    report, so the lake never mixes rows read by two versions)."""
     settings = current_settings()
     threshold = (
         f"{settings.fuzzy_threshold:g}" if "fuzzy_threshold" in settings.model_fields_set else ""
     )
-    digest = hashlib.sha256(f"threshold={threshold}|".encode())
+    digest = hashlib.sha256(f"threshold={threshold}|code={reader_code_digest()}|".encode())
     for path in sorted(reference_dir.glob("*.csv")):
         digest.update(f"{path.name}={sha256_file(path)}|".encode())
+    return digest.hexdigest()
+
+
+def reader_code_digest() -> str:
+    """Hash of the modules that turn raw files into lake rows (extract, normalize, the lake)."""
+    package = Path(__file__).resolve().parents[1]
+    files = sorted(
+        [*package.glob("extract/*.py"), *package.glob("normalize/*.py"), package / "lake.py"]
+    )
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(f"{path.relative_to(package).as_posix()}={sha256_file(path)}|".encode())
     return digest.hexdigest()

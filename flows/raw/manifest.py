@@ -16,7 +16,9 @@ from flows.normalize.measures import MEASURES
 
 MANIFEST_NAME = "report.toml"
 Measure = Literal[MEASURES]  # the one registry: flows/normalize/measures.py
-Format = Literal["csv", "tsv", "xlsx", "json", "jsonl", "parquet", "html", "markdown", "text"]
+Format = Literal[
+    "csv", "tsv", "xlsx", "json", "jsonl", "parquet", "html", "markdown", "text", "pdf"
+]
 FORMAT_BY_SUFFIX: dict[str, Format] = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -31,13 +33,47 @@ FORMAT_BY_SUFFIX: dict[str, Format] = {
     ".html": "html",
     ".htm": "html",
     ".md": "markdown",
+    ".pdf": "pdf",
 }
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 EDITION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+REPORT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*-[A-Za-z0-9][A-Za-z0-9._-]*$")
 TABLE_NAME = EDITION
 
 # One canonical field may be published under several headers across editions (header drift).
 HeaderNames = str | list[str]
+
+
+def parse_pages(pages: str | int | list[int] | tuple[int, ...] | None) -> tuple[int, ...] | None:
+    """'3-5' / '3, 7-8' / 4 / [3, 7] -> (3, 4, 5) ...; None means every page."""
+    if pages is None:
+        return None
+    if isinstance(pages, bool):
+        raise ValueError(f'pages {pages!r} is not a page; write e.g. "3-5" or [3, 7]')
+    if isinstance(pages, int):
+        pages = [pages]
+    if isinstance(pages, (list, tuple)):
+        if not pages or not all(
+            isinstance(p, int) and not isinstance(p, bool) and p >= 1 for p in pages
+        ):
+            raise ValueError(f"pages {list(pages)!r} must list page numbers from 1, e.g. [3, 7]")
+        return tuple(pages)
+    if not isinstance(pages, str):
+        raise ValueError(f'pages {pages!r} must be a range such as "3-5" or a list such as [3, 7]')
+    numbers: list[int] = []
+    for part in filter(None, (p.strip() for p in pages.split(","))):
+        match = re.fullmatch(r"(\d+)\s*(?:[-–]\s*(\d+))?", part)
+        if not match:
+            raise ValueError(
+                f'pages {pages!r}: {part!r} is not a page or range; write e.g. "3-5, 8"'
+            )
+        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+        if first < 1 or last < first:
+            raise ValueError(f"pages {pages!r}: {part!r} must count up from page 1")
+        numbers.extend(range(first, last + 1))
+    if not numbers:
+        raise ValueError(f'pages {pages!r} names no page; write e.g. "3-5"')
+    return tuple(numbers)
 
 
 class _Frozen(BaseModel):
@@ -119,6 +155,24 @@ class TableSpec(_Frozen):
     value_scale: float = 1.0
     unpivot: Unpivot | None = None
     constants: Constants = Constants()
+    # PDF: the pages to look on (1-based) and a box [x0, top, x1, bottom] in points on the first.
+    pages: tuple[int, ...] | None = None
+    bbox: tuple[float, float, float, float] | None = None
+
+    @field_validator("pages", mode="before")
+    @classmethod
+    def _pages(cls, pages: object) -> tuple[int, ...] | None:
+        return parse_pages(pages)  # type: ignore[arg-type]
+
+    @field_validator("bbox")
+    @classmethod
+    def _bbox(cls, bbox: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if bbox is not None and not (0 <= bbox[0] < bbox[2] and 0 <= bbox[1] < bbox[3]):
+            raise ValueError(
+                f"bbox {list(bbox)} must be [x0, top, x1, bottom] with x0 < x1 and top < bottom, "
+                "in points from the page's top-left corner"
+            )
+        return bbox
 
     @field_validator("file")
     @classmethod
@@ -193,6 +247,9 @@ class ReportMeta(_Frozen):
     population: str | None = None
     method_change: str | None = None
     notes: str | None = None
+    # The report that this one quotes ("<series>-<edition>"): an outlet repeating another
+    # publisher's figures is compared with the original, not counted as a second source.
+    quotes: str | None = None
     # Glob patterns (relative to the report folder) of files kept beside the tables but not loaded.
     ignore: list[str] = []
 
@@ -213,6 +270,16 @@ class ReportMeta(_Frozen):
                 f"edition {edition!r} must be letters, digits, '.', '_' or '-', e.g. '2026'"
             )
         return edition
+
+    @field_validator("quotes")
+    @classmethod
+    def _quotes(cls, quotes: str | None) -> str | None:
+        if quotes is not None and not REPORT_ID.match(quotes):
+            raise ValueError(
+                f"quotes {quotes!r} must name the quoted report as <series>-<edition>, "
+                "e.g. 'wef-future-of-jobs-2025'"
+            )
+        return quotes
 
     @field_validator("source_url")
     @classmethod

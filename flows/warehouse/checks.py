@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -37,6 +37,7 @@ class CheckResult:
     columns: list[str] = field(default_factory=list)
     sample: list[tuple] = field(default_factory=list)
     seconds: float = 0.0
+    severity: str = "error"  # 'warn': listed in the run summary, never fails the run
 
     @property
     def passed(self) -> bool:
@@ -65,7 +66,7 @@ def run_checks(
         for model in discover_models(sql_dir)
         if model.key
     ]
-    failed = [result for result in results if not result.passed]
+    failed = [r for r in results if not r.passed and r.severity == "error"]
     if failed:
         error = CheckFailed(_describe_failures(failed))
         error.results = results
@@ -80,7 +81,8 @@ def _run_check(
     referenced_tables(con, text, path)  # one SELECT that parses, like a model
     header = parse_header(text)
     queries = [where(text, scope) for scope in _scopes(header.partitioned_by, changed, bounds)]
-    return _check(con, path.stem, path, header.description, queries)
+    result = _check(con, path.stem, path, header.description, queries)
+    return replace(result, severity=header.severity)
 
 
 def _run_key_check(

@@ -25,6 +25,7 @@ _MATERIALIZED_TAG = re.compile(r"^@materialized\s+(?P<kind>\S+)\s*$")
 TRAILING_SEMICOLON = re.compile(r";\s*\Z")
 _PARTITIONED_TAG = re.compile(r"^@partitioned_by\s+(?P<column>\w+)\s*$")
 _KEY_TAG = re.compile(r"^@key\s+(?P<columns>\w+(?:\s*,\s*\w+)*)\s*$")
+_SEVERITY_TAG = re.compile(r"^@severity\s+(?P<level>error|warn)\s*$")
 # A tag's text continues on following comment lines indented by two or more spaces after "--".
 _CONTINUATION = re.compile(r"^--\s{2,}(?P<text>\S.*)$")
 
@@ -89,6 +90,7 @@ class _Header:
     materialized: str = "table"
     partitioned_by: str | None = None
     key: tuple[str, ...] = ()
+    severity: str = "error"  # checks only: 'warn' reports its rows without failing the run
 
 
 def discover_models(sql_dir: Path) -> list[Model]:
@@ -129,7 +131,7 @@ def build_models(
     try:
         built = [
             _refresh_partitions(con, model, changed)
-            if changed is not None and model.partitioned_by
+            if changed is not None and model.partitioned_by and model.materialized == "table"
             else _build_model(con, model, part_bounds or [])
             for model in models
         ]
@@ -156,10 +158,6 @@ def _parse_model(parser: duckdb.DuckDBPyConnection, path: Path, schema: str) -> 
     if header.materialized not in MATERIALIZATIONS:
         raise ModelError(
             f"{path}: '-- @materialized {header.materialized}' is not one of {', '.join(MATERIALIZATIONS)}"
-        )
-    if header.partitioned_by and header.materialized != "table":
-        raise ModelError(
-            f"{path}: '-- @partitioned_by' applies to tables; a view is recomputed on every read anyway"
         )
     if header.partitioned_by and header.key and header.key[0] != header.partitioned_by:
         # Built range by range of the partition column, the table is in key order only if the
@@ -198,6 +196,7 @@ def parse_header(text: str) -> _Header:
     materialized = "table"
     partitioned_by: str | None = None
     key: tuple[str, ...] = ()
+    severity = "error"
     columns: dict[str, str] = {}
     current: tuple[str, str] | None = None  # ("table", "") or ("column", name) being continued
     for line in text.splitlines():
@@ -228,6 +227,9 @@ def parse_header(text: str) -> _Header:
         elif key_tag := _KEY_TAG.match(body):
             key = tuple(column.strip() for column in key_tag["columns"].split(","))
             current = None
+        elif severity_tag := _SEVERITY_TAG.match(body):
+            severity = severity_tag["level"]
+            current = None
         elif column_tag := _COLUMN_TAG.match(body):
             columns[column_tag["name"].strip()] = column_tag["text"].strip()
             current = ("column", column_tag["name"].strip())
@@ -235,7 +237,13 @@ def parse_header(text: str) -> _Header:
             prose.append(body)
             current = None
     return _Header(
-        "\n".join(prose).strip(), table_comment, columns, materialized, partitioned_by, key
+        "\n".join(prose).strip(),
+        table_comment,
+        columns,
+        materialized,
+        partitioned_by,
+        key,
+        severity,
     )
 
 

@@ -17,6 +17,7 @@
 -- Width: only what the cross-report marts need; report fields come from staging.reports and
 -- lineage from intermediate.skill_values.
 -- @partitioned_by report_id
+-- @key report_id, table_name, geography, skill_key
 -- @table Each skill's rank and percentile within its report table and geography, by the published figure (latest period).
 -- @column report_id: Report edition.
 -- @column table_name: Declared table of the report.

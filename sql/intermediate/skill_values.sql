@@ -19,6 +19,7 @@
 -- row-level models costs time at millions of rows.
 -- Ties, one-skill reports, tiny bases: handled by the rankings built on this model.
 -- @partitioned_by report_id
+-- @key report_id, table_name, geography, period_start, period_end, skill_key
 -- @table De-duplicated skill values per report table, geography and period, with the period order.
 -- @column report_id: Report edition.
 -- @column table_name: Declared table of the report.
@@ -65,7 +66,7 @@ periods AS (
         SELECT DISTINCT report_id, table_name, geography, period_start, period_end
         FROM staging.observations
         WHERE is_skill AND value IS NOT NULL
-    )
+    ) AS dated_periods
     WINDOW by_table AS (
         PARTITION BY report_id, table_name, geography ORDER BY period_end NULLS FIRST, period_start NULLS FIRST
     )

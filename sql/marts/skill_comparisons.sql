@@ -16,6 +16,9 @@
 -- reports and are left out here; they stay in the per-report rankings.
 -- One-skill rankings: percentile 1.0 (see skill_positions), which pulls the consensus up; read
 -- skills_in_ranking before trusting it. A skill mentioned once has spread 0.
+-- Quoted figures: a report whose manifest says it quotes another loaded report is listed with
+-- is_independent false and left out of reports, publishers, consensus and spread, so an outlet
+-- repeating a survey does not count as a second source (marts.figure_reconciliation pairs them).
 -- Tiny bases: not known for published figures (see marts.skill_growth_rankings.small_base).
 -- @key skill_id, report_id, table_name, geography
 -- @table Each canonical skill in every report that mentions it: figure, rank and percentile side by side, with consensus and spread.
@@ -26,6 +29,7 @@
 -- @column publisher: Publisher of the report.
 -- @column edition: Edition of the series.
 -- @column is_latest_edition: True when the report is the newest loaded edition of its series.
+-- @column is_independent: False when the report quotes another loaded report (manifest quotes): its row is listed but left out of the consensus and counts.
 -- @column table_name: Declared table of the report listing the skill.
 -- @column geography: Geography of the ranking; NULL when the report gives none.
 -- @column measure: What the report's figure measures (one of reference.measures).
@@ -36,18 +40,20 @@
 -- @column rank_in_report: Rank in its ranking, 1 = top (for measure 'rank', the lowest number is top); ties share a rank.
 -- @column skills_in_ranking: Skills in that ranking.
 -- @column percentile: Percentile within its ranking in [0, 1], 1 = top; 1.0 for a one-skill ranking.
--- @column reports: Distinct reports (editions) listing the skill.
--- @column publishers: Distinct publishers listing the skill.
--- @column consensus_percentile: Mean percentile of the skill over the rows listed (the consensus position, 1 = top everywhere).
+-- @column reports: Distinct independent reports (editions) listing the skill.
+-- @column publishers: Distinct publishers of those independent reports.
+-- @column consensus_percentile: Mean percentile of the skill over the independent rows listed (the consensus position, 1 = top everywhere).
 -- @column consensus_rank: Rank of the skill among all canonical skills by consensus_percentile, 1 = highest; ties share a rank.
--- @column percentile_spread: Max minus min percentile over the rows listed: 0 = reports agree, 1 = top in one and bottom in another.
+-- @column percentile_spread: Max minus min percentile over the independent rows listed: 0 = reports agree, 1 = top in one and bottom in another.
 WITH mentions AS (
     SELECT
         p.*,
         r.series_id,
         r.publisher,
         r.edition,
-        coalesce(r.is_latest_edition, false) AS is_latest_edition
+        coalesce(r.is_latest_edition, false) AS is_latest_edition,
+        -- An outlet quoting a loaded report repeats its figures: listed, but not a second voice.
+        NOT coalesce(r.quotes_loaded, false) AS is_independent
     FROM intermediate.skill_positions AS p
     LEFT JOIN staging.reports AS r ON r.report_id = p.report_id
     WHERE p.skill_id IS NOT NULL
@@ -55,10 +61,11 @@ WITH mentions AS (
 per_skill AS (
     SELECT
         skill_id,
-        count(DISTINCT report_id) AS reports,
-        count(DISTINCT publisher) AS publishers,
-        avg(percentile) AS consensus_percentile,
-        max(percentile) - min(percentile) AS percentile_spread
+        count(DISTINCT report_id) FILTER (WHERE is_independent) AS reports,
+        count(DISTINCT publisher) FILTER (WHERE is_independent) AS publishers,
+        avg(percentile) FILTER (WHERE is_independent) AS consensus_percentile,
+        max(percentile) FILTER (WHERE is_independent)
+            - min(percentile) FILTER (WHERE is_independent) AS percentile_spread
     FROM mentions
     GROUP BY skill_id
 ),
@@ -74,6 +81,7 @@ SELECT
     m.publisher,
     m.edition,
     m.is_latest_edition,
+    m.is_independent,
     m.table_name,
     m.geography,
     m.measure,

@@ -22,7 +22,7 @@
 -- @column edition: Edition of the series.
 -- @column match_method: alias, normalized, fuzzy, unmatched or excluded.
 -- @column match_score: Match score 0-100 (highest over the name's rows).
--- @column confirmed: True for alias or normalized matches; false for fuzzy guesses and unmatched names.
+-- @column confirmed: As the matcher decided at ingest: true for confirmed aliases and normalized names; false for fuzzy guesses, unconfirmed aliases and unmatched names.
 -- @column observations: Observations in the report carrying this raw name.
 WITH matched AS (
     SELECT
@@ -31,6 +31,7 @@ WITH matched AS (
         skill_id,
         skill_match_method AS match_method,
         max(skill_match_score) AS match_score,
+        bool_and(skill_match_confirmed) AS confirmed,
         count(*) AS observations
     FROM staging.observations
     GROUP BY report_id, skill_raw, skill_id, skill_match_method
@@ -45,7 +46,7 @@ SELECT
     r.edition,
     m.match_method,
     m.match_score,
-    coalesce(m.match_method IN ('alias', 'normalized'), false) AS confirmed,
+    m.confirmed,
     m.observations
 FROM matched AS m
 LEFT JOIN reference.skills AS s ON s.skill_id = m.skill_id

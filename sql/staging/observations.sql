@@ -12,6 +12,8 @@
 -- (category_source says which). Names the harmonizer excluded (totals, notes) keep is_skill false.
 -- Ties, one-skill reports, tiny bases: not relevant at this grain (see the marts).
 -- @materialized view
+-- @partitioned_by report_id
+-- @key report_id, table_name, source_row, source_column
 -- @table Every published number (lake.observations), cleaned, with canonical skill and category names; base of all models.
 -- @column report_id: Report edition the number was published in: <series>-<edition>.
 -- @column series_id: Report series; editions of one report share it.
@@ -35,7 +37,7 @@
 -- @column is_skill: False for names the harmonizer excluded (totals, notes); those are never ranked.
 -- @column skill_match_method: How skill_raw was matched: alias, normalized, fuzzy, unmatched or excluded.
 -- @column skill_match_score: Match score 0-100 of skill_raw to skill_id.
--- @column skill_match_confirmed: True when the match is by alias or normalized name (no fuzzy guess).
+-- @column skill_match_confirmed: True when the matcher vouches for the match (confirmed alias or normalized name), as it decided at ingest.
 -- @column value: The number in the measure's unit (percentages in points: +329% is 329).
 -- @column value_qualifier: exact, at_least, at_most or approx, as printed.
 -- @column unit: How the number was printed: percent, multiple, count, currency, fraction or number.
@@ -44,6 +46,7 @@
 -- @column source_row: 1-based row of the raw file (or sheet) holding the number.
 -- @column source_column: Header of the raw column holding the number, as published.
 -- @column source_column_index: 1-based position of that column.
+-- @column source_page: 1-based page of a PDF holding the number; null for formats without pages.
 -- @column source_text: The cell's text exactly as published.
 WITH cleaned AS (
     SELECT
@@ -86,10 +89,10 @@ SELECT
         END
     )::VARCHAR AS skill_key,
     c.skill_id IS NOT NULL AS is_harmonized,
-    c.skill_match_method IS DISTINCT FROM 'excluded' AS is_skill,
+    coalesce(c.skill_match_method <> 'excluded', true) AS is_skill,
     c.skill_match_method::VARCHAR AS skill_match_method,
     c.skill_match_score::DOUBLE AS skill_match_score,
-    coalesce(c.skill_match_method IN ('alias', 'normalized'), false) AS skill_match_confirmed,
+    coalesce(c.skill_match_confirmed, false) AS skill_match_confirmed,
     c.value::DOUBLE AS value,
     c.value_qualifier::VARCHAR AS value_qualifier,
     c.unit::VARCHAR AS unit,
@@ -98,6 +101,7 @@ SELECT
     c.source_row::BIGINT AS source_row,
     c.source_column::VARCHAR AS source_column,
     c.source_column_index::INTEGER AS source_column_index,
+    c.source_page::INTEGER AS source_page,
     c.source_text::VARCHAR AS source_text
 FROM cleaned AS c
 LEFT JOIN reference.skills AS s ON s.skill_id = c.skill_id

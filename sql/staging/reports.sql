@@ -27,6 +27,8 @@
 -- @column method_changed: True when method_change holds a note (the edition is not like-for-like with the previous one).
 -- @column status: ok, partial (some input quarantined) or failed (nothing loaded).
 -- @column observations: Observations this edition loaded.
+-- @column quotes_report_id: report_id of the report this one quotes (manifest quotes); NULL for an original.
+-- @column quotes_loaded: True when the quoted report is loaded too, so this one is not an independent source.
 -- @column edition_order: 1 for the oldest loaded edition of the series; NULL for a failed edition.
 -- @column editions_in_series: Loaded (not failed) editions of the series.
 -- @column is_latest_edition: True for the newest loaded edition of its series.
@@ -57,9 +59,12 @@ SELECT
     nullif(trim(r.method_change), '') IS NOT NULL AS method_changed,
     r.status,
     r.observations,
+    nullif(trim(r.quotes), '') AS quotes_report_id,
+    q.report_id IS NOT NULL AS quotes_loaded,
     l.edition_order,
     l.editions_in_series,
     coalesce(l.edition_order = l.editions_in_series, false) AS is_latest_edition,
     l.previous_report_id
 FROM lake.reports AS r
 LEFT JOIN loaded AS l ON l.report_id = r.report_id
+LEFT JOIN loaded AS q ON q.report_id = nullif(trim(r.quotes), '')

@@ -1,0 +1,225 @@
+-- Mart: the same figure printed by two reports, classified as the same, consistent or in conflict.
+--
+-- Purpose: the same number travels (a research index prints 66,635, a blog "more than 66,000");
+-- an analyst who trusts one figure sees at once which other reports agree with it, which are
+-- only consistent with it (a rounded or qualified form) and which contradict it.
+-- Grain: one row per pair (anchor figure a, other figure b) of observations of the same subject
+-- (canonical skill), measure, geography and period, from two different reports. Each group's
+-- anchor is its most authoritative figure: an original before a quoting report, exact before
+-- qualified, the finest printed precision, the earliest publication, then report id. Every other
+-- figure of the group is paired with the anchor, and a report that quotes another (manifest
+-- quotes) is also paired with every matching figure of the report it quotes, so the mart grows
+-- with the figures, not with their square.
+-- Key: report_id_a, table_name_a, source_row_a, source_column_a, report_id_b, table_name_b,
+-- source_row_b, source_column_b.
+-- Classes (the rules are the `rules` rows below, one per qualifier):
+--   rounding_unit: the precision the printed digits imply, from the value: 10^-d for a value
+--     with d decimals (3.5 -> 0.1); 10^z for a whole value with z trailing zeros once it reaches
+--     the qualifier's zeros_from (a qualified "nearly 40%" or "over 300%" is rounded to its
+--     zeros; an exact figure only from 1,000 up: 66,000 -> 1,000, but 40% stays exact to 1);
+--     otherwise 1.
+--   admits: the values a printed figure admits: value + low_units * unit to value + high_units *
+--     unit: exact -> [v - u/2, v + u/2) (the figure rounds to what was printed); at_least
+--     ("more than 66,000") -> [v, v + u); at_most ("nearly 6,300") -> (v - u, v]; approx
+--     ("about 3x") -> [v - u, v + u].
+--   same: equal values with the same qualifier.
+--   consistent: either value lies within what the other figure admits (66,635 against "more
+--     than 66,000"; 6,263 against "nearly 6,300"; 3.5x against "more than 3x").
+--   conflict: neither (3x exact against 3.5x exact: 3.5 is not below 3.5).
+-- Differences: abs_diff = value_b - value_a; rel_diff = abs_diff / |value_a| (NULL when
+-- value_a is 0).
+-- Missing values: figures without a value or a canonical subject are not compared; periods and
+-- geographies match NULL to NULL only.
+-- Ties, one-report subjects: a subject printed by one report has no pair.
+-- @materialized view
+-- @key report_id_a, table_name_a, source_row_a, source_column_a, report_id_b, table_name_b, source_row_b, source_column_b
+-- @table Pairs of figures of the same subject, measure, geography and period from two reports: same, consistent (rounded or qualified) or conflict, with both lineages. The rules (precision from the printed digits, the values each qualifier admits) head sql/marts/figure_reconciliation.sql.
+-- @column subject_id: Canonical skill id the two figures are about.
+-- @column subject_name: Canonical display name.
+-- @column measure: Measure of both figures.
+-- @column geography: Geography of both figures; NULL when the reports give none.
+-- @column period_start: First day of the period both figures describe.
+-- @column period_end: Last day of the period both figures describe.
+-- @column class: same, consistent or conflict (see the model header for the rules).
+-- @column b_quotes_a: True when report b declares that it quotes report a (manifest quotes).
+-- @column value_a: Anchor figure, in the measure's unit.
+-- @column value_qualifier_a: Qualifier of the anchor figure: exact, at_least, at_most or approx.
+-- @column rounding_unit_a: Precision the anchor's printed digits imply.
+-- @column value_b: Other figure, in the measure's unit.
+-- @column value_qualifier_b: Qualifier of the other figure.
+-- @column rounding_unit_b: Precision the other figure's printed digits imply.
+-- @column abs_diff: value_b - value_a.
+-- @column rel_diff: abs_diff / |value_a|; NULL when value_a is 0.
+-- @column report_id_a: Report of the anchor figure.
+-- @column publisher_a: Publisher of the anchor figure.
+-- @column table_name_a: Declared table of the anchor figure.
+-- @column source_file_a: Raw file of the anchor figure.
+-- @column source_row_a: Row (or line) of the anchor figure in its file.
+-- @column source_column_a: Column header of the anchor figure's cell.
+-- @column source_text_a: The anchor figure as printed.
+-- @column report_id_b: Report of the other figure.
+-- @column publisher_b: Publisher of the other figure.
+-- @column table_name_b: Declared table of the other figure.
+-- @column source_file_b: Raw file of the other figure.
+-- @column source_row_b: Row (or line) of the other figure in its file.
+-- @column source_column_b: Column header of the other figure's cell.
+-- @column source_text_b: The other figure as printed.
+WITH rules (value_qualifier, low_units, high_units, includes_low, includes_high, zeros_from) AS (
+    VALUES
+    ('exact', -0.5, 0.5, true, false, 1000),
+    ('at_least', 0.0, 1.0, true, false, 10),
+    ('at_most', -1.0, 0.0, false, true, 10),
+    ('approx', -1.0, 1.0, true, true, 10)
+),
+
+figures AS (
+    SELECT
+        o.report_id,
+        r.publisher,
+        r.published,
+        r.quotes_report_id,
+        o.skill_id AS subject_id,
+        o.skill_name AS subject_name,
+        o.measure,
+        o.geography,
+        o.period_start,
+        o.period_end,
+        o.value,
+        o.value_qualifier,
+        o.table_name,
+        o.source_file,
+        o.source_row,
+        o.source_column,
+        o.source_text,
+        CASE
+            WHEN o.value = 0 OR NOT isfinite(o.value) THEN 1.0
+            WHEN o.value <> round(o.value) THEN
+                10 ^ (-length(regexp_extract(o.value::VARCHAR, '\.(\d+)$', 1)))
+            WHEN abs(o.value) >= q.zeros_from THEN
+                10 ^ (
+                    length(abs(o.value)::HUGEINT::VARCHAR)
+                    - length(rtrim(abs(o.value)::HUGEINT::VARCHAR, '0'))
+                )
+            ELSE 1.0
+        END AS rounding_unit
+    FROM staging.observations AS o
+    INNER JOIN staging.reports AS r ON o.report_id = r.report_id
+    INNER JOIN rules AS q ON o.value_qualifier = q.value_qualifier
+    WHERE o.is_skill AND o.skill_id IS NOT NULL AND o.value IS NOT NULL
+),
+
+ranked AS (
+    SELECT
+        *,
+        row_number() OVER (
+            PARTITION BY subject_id, measure, geography, period_start, period_end
+            ORDER BY
+                quotes_report_id IS NOT NULL, value_qualifier <> 'exact', rounding_unit,
+                published NULLS LAST, report_id, table_name, source_row, source_column
+        ) AS authority
+    FROM figures
+),
+
+pairs AS (
+    SELECT
+        a.report_id AS report_a,
+        a.table_name AS table_a,
+        a.source_row AS row_a,
+        a.source_column AS column_a,
+        b.report_id AS report_b,
+        b.table_name AS table_b,
+        b.source_row AS row_b,
+        b.source_column AS column_b
+    FROM ranked AS a
+    INNER JOIN ranked AS b
+        ON
+            a.subject_id = b.subject_id
+            AND a.measure = b.measure
+            AND a.geography IS NOT DISTINCT FROM b.geography
+            AND a.period_start IS NOT DISTINCT FROM b.period_start
+            AND a.period_end IS NOT DISTINCT FROM b.period_end
+            AND a.report_id <> b.report_id
+    WHERE
+        (a.authority = 1 AND b.authority > 1)
+        OR b.quotes_report_id = a.report_id
+),
+
+classified AS (
+    SELECT
+        a.*,
+        b.report_id AS b_report_id,
+        b.publisher AS b_publisher,
+        b.table_name AS b_table_name,
+        b.source_file AS b_source_file,
+        b.source_row AS b_source_row,
+        b.source_column AS b_source_column,
+        b.source_text AS b_source_text,
+        b.value AS b_value,
+        b.value_qualifier AS b_value_qualifier,
+        b.rounding_unit AS b_rounding_unit,
+        coalesce(b.quotes_report_id = a.report_id, false) AS b_quotes_a,
+        (
+            b.value > a.value + ra.low_units * a.rounding_unit
+            OR (ra.includes_low AND b.value = a.value + ra.low_units * a.rounding_unit)
+        )
+        AND (
+            b.value < a.value + ra.high_units * a.rounding_unit
+            OR (ra.includes_high AND b.value = a.value + ra.high_units * a.rounding_unit)
+        ) AS a_admits_b,
+        (
+            a.value > b.value + rb.low_units * b.rounding_unit
+            OR (rb.includes_low AND a.value = b.value + rb.low_units * b.rounding_unit)
+        )
+        AND (
+            a.value < b.value + rb.high_units * b.rounding_unit
+            OR (rb.includes_high AND a.value = b.value + rb.high_units * b.rounding_unit)
+        ) AS b_admits_a
+    FROM (SELECT DISTINCT * FROM pairs) AS p
+    INNER JOIN figures AS a
+        ON
+            p.report_a = a.report_id AND p.table_a = a.table_name
+            AND p.row_a = a.source_row AND p.column_a = a.source_column
+    INNER JOIN figures AS b
+        ON
+            p.report_b = b.report_id AND p.table_b = b.table_name
+            AND p.row_b = b.source_row AND p.column_b = b.source_column
+    INNER JOIN rules AS ra ON a.value_qualifier = ra.value_qualifier
+    INNER JOIN rules AS rb ON b.value_qualifier = rb.value_qualifier
+)
+
+SELECT
+    subject_id,
+    subject_name,
+    measure,
+    geography,
+    period_start,
+    period_end,
+    CASE
+        WHEN value = b_value AND value_qualifier = b_value_qualifier THEN 'same'
+        WHEN a_admits_b OR b_admits_a THEN 'consistent'
+        ELSE 'conflict'
+    END AS class,
+    b_quotes_a,
+    value AS value_a,
+    value_qualifier AS value_qualifier_a,
+    rounding_unit AS rounding_unit_a,
+    b_value AS value_b,
+    b_value_qualifier AS value_qualifier_b,
+    b_rounding_unit AS rounding_unit_b,
+    b_value - value AS abs_diff,
+    (b_value - value) / nullif(abs(value), 0) AS rel_diff,
+    report_id AS report_id_a,
+    publisher AS publisher_a,
+    table_name AS table_name_a,
+    source_file AS source_file_a,
+    source_row AS source_row_a,
+    source_column AS source_column_a,
+    source_text AS source_text_a,
+    b_report_id AS report_id_b,
+    b_publisher AS publisher_b,
+    b_table_name AS table_name_b,
+    b_source_file AS source_file_b,
+    b_source_row AS source_row_b,
+    b_source_column AS source_column_b,
+    b_source_text AS source_text_b
+FROM classified
