@@ -30,7 +30,8 @@ numbered AS (
            coalesce(CAST(o.period_start AS VARCHAR) || '..' || CAST(o.period_end AS VARCHAR),
                     o.period_label) AS period,
            o.value, o.value_qualifier, o.source_text,
-           o.source_file || ':' || o.source_row || ':' || o.source_column AS source,
+           o.source_file || ':' || o.source_row || ':' || o.source_column
+               || coalesce(' (page ' || o.source_page || ')', '') AS source,
            o.source_file AS file, o.source_row AS row, o.source_column_index AS column_index
     FROM lake.observations AS o
     LEFT JOIN reference.skills AS s ON s.skill_id = o.skill_id

@@ -11,6 +11,7 @@ import duckdb
 import jinja2
 import pandas as pd
 
+from flows.errors import SkillpulseError
 from flows.fsutil import write_text_atomic
 from flows.ops.query import published
 from flows.ops.summary import read_history
@@ -19,7 +20,8 @@ from flows.ops.summary import read_history
 LINEAGE = """
 lineage AS (
     SELECT v.report_id, v.table_name, v.geography, v.skill_key,
-           v.source_file || ':' || v.source_row || ':' || v.source_column AS source,
+           v.source_file || ':' || v.source_row || ':' || v.source_column
+               || coalesce(' (page ' || o.source_page || ')', '') AS source,
            o.source_text AS printed
     FROM intermediate.skill_values AS v
     LEFT JOIN lake.observations AS o
@@ -47,7 +49,7 @@ WITH {SHOWN_RANKINGS}, {LINEAGE}
 SELECT g.report_id || ' · ' || g.table_name || coalesce(' · ' || g.geography, '') AS ranking,
        g.publisher, g.skill_name, round(g.growth_pct, 1) AS growth_pct, g.value_qualifier,
        g.growth_source, g.rank_in_report,
-       g.source_file || ':' || g.source_row || ':' || g.source_column AS source,
+       coalesce(l.source, g.source_file || ':' || g.source_row || ':' || g.source_column) AS source,
        l.printed
 FROM marts.skill_growth_rankings AS g
 JOIN shown AS s ON s.report_id = g.report_id AND s.table_name = g.table_name
@@ -162,8 +164,18 @@ class Section:
     chart: alt.TopLevelMixin | None
 
 
+class ReportError(SkillpulseError):
+    """The published warehouse lacks what the report reads (built by an older version: run again)."""
+
+
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, **parameters: int) -> pd.DataFrame:
-    return con.sql(sql, params=parameters).df()
+    try:
+        return con.sql(sql, params=parameters).df()
+    except duckdb.Error as exc:
+        raise ReportError(
+            f"the published warehouse cannot be read for the report ({exc}); "
+            "`skillpulse run` rebuilds it with this version"
+        ) from exc
 
 
 def _tooltip(*fields: str) -> list[alt.Tooltip]:
