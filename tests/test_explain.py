@@ -61,3 +61,19 @@ def test_explain_says_what_is_missing_and_what_is_close(warehouse: Path) -> None
     typo = explain(warehouse, "upwork-in-demand-skills-2026", "AI vido generation")
     assert typo.exit_code == 1
     assert "closest names there: 'AI video generation and editing'" in typo.output
+
+
+def test_explain_and_the_report_name_a_pdf_figures_page(tmp_path: Path, prefect_harness) -> None:
+    from flows.ops.report import write_report
+    from flows.pipeline import skillpulse_pipeline
+    from tests.test_pdf_pipeline import _report
+
+    raw, warehouse = tmp_path / "raw", tmp_path / "warehouse"
+    _report(raw / "acme" / "freelance-2025")
+    skillpulse_pipeline(str(raw), str(warehouse))
+    result = explain(warehouse, "acme-freelance-report-2025", "E-commerce management")
+    assert result.exit_code == 0, result.output
+    assert "  page:     3" in result.output
+    assert "row 6, column 'Growth 2025'" in result.output and "printed:  '130%'" in result.output
+    html = write_report(warehouse, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "acme/freelance-2025/report.pdf:6:Growth 2025 (page 3)" in html
