@@ -726,12 +726,16 @@ def _measure_hint(
     if unit == "multiple":
         return "growth_pct" if growthy else "ratio"
     if unit == "percent":
-        if reading.restates_share or _SHARE_AFTER.match(right) or _SHARE_BEFORE.search(left):
+        if (
+            reading.restates_share
+            or _SHARE_AFTER.match(right)
+            or _SHARE_BEFORE.search(left, max(0, len(left) - 40))
+        ):
             return "share_pct"
         if direction or growthy or comparison:
             return "growth_pct"
         return None
-    if _INDEX_BEFORE.search(left) or re.match(r"^\s*punkte", right, re.I):
+    if _INDEX_BEFORE.search(left, max(0, len(left) - 40)) or re.match(r"^\s*punkte", right, re.I):
         return "index"
     if _RATIO_AFTER.match(right):
         return "ratio"  # "2.4 unemployed workers for every job opening"
@@ -832,7 +836,7 @@ def _figure(
     comparison, side = _comparison(_SPAN.sub(" ", right), "" if level else _SPAN.sub(" ", left))
     peer = (
         _PEER_AFTER.match(right)
-        or _PEER_BEFORE.search(rest)
+        or _PEER_BEFORE.search(rest, max(0, len(rest) - 60))
         or (reading.unit == "multiple" and _MULTIPLE_PEER_AFTER.match(right))
     )
     peer = peer and reading.unit != "rank_change"  # "5 places lower" is a move, not a peer gap
@@ -851,7 +855,7 @@ def _figure(
         or reading.verb
         or change
         or (reading.signed and unit == "percent")
-        or (unit == "multiple" and _GROWTH_GRAMMAR.search(left))
+        or (unit == "multiple" and _GROWTH_GRAMMAR.search(left, max(0, len(left) - 40)))
     )
     if unit == "multiple" and comparison == "vs_peer":
         growthy = False  # "3x higher growth": a ratio to the peer, not a growth of 200%
@@ -861,7 +865,7 @@ def _figure(
         if comparison == "vs_prior_period":
             comparison = None  # "from 27% to 29% between February and March": levels at two times
     window = _WINDOW.search(right if side == "right" else left)
-    growth_words = unit == "percent" and _GROWTH_GRAMMAR.search(left)
+    growth_words = unit == "percent" and _GROWTH_GRAMMAR.search(left, max(0, len(left) - 40))
     if comparison in _WINDOW_COMPARISONS and window and not growthy and not growth_words:
         comparison = None  # "49% used it in the last year": a period, not a change
     if comparison and unit == "percent" and not level:
