@@ -212,6 +212,7 @@ def report_row(source: ReportSource, results: list[TableResult], quarantined: in
         "observations": observations,
         "quarantined": quarantined,
         "blank_cells": sum(r.blank_cells for r in results),
+        "observed_cells": sum(r.observed_cells for r in results),
         "rejected_cells": sum(r.rejected_cells for r in results),
         "status": status,
         "ingested_at": datetime.now(UTC),

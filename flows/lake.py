@@ -107,6 +107,36 @@ OBSERVATIONS_SCHEMA = pa.schema(
             "1-based page of a PDF holding the number; null for formats without pages.",
         ),
         _field("source_text", pa.string(), "The cell's text exactly as published."),
+        _field(
+            "source_span",
+            pa.string(),
+            "Characters start-end (0-based, end excluded) of source_text the figure was read from.",
+        ),
+        _field(
+            "figure_index",
+            pa.int32(),
+            "0-based position of the figure in its cell: '+7% MoM, -3% YoY' gives 0 and 1.",
+        ),
+        _field(
+            "comparison",
+            pa.string(),
+            "What the figure compares to: yoy, mom, qoq, vs_average, vs_baseline, vs_peer, "
+            "vs_prior_period; null when it is a level.",
+        ),
+        _field("value_low", pa.float64(), "Low end of a printed range ('20-25%'), else null."),
+        _field("value_high", pa.float64(), "High end of a printed range, else null."),
+        _field("currency", pa.string(), "ISO 4217 code of a money figure (USD, EUR, GBP)."),
+        _field(
+            "dimensions",
+            pa.map_(pa.string(), pa.string()),
+            "Extra dimensions the table prints as columns (columns.dimensions), e.g. "
+            "{'segment': 'Small businesses'}; empty when none.",
+        ),
+        _field(
+            "is_horizon",
+            pa.bool_(),
+            "True when the period is a target or forecast horizon ('by 2030').",
+        ),
     ]
 )
 
@@ -140,6 +170,11 @@ QUARANTINE_SCHEMA = pa.schema(
             "raw_record",
             pa.string(),
             "The rejected row as published (JSON object header -> text), or the problem list.",
+        ),
+        _field(
+            "severity",
+            pa.string(),
+            "error (the input did not load) or warning (it loaded; something needs a look).",
         ),
     ]
 )
@@ -184,9 +219,14 @@ REPORTS_SCHEMA = pa.schema(
         ),
         _field("blank_cells", pa.int64(), "Value cells left blank by the publisher (no figure)."),
         _field(
+            "observed_cells",
+            pa.int64(),
+            "Value cells that gave one or more observations (a cell may print several figures).",
+        ),
+        _field(
             "rejected_cells",
             pa.int64(),
-            "Value cells quarantined; value_cells = observations + blank_cells + rejected_cells.",
+            "Value cells with no figure loaded; value_cells = observed_cells + blank_cells + rejected_cells.",
         ),
         _field(
             "status",

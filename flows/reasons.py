@@ -40,6 +40,7 @@ VALUE_CODES: dict[str, str] = {
     "out_of_range": "The number is impossible for the measure (share of 120%, rank 2.5, count -3).",
     "blank_period": "The period cell is empty.",
     "unparseable_period": "The text is not a year, quarter, month, date or span of those.",
+    "not_a_figure": "The value cell holds prose, not a figure (a note or a claim); point columns.value at the column of figures, or leave the note out of the table.",
 }
 
 PIPELINE_CODES: dict[str, str] = {

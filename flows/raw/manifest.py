@@ -99,6 +99,21 @@ class ColumnMap(_Frozen):
     category: HeaderNames | None = None
     period: HeaderNames | None = None
     geography: HeaderNames | None = None
+    # A column whose text says what each row's figure is ("Share of postings", "YoY growth",
+    # "growth_pct"): compilation tables mix measures; the table's measure is the default.
+    measure: HeaderNames | None = None
+    # Extra dimensions printed as columns: { segment = "Business size", region = "Region" }.
+    dimensions: dict[str, HeaderNames] | None = None
+
+    @field_validator("dimensions")
+    @classmethod
+    def _dimension_names(cls, dimensions: dict[str, HeaderNames] | None) -> dict | None:
+        bad = [name for name in dimensions or {} if not re.fullmatch(r"[a-z][a-z0-9_]*", name)]
+        if bad:
+            raise ValueError(
+                f"dimension names {bad} must be lower-case letters, digits and '_', e.g. 'segment'"
+            )
+        return dimensions
 
     def headers(self, field: str) -> tuple[str, ...]:
         names = getattr(self, field)
@@ -153,6 +168,13 @@ class TableSpec(_Frozen):
     caption: str | None = None
     text_layout: Literal["label_value", "category_bullets", "aligned"] | None = None
     value_scale: float = 1.0
+    # Parentheses make a figure negative only when the publisher uses accounting notation: "(4.2)".
+    accounting_negatives: bool = False
+    # The skill cell also prints the value: "Germany (3.1%)", "Prompt engineering - up 48%".
+    value_in_label: bool = False
+    # Read a published typo as meant, without editing the file: { "per cnet" = "per cent" }.
+    # Replaced in value cells before reading; source_text keeps the text as published.
+    corrections: dict[str, str] = {}
     unpivot: Unpivot | None = None
     constants: Constants = Constants()
     # PDF: the pages to look on (1-based) and a box [x0, top, x1, bottom] in points on the first.
@@ -187,7 +209,13 @@ class TableSpec(_Frozen):
 
     @model_validator(mode="after")
     def _value_source(self) -> TableSpec:
-        if self.columns.value is None and self.unpivot is None:
+        if self.value_in_label:
+            if self.columns.value is not None or self.unpivot is not None:
+                raise ValueError(
+                    "value_in_label reads the value from the skill cell: remove columns.value "
+                    "and [tables.unpivot]"
+                )
+        elif self.columns.value is None and self.unpivot is None:
             raise ValueError(
                 'the table has no value column: set columns.value = "<header>", or declare '
                 '[tables.unpivot] headers = "<regex>" for a wide table'

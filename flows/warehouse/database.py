@@ -187,7 +187,7 @@ def _insert_parquet(
 ) -> None:
     if files:
         con.execute(
-            f"INSERT INTO lake.{quote_ident(table)} SELECT {_columns(schema)} FROM read_parquet($files)",
+            f"INSERT INTO lake.{quote_ident(table)} SELECT {_columns(schema)} FROM read_parquet($files, union_by_name = true)",
             {"files": files},
         )
 
