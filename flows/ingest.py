@@ -181,7 +181,10 @@ def ingest_report(
         else QUARANTINE_SCHEMA.empty_table()
     )
     tables = {r.table_name: r.observations for r in results if r.observations.num_rows}
-    write_report_tables(lake, source.report_id, tables, quarantine)
+    claims = [r.claims for r in results if r.claims is not None and r.claims.num_rows]
+    write_report_tables(
+        lake, source.report_id, tables, quarantine, pa.concat_tables(claims) if claims else None
+    )
     failpoint("ingest:after-report")
     return report_row(source, results, quarantine.num_rows)
 

@@ -98,7 +98,8 @@ OBSERVATIONS_SCHEMA = pa.schema(
         _field(
             "source_column",
             pa.string(),
-            "Header of the raw column holding the number, as published.",
+            "Header of the raw column holding the number, as published (prose: start-end of the "
+            "sentence in the line or block at source_row).",
         ),
         _field("source_column_index", pa.int32(), "1-based position of that column."),
         _field(
@@ -106,11 +107,16 @@ OBSERVATIONS_SCHEMA = pa.schema(
             pa.int32(),
             "1-based page of a PDF holding the number; null for formats without pages.",
         ),
-        _field("source_text", pa.string(), "The cell's text exactly as published."),
+        _field(
+            "source_text",
+            pa.string(),
+            "The cell's text (prose: the whole sentence) exactly as published.",
+        ),
         _field(
             "source_span",
             pa.string(),
-            "Characters start-end (0-based, end excluded) of source_text the figure was read from.",
+            "Characters start-end (0-based, end excluded) of source_text the figure was read from "
+            "(prose: of the sentence).",
         ),
         _field(
             "figure_index",
@@ -137,6 +143,51 @@ OBSERVATIONS_SCHEMA = pa.schema(
             pa.bool_(),
             "True when the period is a target or forecast horizon ('by 2030').",
         ),
+        _field(
+            "subject_kind",
+            pa.string(),
+            "Prose: skill (a skill or category figure) or statement (a finding about something "
+            "else, e.g. a share of workers or money spent; never ranked); null for table cells.",
+        ),
+        _field(
+            "subject_source",
+            pa.string(),
+            "Prose: who the sentence credits for the figure ('the World Economic Forum "
+            "estimates ...'); null when the report's publisher.",
+        ),
+    ]
+)
+
+CLAIMS_SCHEMA = pa.schema(
+    [
+        _field("report_id", pa.string(), "Report edition the claim was published in."),
+        _field("series_id", pa.string(), "Report series."),
+        _field("publisher", pa.string(), "Who published the report."),
+        _field("edition", pa.string(), "Edition of the series."),
+        _field("table_name", pa.string(), "Declared prose table the sentence was read from."),
+        _field(
+            "kind",
+            pa.string(),
+            "record_high, record_low, highest_since, lowest_since, first_time_since or first_time.",
+        ),
+        _field(
+            "reference",
+            pa.string(),
+            "The reference point as printed ('2009', 'two-decade'); null for records.",
+        ),
+        _field(
+            "subject", pa.string(), "What the claim is about ('Layoffs'), when the sentence says."
+        ),
+        _field("claim_text", pa.string(), "The words of the claim ('all-time high since 2009')."),
+        _field("source_file", pa.string(), "Raw file, relative to the raw folder."),
+        _field("source_sha256", pa.string(), "sha256 of the raw file."),
+        _field("source_row", pa.int64(), "Line (text, Markdown) or source line of the HTML block."),
+        _field(
+            "source_span",
+            pa.string(),
+            "Characters start-end (0-based, end excluded) of source_text holding the claim's words.",
+        ),
+        _field("source_text", pa.string(), "The whole sentence as published."),
     ]
 )
 
@@ -245,7 +296,16 @@ TABLE_COMMENTS = {
     "observations": "One row per published number, with its measure, qualifier and cell-level lineage.",
     "quarantine": "One row per rejected file, row or cell, with the reason and how to fix it.",
     "reports": "One row per report edition: manifest fields and row accounting.",
+    "claims": "One row per claim without a number in a report's prose ('highest since 2009').",
 }
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """The table in a lake schema; columns a kind of input never has (prose spans, PDF pages) are null."""
+    for field in schema:
+        if field.name not in table.column_names:
+            table = table.append_column(field.name, pa.nulls(table.num_rows, field.type))
+    return table.select(schema.names).cast(schema)
 
 
 def observations_dir(lake: Path, report_id: str) -> Path:
@@ -254,6 +314,10 @@ def observations_dir(lake: Path, report_id: str) -> Path:
 
 def quarantine_file(lake: Path, report_id: str) -> Path:
     return lake / "quarantine" / f"{report_id}.parquet"
+
+
+def claims_file(lake: Path, report_id: str) -> Path:
+    return lake / "claims" / f"{report_id}.parquet"
 
 
 def read_parquet(path: Path, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
@@ -290,9 +354,14 @@ def write_parquet(table: pa.Table, target: Path) -> None:
 
 
 def write_report_tables(
-    lake: Path, report_id: str, tables: dict[str, pa.Table], quarantine: pa.Table
+    lake: Path,
+    report_id: str,
+    tables: dict[str, pa.Table],
+    quarantine: pa.Table,
+    claims: pa.Table | None = None,
 ) -> None:
-    """Replace a report's observation files and quarantine; files of tables no longer declared go."""
+    """Replace a report's observation files, quarantine and claims; files of tables no longer declared go."""
+    _replace_small(claims_file(lake, report_id), claims, CLAIMS_SCHEMA)
     folder = observations_dir(lake, report_id)
     for name, table in tables.items():
         write_parquet(table.cast(OBSERVATIONS_SCHEMA), folder / f"{name}.parquet")
@@ -303,6 +372,13 @@ def write_report_tables(
     target = quarantine_file(lake, report_id)
     if quarantine.num_rows:
         write_parquet(quarantine.cast(QUARANTINE_SCHEMA), target)
+    else:
+        target.unlink(missing_ok=True)
+
+
+def _replace_small(target: Path, table: pa.Table | None, schema: pa.Schema) -> None:
+    if table is not None and table.num_rows:
+        write_parquet(table.cast(schema), target)
     else:
         target.unlink(missing_ok=True)
 
@@ -378,6 +454,10 @@ def remove_uncommitted(lake: Path) -> None:
     quarantined = {name.removesuffix(".parquet") for name in _names(lake / "quarantine")}
     for report_id in quarantined - committed - {DISCOVERY_QUARANTINE}:
         quarantine_file(lake, report_id).unlink(missing_ok=True)
+    for report_id in {
+        name.removesuffix(".parquet") for name in _names(lake / "claims")
+    } - committed:
+        claims_file(lake, report_id).unlink(missing_ok=True)
 
 
 def lake_files(lake: Path, report_ids: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -399,6 +479,14 @@ def lake_files(lake: Path, report_ids: Iterable[str]) -> tuple[list[str], list[s
         if f"{rid}.parquet" in quarantined
     ]
     return observations, quarantine
+
+
+def claims_files(lake: Path, report_ids: Iterable[str]) -> list[str]:
+    """Claims files of the committed reports, sorted so loads are deterministic."""
+    present = _names(lake / "claims")
+    return [
+        str(claims_file(lake, rid)) for rid in sorted(report_ids) if f"{rid}.parquet" in present
+    ]
 
 
 def _names(folder: Path) -> set[str]:

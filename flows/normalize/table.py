@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from flows.errors import AccountingError, ExtractError
 from flows.extract import RawTable, read_table
 from flows.extract.common import optional
-from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
+from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, conform
 from flows.normalize.figures import (
     FIGURE_ROWS_SCHEMA,
     figure_rows,
@@ -28,6 +28,7 @@ from flows.normalize.figures import (
 from flows.normalize.measures import REGISTRY
 from flows.normalize.names import harmonize_names
 from flows.normalize.periods import parse_period, parse_periods
+from flows.normalize.prose import prose_tables, read_prose_file
 from flows.normalize.values import parse_values
 from flows.raw.discover import ReportSource
 from flows.raw.manifest import TableSpec
@@ -54,6 +55,7 @@ class TableResult:
     blank_cells: int
     rejected_cells: int
     observed_cells: int = -1  # -1: one observation per observed cell (no cell printed several)
+    claims: pa.Table | None = None  # prose tables: claims without a number
 
     @property
     def cells_observed(self) -> int:
@@ -86,6 +88,8 @@ def _normalize_declared(
     con, source: ReportSource, spec: TableSpec, reference_dir: Path
 ) -> TableResult:
     rel_file = source.rel_file(spec.file)
+    if spec.is_prose:
+        return _normalize_prose(source, spec, reference_dir, rel_file)
     try:
         raw = read_table(source.report_dir / spec.file, spec)
         layout = resolve_layout(raw.header, spec, rel_file)
@@ -98,6 +102,30 @@ def _normalize_declared(
     except ExtractError as exc:
         return _rejected_file(source, spec, rel_file, exc)
     return normalize_table(con, source, spec, raw, layout, reference_dir)
+
+
+def _normalize_prose(
+    source: ReportSource, spec: TableSpec, reference_dir: Path, rel_file: str
+) -> TableResult:
+    """Every figure of every sentence is one value cell: an observation or a quarantine row."""
+    try:
+        reading = read_prose_file(source.report_dir / spec.file, spec)
+    except ExtractError as exc:
+        return _rejected_file(source, spec, rel_file, exc)
+    observations, claims, quarantine = prose_tables(reading, source, spec, reference_dir)
+    figures = len(reading.figures)
+    result = TableResult(
+        table_name=spec.table_name,
+        observations=observations,
+        quarantine=quarantine,
+        data_rows=figures,
+        value_cells=figures,
+        blank_cells=0,
+        rejected_cells=figures - observations.num_rows,
+        claims=claims,
+    )
+    check_accounting(result, 1, rel_file)
+    return result
 
 
 def resolve_layout(header: tuple[str, ...], spec: TableSpec, rel_file: str) -> Layout:
@@ -801,4 +829,4 @@ def check_accounting(result: TableResult, value_columns: int, rel_file: str) -> 
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    return table.select(schema.names).cast(schema)
+    return conform(table, schema)
