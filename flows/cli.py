@@ -17,6 +17,12 @@ from flows.errors import ConfigError, SkillpulseError
 from flows.taxonomy.cli import skills_app
 
 
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
 class Runner(StrEnum):
     threads = "threads"
     dask = "dask"
@@ -101,12 +107,13 @@ def run(
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from prefect.exceptions import CancelledRun
 
+    from flows.ops.progress import live_progress
     from flows.ops.summary import RunSummary
     from flows.pipeline import pipeline_with_runner
 
     pipeline = pipeline_with_runner(runner.value, dask_address)
     try:
-        with one_off_run_settings():
+        with one_off_run_settings(), live_progress(watching(verbose)):
             summary = pipeline(
                 raw, str(warehouse), full_refresh=full_refresh, lock_timeout=wait, lake_url=lake
             )
@@ -132,6 +139,19 @@ def run(
         json_summary.write_text(
             json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
+
+
+def watching(verbose: bool):
+    """A console for live progress when a person watches a terminal (and Prefect's lines are off)."""
+    import sys
+
+    from rich.console import Console
+
+    return (
+        Console(stderr=True)
+        if sys.stdout.isatty() and sys.stderr.isatty() and not verbose
+        else None
+    )
 
 
 HEARTBEAT_ENV = ("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "PREFECT_RUNNER_HEARTBEAT_FREQUENCY")
@@ -243,8 +263,122 @@ def serve(
     warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
     name: Annotated[str, typer.Option(help="Deployment name.")] = "skillpulse-scheduled",
     lake: LakeOption = None,
+    interval: Annotated[
+        float | None,
+        typer.Option(help="Run every this many seconds instead of on the cron schedule."),
+    ] = None,
 ) -> None:
-    """Serve the pipeline as a scheduled Prefect deployment (one run at a time, no catch-up storm)."""
+    """Serve the pipeline as a scheduled Prefect deployment (one run at a time, no catch-up storm).
+
+    With no PREFECT_API_URL it starts a local Prefect server (loopback, data under the warehouse
+    folder) for as long as it runs.
+    """
     from flows.deploy import serve_pipeline
 
-    serve_pipeline(name=name, cron=cron, timezone=timezone, raw=raw, warehouse=warehouse, lake=lake)
+    try:
+        serve_pipeline(
+            name=name,
+            cron=cron,
+            timezone=timezone,
+            raw=raw,
+            warehouse=warehouse,
+            lake=lake,
+            interval=interval,
+        )
+    except SkillpulseError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def query(
+    sql: Annotated[
+        str, typer.Argument(help='SQL to run, e.g. "SELECT * FROM marts.category_summary".')
+    ],
+    warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="How to print the answer.")
+    ] = OutputFormat.table,
+    max_rows: Annotated[
+        int, typer.Option("--max-rows", help="Rows the table format shows (csv and json show all).")
+    ] = 1000,
+) -> None:
+    """Run SQL on the published warehouse, read-only: never blocked by a run, never half-built."""
+    from flows.ops.query import print_query
+
+    try:
+        print_query(warehouse, sql, output_format.value, max_rows)
+    except SkillpulseError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def report(
+    warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="HTML file to write; default: <warehouse>/report.html."),
+    ] = None,
+) -> None:
+    """Write one self-contained HTML page of charts over the published warehouse (opens offline)."""
+    from flows.ops.report import write_report
+
+    try:
+        written = write_report(warehouse, out or warehouse / "report.html")
+    except SkillpulseError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"wrote {written} ({written.stat().st_size / 1e6:.2f} MB)")
+
+
+@app.command()
+def explain(
+    report_id: Annotated[
+        str, typer.Argument(help="A report_id, e.g. upwork-in-demand-skills-2026.")
+    ],
+    skill: Annotated[
+        str, typer.Argument(help="A skill_id, its canonical name or the name as printed.")
+    ],
+    warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
+    raw: Annotated[
+        Path | None,
+        typer.Option("--raw", help="Raw reports folder; default: the last run's."),
+    ] = None,
+) -> None:
+    """Where a skill's figures in a report came from: file, cell, printed text, manifest, mart rows."""
+    from flows.ops.explain import explain as explain_figure
+    from flows.ops.explain import render
+
+    try:
+        typer.echo(render(explain_figure(warehouse, report_id, skill, raw)))
+    except SkillpulseError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def diff(
+    series: Annotated[
+        str | None, typer.Option("--series", help="Compare the last two editions of this series.")
+    ] = None,
+    before: Annotated[str | None, typer.Option("--from", help="Earlier report_id.")] = None,
+    after: Annotated[str | None, typer.Option("--to", help="Later report_id.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Most rows to print.")] = 50,
+    warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="How to print the rows.")
+    ] = OutputFormat.table,
+) -> None:
+    """Figures added, removed and changed between two editions (latest period to latest period)."""
+    from flows.ops.diff import diff_reports
+    from flows.ops.query import print_result
+
+    try:
+        result = diff_reports(warehouse, series, before, after, limit)
+    except SkillpulseError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    if output_format is OutputFormat.table:
+        typer.echo(result.headline())
+    print_result(result.rows, output_format.value, limit)

@@ -244,11 +244,47 @@ FORMS = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-_ANCHOR = re.compile(
-    rf"[-+$€£¥\d]|\b(?:between|factor|half|us|{_alt(MULTIPLE_WORDS)}|{_alt(_TENS)}|{_alt(_ONES)}"
-    rf"|{_alt(ORDINAL_WORDS)}|{_alt(FRACTION_WORDS)}|a|an|\w+fold)\b",
-    re.IGNORECASE,
+_SYMBOL_ANCHOR = re.compile(r"[-+$€£¥\d]")
+_WORD = re.compile(r"[A-Za-z]+")
+ANCHOR_WORDS = frozenset(
+    ("between", "factor", "half", *MULTIPLE_WORDS, *_TENS, *_ONES, *ORDINAL_WORDS, *FRACTION_WORDS)
 )
+_AFTER_ARTICLE = frozenset(
+    [
+        "third",
+        "quarter",
+        "half",
+        "fifth",
+        "tenth",
+        "thousand",
+        "million",
+        "billion",
+        "trillion",
+        "factor",
+    ]
+)
+
+
+def _anchor_positions(text: str) -> list[int]:
+    """Where a figure can start: digits, signs, currency, and number words (a set lookup per word,
+    much cheaper than one long alternation tried at every character)."""
+    positions = [m.start() for m in _SYMBOL_ANCHOR.finditer(text)]
+    words = list(_WORD.finditer(text))
+    for i, word in enumerate(words):
+        lower = word.group().lower()
+        if (
+            lower in ANCHOR_WORDS
+            or lower.endswith("fold")
+            or (
+                lower in ("a", "an")
+                and i + 1 < len(words)
+                and words[i + 1].group().lower() in _AFTER_ARTICLE
+            )
+        ):
+            positions.append(word.start())
+    return sorted(positions)
+
+
 _YEAR = re.compile(r"[12]\d{3}")
 _DAY_AFTER_MONTH = re.compile(rf"(?:\b(?:{MONTHS})[a-z]*\.?\s)$", re.IGNORECASE)
 _DURATION_AFTER = re.compile(
@@ -470,6 +506,7 @@ def _end_pattern(spec: str) -> re.Pattern:
 _QUALIFIER_END = {kind: _end_pattern(words) for kind, words in QUALIFIERS.items()}
 _FILLER_END = _end_pattern(FILLERS)
 _LEVEL_END = _end_pattern(f"{LEVEL_VERBS}|to|from|at")
+_LEVEL_VERB_END = re.compile(rf"{LEVEL_VERBS}\s*$", re.IGNORECASE)
 _CHANGE_OF_END = {sign: _end_pattern(words) for sign, words in CHANGE_OF.items()}
 _BY_END = _end_pattern("by")
 _DIRECTION_END = {sign: _end_pattern(words) for sign, words in DIRECTIONS.items()}
@@ -496,6 +533,12 @@ _PEER_BEFORE = re.compile(
 )
 _RATIO_AFTER = re.compile(r"^\s*(?:[\w-]+\s){0,3}?(?:for every|per)\s", re.IGNORECASE)
 _MULTIPLE_PEER_AFTER = re.compile(r"^\s*(?:the|than)\b", re.IGNORECASE)
+# Every comparison pattern holds one of these words: a cheap test before the full patterns.
+_COMPARISON_CUE = re.compile(
+    r"year|month|quarter|yoy|mom|qoq|/|average|baseline|level|from|since|relative|compared|"
+    r"versus|vs|between|past|last|peak|ago",
+    re.IGNORECASE,
+)
 _COMPARISON_ANY = re.compile(
     "|".join(f"(?P<{code}>{pattern})" for code, pattern in COMPARISONS), re.IGNORECASE
 )
@@ -536,7 +579,7 @@ _WINDOW = re.compile(
     r"(?:over|in) the (?:past|last) (?:year|12 months|month|quarter)|in one year|^\s*a year\b",
     re.IGNORECASE,
 )
-_PERIOD_CUE = re.compile(rf"\d{{4}}|\b(?:{MONTHS}|{_MONTH_NAMES})", re.IGNORECASE)
+_PERIOD_CUE = re.compile(rf"\d{{4}}|\b(?:{_MONTH_NAMES}|{MONTHS})\b", re.IGNORECASE)
 _QUARTER_NUMBER = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 
 
@@ -548,34 +591,35 @@ def _strip_left(left: str) -> tuple[str, int, bool, str]:
         left = left.rstrip()
         if not left:
             break
-        if match := re.search(rf"{LEVEL_VERBS}\s*$", left, re.IGNORECASE):
+        tail = max(0, len(left) - 36)  # the phrases are short: search only the end of the text
+        if match := _LEVEL_VERB_END.search(left, tail):
             level = True
             left = left[: match.start()]
             break
         change = next(
-            ((sign, m) for sign, p in _CHANGE_OF_END.items() if (m := p.search(left))), None
+            ((sign, m) for sign, p in _CHANGE_OF_END.items() if (m := p.search(left, tail))), None
         )
         if change is not None:
             direction = change[0]
             left = left[: change[1].start()]
             break
         for kind, pattern in _QUALIFIER_END.items():
-            if match := pattern.search(left):
+            if match := pattern.search(left, tail):
                 qualifier = kind if qualifier == "exact" else qualifier
                 left = left[: match.start()]
                 break
         else:
-            if match := _FILLER_END.search(left):
+            if match := _FILLER_END.search(left, tail):
                 left = left[: match.start()]
-            elif match := _LEVEL_END.search(left):
+            elif match := _LEVEL_END.search(left, tail):
                 level = True
                 left = left[: match.start()]
                 break
-            elif match := _BY_END.search(left):
+            elif match := _BY_END.search(left, tail):
                 left = left[: match.start()]
             else:
                 for sign, pattern in _DIRECTION_END.items():
-                    if match := pattern.search(left):
+                    if match := pattern.search(left, tail):
                         direction = sign
                         left = left[: match.start()]
                         break
@@ -599,6 +643,8 @@ def _comparison(right: str, left: str) -> tuple[str | None, str]:
     """The comparison code and where it was found ('right' or 'left')."""
     for side, text in (("right", right), ("left", left)):
         if len(text) < 3:
+            continue
+        if not _COMPARISON_CUE.search(text):
             continue
         found = {match.lastgroup for match in _COMPARISON_ANY.finditer(text)}
         if side == "left":
@@ -680,12 +726,16 @@ def _measure_hint(
     if unit == "multiple":
         return "growth_pct" if growthy else "ratio"
     if unit == "percent":
-        if reading.restates_share or _SHARE_AFTER.match(right) or _SHARE_BEFORE.search(left):
+        if (
+            reading.restates_share
+            or _SHARE_AFTER.match(right)
+            or _SHARE_BEFORE.search(left, max(0, len(left) - 40))
+        ):
             return "share_pct"
         if direction or growthy or comparison:
             return "growth_pct"
         return None
-    if _INDEX_BEFORE.search(left) or re.match(r"^\s*punkte", right, re.I):
+    if _INDEX_BEFORE.search(left, max(0, len(left) - 40)) or re.match(r"^\s*punkte", right, re.I):
         return "index"
     if _RATIO_AFTER.match(right):
         return "ratio"  # "2.4 unemployed workers for every job opening"
@@ -705,11 +755,12 @@ def _readings(text: str) -> list[_Reading]:
     readings = []
     position = 0
     # FORMS is tried only where a figure can start (a digit, a sign, a number word): ~10x faster.
-    while anchor := _ANCHOR.search(text, position):
-        match = FORMS.match(text, anchor.start())
+    for start in _anchor_positions(text):
+        if start < position:
+            continue
+        match = FORMS.match(text, start)
         reading = None if match is None else _read_match(match, text)
         if reading is None:  # no form here, or one that does not hold (a range "2022 to 27%")
-            position = anchor.start() + 1
             continue
         if not _not_a_figure(reading, text):
             readings.append(reading)
@@ -746,7 +797,7 @@ def _clip_right(text: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def find_figures(text: str) -> tuple[Figure, ...]:
     """Every figure in a cell or a sentence, in order (a tuple: results are cached per text)."""
-    if not text or (not any(c.isdigit() for c in text) and not _HAS_WORD_FIGURE.search(text)):
+    if not text or (not any(c.isdigit() for c in text) and not _has_word_figure(text)):
         return ()
     if plain := _PLAIN.fullmatch(text):
         return (_plain_figure(text, plain),)
@@ -770,6 +821,10 @@ def find_figures(text: str) -> tuple[Figure, ...]:
 def _figure(
     norm: str, text: str, reading: _Reading, left: str, right: str, listed: Figure | None
 ) -> Figure:
+    # The words that qualify a figure sit near it; periods may open a long clause ("From 2019 to
+    # 2024 job adverts in highly exposed occupations grew 38%").
+    period_left, period_right = left[-120:], right[:120]
+    left, right = left[-70:], right[:120]
     qualifier, direction, level, rest = _strip_left(left)
     if direction == 0 and not level:
         direction = _nearby_direction(rest)
@@ -781,7 +836,7 @@ def _figure(
     comparison, side = _comparison(_SPAN.sub(" ", right), "" if level else _SPAN.sub(" ", left))
     peer = (
         _PEER_AFTER.match(right)
-        or _PEER_BEFORE.search(rest)
+        or _PEER_BEFORE.search(rest, max(0, len(rest) - 60))
         or (reading.unit == "multiple" and _MULTIPLE_PEER_AFTER.match(right))
     )
     peer = peer and reading.unit != "rank_change"  # "5 places lower" is a move, not a peer gap
@@ -800,7 +855,7 @@ def _figure(
         or reading.verb
         or change
         or (reading.signed and unit == "percent")
-        or (unit == "multiple" and _GROWTH_GRAMMAR.search(left))
+        or (unit == "multiple" and _GROWTH_GRAMMAR.search(left, max(0, len(left) - 40)))
     )
     if unit == "multiple" and comparison == "vs_peer":
         growthy = False  # "3x higher growth": a ratio to the peer, not a growth of 200%
@@ -810,7 +865,7 @@ def _figure(
         if comparison == "vs_prior_period":
             comparison = None  # "from 27% to 29% between February and March": levels at two times
     window = _WINDOW.search(right if side == "right" else left)
-    growth_words = unit == "percent" and _GROWTH_GRAMMAR.search(left)
+    growth_words = unit == "percent" and _GROWTH_GRAMMAR.search(left, max(0, len(left) - 40))
     if comparison in _WINDOW_COMPARISONS and window and not growthy and not growth_words:
         comparison = None  # "49% used it in the last year": a period, not a change
     if comparison and unit == "percent" and not level:
@@ -829,7 +884,7 @@ def _figure(
         qualifier = {"at_least": "at_most", "at_most": "at_least"}.get(qualifier, qualifier)
     if low is not None:
         qualifier = "approx"
-    period, horizon = _period_words(right, left)
+    period, horizon = _period_words(period_right, period_left)
     return Figure(
         start=reading.start,
         end=reading.end,
@@ -868,11 +923,11 @@ def _sign(value: float) -> int:
     return -1 if value < 0 else 1
 
 
-_HAS_WORD_FIGURE = re.compile(
-    rf"\b(?:{_alt(MULTIPLE_WORDS)}|half|third|quarter|{_alt(ORDINAL_WORDS)}|{_alt(_TENS)}|{_alt(_ONES)}|"
-    r"thousand|million|billion|trillion|\w+fold)\b",
-    re.IGNORECASE,
-)
+def _has_word_figure(text: str) -> bool:
+    return any(
+        (w := m.group().lower()) in ANCHOR_WORDS or w in SCALES or w.endswith("fold")
+        for m in _WORD.finditer(text)
+    )
 
 
 # ----------------------------------------------------------------------------- in a measure

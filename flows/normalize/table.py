@@ -300,33 +300,13 @@ def _corrected(text: str, corrections: dict[str, str]) -> str:
 
 
 def _value_rows(values: pa.Table, measure: str) -> pa.Table:
-    """parse_values rows as figure rows; prose that reads as no number is not_a_figure."""
+    """parse_values rows as figure rows; prose that reads as no number is not_a_figure, and a
+    number with a misspelled unit names the correction that reads it."""
     n = values.num_rows
-    unreadable = pc.fill_null(pc.equal(values["reason_code"], "unparseable_value"), False)
-    has_digit = pc.fill_null(pc.match_substring_regex(values["source_text"], r"\d"), False)
-    prose = pc.and_(
-        pc.and_(unreadable, pc.invert(has_digit)),
-        pc.fill_null(
-            pc.match_substring_regex(values["source_text"], _NOT_A_FIGURE_WORDS.pattern), False
-        ),
-    )
-    reason = pc.if_else(prose, "not_a_figure", values["reason_code"])
-    message = pc.if_else(
-        prose,
-        pc.binary_join_element_wise(
-            pa.repeat('"', n),
-            values["source_text"],
-            pa.repeat(
-                '" is prose, not a figure: no number in any form skillpulse reads; if the column '
-                "holds notes, point columns.value at the column of figures",
-                n,
-            ),
-            "",
-        ),
-        _with_correction_hint(
-            values["source_text"], values["message"], pc.and_(unreadable, has_digit)
-        ),
-    )
+    reason, message = values["reason_code"], values["message"]
+    unreadable = pc.fill_null(pc.equal(reason, "unparseable_value"), False)
+    if pc.any(unreadable).as_py():
+        reason, message = _explain_unreadable(values["source_text"], reason, message, unreadable)
     nulls = {
         name: pa.nulls(n, FIGURE_ROWS_SCHEMA.field(name).type) for name in FIGURE_ROWS_SCHEMA.names
     }
@@ -347,23 +327,35 @@ def _value_rows(values: pa.Table, measure: str) -> pa.Table:
     return pa.table(columns, schema=FIGURE_ROWS_SCHEMA)
 
 
-def _with_correction_hint(texts: pa.Array, messages: pa.Array, unreadable: pa.Array) -> pa.Array:
-    """A number followed by a misspelled unit: name the manifest option that reads it as meant."""
-    if not pc.any(unreadable).as_py():
-        return messages
-    hints = []
-    for text, message, bad in zip(
-        texts.to_pylist(), messages.to_pylist(), unreadable.to_pylist(), strict=True
+def _explain_unreadable(
+    texts: pa.Array, reasons: pa.Array, messages: pa.Array, unreadable: pa.Array
+) -> tuple[pa.Array, pa.Array]:
+    """For each distinct text no form reads: prose (words, no figure) is not_a_figure; a number
+    followed by a misspelled unit gets the manifest correction that reads it as meant."""
+    new_reasons, new_messages = [], []
+    for text, reason, message, bad in zip(
+        texts.to_pylist(),
+        reasons.to_pylist(),
+        messages.to_pylist(),
+        unreadable.to_pylist(),
+        strict=True,
     ):
         typo = unit_typo(text) if bad and text else None
-        hints.append(
-            message
-            if typo is None
-            else f'{message}; "{typo[0]}" looks like "{typo[1]}": to read it without editing the '
-            f'published file, add corrections = {{ "{typo[0]}" = "{typo[1]}" }} to the table in '
-            "report.toml"
-        )
-    return pa.array(hints, pa.string())
+        if bad and typo is None and _NOT_A_FIGURE_WORDS.search(text or ""):
+            reason = "not_a_figure"
+            message = (
+                f'"{text}" is prose, not a figure: no number in any form skillpulse reads; if the '
+                "column holds notes, point columns.value at the column of figures"
+            )
+        elif typo is not None:
+            message = (
+                f'{message}; "{typo[0]}" looks like "{typo[1]}": to read it without editing the '
+                f'published file, add corrections = {{ "{typo[0]}" = "{typo[1]}" }} to the table '
+                "in report.toml"
+            )
+        new_reasons.append(reason)
+        new_messages.append(message)
+    return pa.array(new_reasons, pa.string()), pa.array(new_messages, pa.string())
 
 
 def _scale_figures(found: pa.Table, scale: float, declared: str) -> pa.Table:

@@ -48,13 +48,21 @@ def _contents(database: Path) -> list[str]:
             "SELECT count(*), count(DISTINCT series_id), count(DISTINCT publisher) FROM lake.reports"
         ).fetchone()
         observations = con.execute("SELECT count(*) FROM lake.observations").fetchone()[0]
+        # One example per reason, the first in file order, to say what went wrong.
         reasons = con.execute(
-            "SELECT reason_code, count(*) FROM lake.quarantine GROUP BY ALL ORDER BY 2 DESC, 1"
+            "SELECT reason_code, count(*), arg_min(message, (source_file, source_row)) "
+            "FROM lake.quarantine GROUP BY ALL ORDER BY 2 DESC, 1"
         ).fetchall()
     lines = [
         f"warehouse holds: {reports[0]} report edition(s) of {reports[1]} series from {reports[2]} publisher(s); "
         f"{observations:,} observations",
         "quarantine by reason:" if reasons else "quarantine: empty",
     ]
-    lines += [f"  {code:<24} {count:>8,}" for code, count in reasons]
+    lines += [
+        f"  {code:<24} {count:>8,}  e.g. {_short(example)}" for code, count, example in reasons
+    ]
     return lines
+
+
+def _short(text: str, width: int = 160) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -286,9 +286,30 @@ def export_marts(database: Path, warehouse: Path, sql_dir: Path) -> list[str]:
             # DuckDB streams the rows to Parquet itself: no copy of the mart in Python.
             con.execute(
                 f"COPY (SELECT * FROM marts.{quote_ident(name)}{order}) TO "
-                f"{quote_literal(str(staging / f'{name}.parquet'))} (FORMAT parquet, COMPRESSION zstd)"
+                f"{quote_literal(str(staging / f'{name}.parquet'))} "
+                f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {_comment_metadata(con, name)})"
             )
     return names
+
+
+def _comment_metadata(con: duckdb.DuckDBPyConnection, mart: str) -> str:
+    """The mart's COMMENTs as Parquet key-value metadata: table_comment, and column_comments as JSON."""
+    (table_comment,) = con.execute(
+        "SELECT coalesce(comment, '') FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = ?",
+        [mart],
+    ).fetchall()[0]
+    columns = dict(
+        con.execute(
+            "SELECT column_name, comment FROM duckdb_columns() "
+            "WHERE schema_name = 'marts' AND table_name = ? AND comment IS NOT NULL",
+            [mart],
+        ).fetchall()
+    )
+    # COPY options take no parameters; the texts are the project's own (sql/), quoted as literals.
+    return (
+        f"{{table_comment: {quote_literal(table_comment)}, "
+        f"column_comments: {quote_literal(json.dumps(columns, sort_keys=True))}}}"
+    )
 
 
 def publish(database: Path, warehouse: Path, inputs: BuildInputs) -> Path:
