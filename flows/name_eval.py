@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flows.errors import SkillpulseError
-from flows.harmonize import harmonize_names
+from flows.name_identity import resolve_skill_ids
 
 PAIRS_COLUMNS = ("name_a", "name_b", "same", "source", "source_url", "split")
 
@@ -85,9 +85,7 @@ def skill_ids_one_report_each(
     """The skill_id each name gets when it is the only name of its report (one harmonize call per name)."""
     ids: dict[str, str | None] = {}
     for name in dict.fromkeys(names):
-        ids[name] = harmonize_names([name], "skill", reference_dir, threshold)[
-            "canonical_id"
-        ].to_pylist()[0]
+        ids[name] = resolve_skill_ids([name], reference_dir, threshold)[0].canonical_id
     return ids
 
 
