@@ -72,7 +72,9 @@ def load_pairs(path: Path) -> list[dict[str, str]]:
     bad = [
         i + 2
         for i, row in enumerate(rows)
-        if row.get("same") not in ("true", "false") or not row.get("name_a") or not row.get("name_b")
+        if row.get("same") not in ("true", "false")
+        or not row.get("name_a")
+        or not row.get("name_b")
     ]
     if bad:
         raise PairsError(f"{path}: rows {bad[:10]} need name_a, name_b and same=true|false")
@@ -126,7 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for o in outcomes:
             if o.predicted != o.actual:
                 kind = "false merge" if o.predicted else "missed    "
-                print(f"  {kind} {o.pair['name_a']!r} -> {o.id_a} | {o.pair['name_b']!r} -> {o.id_b}")
+                print(
+                    f"  {kind} {o.pair['name_a']!r} -> {o.id_a} | {o.pair['name_b']!r} -> {o.id_b}"
+                )
     return 0
 
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from flows.harmonize import (
+    MEMO_LIMIT,
+    MIN_FUZZY_CHARS,
     PARENTHETICAL,
     STOPWORDS,
     CsvSpec,
@@ -21,9 +25,13 @@ from flows.harmonize import (
     TaxonomyError,
     clean_name,
     load_reference,
+    fuzzy_keys,
     normalize_name,
+    rank_candidates,
     read_rows,
     slugify,
+    token_alignment_score,
+    write_rows,
 )
 
 ACRONYMS = CsvSpec("acronyms.csv", ("acronym", "expansion", "note"), "acronym")
@@ -31,10 +39,11 @@ NAME_RULES = CsvSpec("name_rules.csv", ("text", "rule", "reason"), "text")
 EXTERNAL_LABELS = CsvSpec(
     "external_labels.csv", ("label", "source", "external_id", "concept", "preferred"), "label"
 )
-RULES = ("vendor", "generic", "keep_js")
+RULES = ("vendor", "generic", "keep_js", "drop_prefix", "drop_suffix")
 SOURCES = ("esco", "onet")  # first wins when one label belongs to both
 UNREGISTERED_PREFIX = "u-"
 ACRONYM_TOKEN = re.compile(r"^[A-Z][A-Z0-9&+/-]{1,7}s?$")
+EXACT_ONLY = 101.0  # a fuzzy threshold no score reaches
 DIRECTIONAL = frozenset({"to", "from", "into", "vs", "versus"})
 
 
@@ -56,6 +65,9 @@ class Rules:
     vendors: tuple[tuple[str, ...], ...]  # longest first
     generic: frozenset[str]
     keep_js: frozenset[str]
+    drop_prefix: tuple[tuple[str, ...], ...]  # "perform data analysis" is "data analysis"
+    drop_suffix: tuple[tuple[str, ...], ...]  # "Agile methodology" is "Agile"
+    expansions: Mapping[str, tuple[str, ...]]  # acronym -> its one expansion
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,10 @@ class Identities:
     external_exact: Mapping[str, tuple[Concept, ...]]  # normalized label key -> concepts
     external: Mapping[str, tuple[Concept, ...]]  # identity key -> concepts
     concepts: Mapping[str, Concept]  # registry id -> its external ids
+    fuzzy_keys: tuple[str, ...]  # imported labels open to fuzzy matching
+    fuzzy_ids: tuple[str, ...]
+    by_id: Mapping[str, Concept]
+    memo: dict[tuple[str, float], Identity] = field(default_factory=dict, compare=False, repr=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -105,10 +121,20 @@ def _defines(before: list[str], acronym: str) -> list[tuple[str, str, str]]:
     return []
 
 
-def strip_defined_acronyms(text: str) -> str:
-    """The name without the acronyms it defines: 'Natural Language Processing (NLP)' -> 'Natural Language Processing'."""
+def strip_defined_acronyms(text: str, known: Collection[str] = ()) -> str:
+    """The name saying each acronym it defines once: the known acronym, else the expansion.
+
+    'Natural Language Processing (NLP)' -> 'NLP' when NLP is a known acronym, else
+    'Natural Language Processing'. A known acronym wins over the name's own expansion, so
+    'transact-structural query language T-SQL' is T-SQL, as everywhere else.
+    """
     without = text
-    for _, _, token in _definitions(text):
+    for letters, expansion, token in _definitions(text):
+        if letters in known:
+            spelled = r"[\s/-]+".join(re.escape(w) for w in expansion.split())
+            without = re.sub(spelled, " ", without, count=1)
+            without = re.sub(rf"\(\s*{re.escape(token)}\s*\)", f" {token} ", without)
+            continue
         without = re.sub(
             rf"\(\s*{re.escape(token)}\s*\)|(?<=\s){re.escape(token)}(?=\s|$)",
             " ",
@@ -124,17 +150,43 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def base_tokens(text: str) -> list[str]:
-    """Normalized tokens without qualifiers in parentheses and without the acronyms the name defines."""
-    stripped = PARENTHETICAL.sub(" ", strip_defined_acronyms(_fold(text)))
+JS_SUFFIX = re.compile(r"\b([A-Za-z]{3,})\.?js\b", re.IGNORECASE)
+
+
+def base_tokens(text: str, known: Collection[str] = ()) -> list[str]:
+    """Normalized tokens without qualifiers in parentheses, each acronym the name defines said once."""
+    stripped = PARENTHETICAL.sub(" ", strip_defined_acronyms(_fold(text), known))
+    stripped = JS_SUFFIX.sub(r"\1 js", stripped)
     return (normalize_name(stripped) or normalize_name(_fold(text))).split()
 
 
 def identity_key(text: str, rules: Rules) -> str:
     """The key two spellings of one skill share: tokens, .js suffix, acronyms contracted, vendor dropped, no spaces."""
-    tokens = _contract(_drop_js(base_tokens(text), rules), rules)
-    tokens = _drop_vendor(tokens, rules)
+    tokens = _contract(_drop_js(base_tokens(text, rules.expansions), rules), rules)
+    tokens = _drop_qualifiers(_drop_vendor(tokens, rules), rules)
     return "".join(tokens)
+
+
+def _drop_qualifiers(tokens: list[str], rules: Rules) -> list[str]:
+    for prefix in rules.drop_prefix:
+        if tuple(tokens[: len(prefix)]) == prefix and len(tokens) > len(prefix):
+            tokens = tokens[len(prefix) :]
+            break
+    for suffix in rules.drop_suffix:
+        if tuple(tokens[-len(suffix) :]) == suffix and len(tokens) > len(suffix):
+            tokens = tokens[: -len(suffix)]
+            break
+    return tokens
+
+
+def expanded_text(text: str, rules: Rules) -> str | None:
+    """The name with its known acronyms spelled out ('LLMs' -> 'large language model'), or None without any."""
+    tokens = base_tokens(text)
+    if "".join(tokens) in rules.expansions:
+        tokens = ["".join(tokens)]  # "Gen AI" spells the acronym "genai" with a space
+    if not any(t in rules.expansions for t in tokens):
+        return None
+    return " ".join(w for t in tokens for w in rules.expansions.get(t, (t,)))
 
 
 def _drop_js(tokens: list[str], rules: Rules) -> list[str]:
@@ -142,9 +194,6 @@ def _drop_js(tokens: list[str], rules: Rules) -> list[str]:
     for token in tokens:
         if token == "js" and out and out[-1] not in rules.keep_js:
             continue
-        stem = token[:-2]
-        if token.endswith("js") and len(stem) >= 3 and stem.isalpha() and stem not in rules.keep_js:
-            token = stem
         out.append(token)
     return out
 
@@ -187,7 +236,7 @@ def unregistered_id(key: str) -> str:
 
 def reordered(a: str, b: str) -> bool:
     """'Text to speech' / 'Speech to text': the same words around a direction word, swapped."""
-    ta, tb = normalize_name(a).split(), normalize_name(b).split()
+    ta, tb = base_tokens(a), base_tokens(b)
     return ta != tb and sorted(ta) == sorted(tb) and bool(DIRECTIONAL.intersection(ta))
 
 
@@ -195,7 +244,11 @@ def reordered(a: str, b: str) -> bool:
 # Loading
 
 
-def build_rules(acronym_rows: list[dict[str, str]], rule_rows: list[dict[str, str]], learned: Iterable[tuple[str, str]]) -> Rules:
+def build_rules(
+    acronym_rows: list[dict[str, str]],
+    rule_rows: list[dict[str, str]],
+    learned: Iterable[tuple[str, str]],
+) -> Rules:
     """Contractions from the shipped table, plus acronyms the registry's own names define (shipped ones win)."""
     expansions: dict[str, set[tuple[str, ...]]] = {}
     for row in acronym_rows:
@@ -223,20 +276,35 @@ def build_rules(acronym_rows: list[dict[str, str]], rule_rows: list[dict[str, st
         vendors=tuple(vendors),
         generic=frozenset(by_rule["generic"]),
         keep_js=frozenset(by_rule["keep_js"]),
+        drop_prefix=tuple(tuple(t.split()) for t in by_rule["drop_prefix"] if t),
+        drop_suffix=tuple(tuple(t.split()) for t in by_rule["drop_suffix"] if t),
+        expansions=MappingProxyType({a: form for form, a in contractions.items()}),
     )
 
 
-def validate_rule_rows(acronyms: list[dict[str, str]], rules: list[dict[str, str]], external: list[dict[str, str]]) -> list[str]:
+def validate_rule_rows(
+    acronyms: list[dict[str, str]], rules: list[dict[str, str]], external: list[dict[str, str]]
+) -> list[str]:
     problems = []
     for row in acronyms:
         if not normalize_name(row["acronym"]) or len(normalize_name(row["expansion"]).split()) < 2:
-            problems.append(f"{ACRONYMS.file}: {row['acronym']!r} needs an expansion of two or more words")
+            problems.append(
+                f"{ACRONYMS.file}: {row['acronym']!r} needs an expansion of two or more words"
+            )
     for row in rules:
         if row["rule"] not in RULES:
-            problems.append(f"{NAME_RULES.file}: rule {row['rule']!r} for {row['text']!r} is not one of {', '.join(RULES)}")
+            problems.append(
+                f"{NAME_RULES.file}: rule {row['rule']!r} for {row['text']!r} is not one of {', '.join(RULES)}"
+            )
     for row in external:
-        if row["source"] not in SOURCES or not row["external_id"] or not normalize_name(row["label"]):
-            problems.append(f"{EXTERNAL_LABELS.file}: label {row['label']!r} needs a source ({', '.join(SOURCES)}) and an external_id")
+        if (
+            row["source"] not in SOURCES
+            or not row["external_id"]
+            or not normalize_name(row["label"])
+        ):
+            problems.append(
+                f"{EXTERNAL_LABELS.file}: label {row['label']!r} needs a source ({', '.join(SOURCES)}) and an external_id"
+            )
     return problems
 
 
@@ -247,7 +315,10 @@ def load_identities(reference_dir: Path) -> Identities:
     """Rules and identity keys for a reference folder; cached until one of its files changes."""
     directory = Path(reference_dir)
     reference = load_reference(directory)
-    signature = (id(reference), *(_stat(directory / spec.file) for spec in (ACRONYMS, NAME_RULES, EXTERNAL_LABELS)))
+    signature = (
+        id(reference),
+        *(_stat(directory / spec.file) for spec in (ACRONYMS, NAME_RULES, EXTERNAL_LABELS)),
+    )
     cached = _CACHE.get(os.path.abspath(directory))
     if cached is not None and cached[0] == signature:
         return cached[1]
@@ -283,7 +354,9 @@ def build_identities(
     """Identity keys of every registry name and imported label (one pass over distinct texts)."""
     skills = reference.skills.to_pylist()
     aliases = reference.skill_aliases.to_pylist()
-    texts = [(s["name"], s["skill_id"]) for s in skills] + [(a["alias"], a["skill_id"]) for a in aliases]
+    texts = [(s["name"], s["skill_id"]) for s in skills] + [
+        (a["alias"], a["skill_id"]) for a in aliases
+    ]
     learned = [pair for text, _ in texts for pair in defined_acronyms(text)]
     learned += [pair for row in external for pair in defined_acronyms(row["label"])]
     rules = build_rules(acronyms, rule_rows, learned)
@@ -291,17 +364,34 @@ def build_identities(
     for text, cid in texts:
         registry.setdefault(identity_key(text, rules), set()).add(cid)
     concepts = {
-        s["skill_id"]: Concept(s["skill_id"], s["name"], s["esco_uri"] or None, s["onet_commodity_code"] or None)
+        s["skill_id"]: Concept(
+            s["skill_id"], s["name"], s["esco_uri"] or None, s["onet_commodity_code"] or None
+        )
         for s in skills
     }
     exact: dict[str, dict[str, Concept]] = {}
     loose: dict[str, dict[str, Concept]] = {}
     for row in sorted(external, key=lambda r: SOURCES.index(r["source"])):
-        concept = _external_concept(row)
+        concept = _external_concept(row, rules)
         exact.setdefault(normalize_name(row["label"]), {}).setdefault(concept.canonical_id, concept)
-        loose.setdefault(identity_key(row["label"], rules), {}).setdefault(concept.canonical_id, concept)
+        loose.setdefault(identity_key(row["label"], rules), {}).setdefault(
+            concept.canonical_id, concept
+        )
+    fuzzy = sorted(
+        {
+            (k, c.canonical_id)
+            for row in external
+            for c in [_external_concept(row, rules)]
+            for k in fuzzy_keys(row["label"])
+            if len(k) >= MIN_FUZZY_CHARS
+        }
+    )
+    by_id = {c.canonical_id: c for v in loose.values() for c in v.values()}
     return Identities(
         rules=rules,
+        fuzzy_keys=tuple(k for k, _ in fuzzy),
+        fuzzy_ids=tuple(c for _, c in fuzzy),
+        by_id=MappingProxyType(by_id),
         registry=MappingProxyType({k: frozenset(v) for k, v in registry.items() if k}),
         external_exact=MappingProxyType({k: tuple(v.values()) for k, v in exact.items() if k}),
         external=MappingProxyType({k: tuple(v.values()) for k, v in loose.items() if k}),
@@ -309,10 +399,13 @@ def build_identities(
     )
 
 
-def _external_concept(row: dict[str, str]) -> Concept:
+def _external_concept(row: dict[str, str], rules: Rules) -> Concept:
+    # The id comes from the concept's identity key, as for any unregistered name: importing a
+    # taxonomy adds spellings to an identity, it never renames one ("Microsoft Office Outlook"
+    # and "Microsoft Outlook" are one O*NET product).
     source = row["source"]
     return Concept(
-        canonical_id=f"{source}-{slugify(row['concept'])}",
+        canonical_id=unregistered_id(identity_key(row["concept"], rules)),
         name=row["concept"],
         esco_uri=row["external_id"] if source == "esco" else None,
         onet_code=row["external_id"] if source == "onet" else None,
@@ -336,35 +429,99 @@ class Identity:
     onet_code: str | None
 
 
-def identify(identities: Identities, reference: Reference, name: str, match: Match) -> Identity:
+def identify(
+    identities: Identities, reference: Reference, name: str, match: Match, threshold: float
+) -> Identity:
     """Keep the registry's answer; else an identity key shared with the registry or an imported label; else a new id."""
+    memo_key = (name, threshold)
+    found = identities.memo.get(memo_key)
+    if found is None:
+        if len(identities.memo) >= MEMO_LIMIT:
+            identities.memo.clear()
+        found = identities.memo[memo_key] = _identify(identities, reference, name, match, threshold)
+    return found
+
+
+def _identify(
+    identities: Identities, reference: Reference, name: str, match: Match, threshold: float
+) -> Identity:
     names = reference.skill_index.names
-    if match.canonical_id is not None and not (match.method == "fuzzy" and reordered(name, names[match.canonical_id])):
-        return _from_registry(identities, match.canonical_id, names, match.method, match.score, match.confirmed)
+    if match.canonical_id is not None and not (
+        match.method == "fuzzy" and reordered(name, names[match.canonical_id])
+    ):
+        return _registry(
+            identities, match.canonical_id, names, match.method, match.score, match.confirmed
+        )
     if match.method == "excluded":
         return Identity(None, None, "excluded", None, False, None, None)
+    expanded = expanded_text(name, identities.rules)
     if match.method == "unmatched" and match.score == 100.0:
         owner = _case_insensitive_owner(reference, name)
         if owner is not None:
-            return _from_registry(identities, owner, names, "normalized", 100.0, False)
+            return _registry(identities, owner, names, "normalized", 100.0, False)
         return Identity(None, None, "unmatched", 100.0, False, None, None)
     key = identity_key(name, identities.rules)
     owners = identities.registry.get(key, frozenset())
+    if len(owners) > 1 and expanded:
+        owner = _case_insensitive_owner(reference, expanded)
+        owners = frozenset({owner}) if owner else owners
     if len(owners) == 1:
         (cid,) = owners
-        return _from_registry(identities, cid, names, "derived", _similarity(name, names[cid]), False)
+        return _registry(identities, cid, names, "derived", _similarity(name, names[cid]), False)
     if len(owners) > 1:
         return Identity(None, None, "unmatched", 100.0, False, None, None)
-    for table, method in ((identities.external_exact, "imported"), (identities.external, "derived")):
-        found = table.get(normalize_name(name) if method == "imported" else key)
-        if found:
-            concept = found[0]  # sources in priority order, ESCO first
-            score = 100.0 if method == "imported" else _similarity(name, concept.name)
-            return Identity(concept.canonical_id, concept.name, method, score, False, concept.esco_uri, concept.onet_code)
-    return Identity(unregistered_id(key or normalize_name(name)), None, "unregistered", None, False, None, None)
+    if expanded:
+        # Only a name that is nothing but an acronym may be fuzzy-matched spelled out: in
+        # "t-sql" the spelled-out "sql" would outweigh the decisive "t".
+        alone = len(expanded.split()) > 1 and key in identities.rules.expansions
+        spelled = reference.match("skill", expanded, threshold if alone else EXACT_ONLY)
+        if spelled.canonical_id is not None and not reordered(
+            expanded, names[spelled.canonical_id]
+        ):
+            return _registry(
+                identities, spelled.canonical_id, names, "derived", spelled.score, False
+            )
+    concept, method, score = _external(identities, name, key, threshold)
+    if concept is not None:
+        return Identity(
+            concept.canonical_id,
+            concept.name,
+            method,
+            score,
+            False,
+            concept.esco_uri,
+            concept.onet_code,
+        )
+    return Identity(
+        unregistered_id(key or normalize_name(name)), None, "unregistered", None, False, None, None
+    )
 
 
-def _from_registry(identities: Identities, cid: str, names: Mapping[str, str], method: str, score: float | None, confirmed: bool) -> Identity:
+def _external(
+    identities: Identities, name: str, key: str, threshold: float
+) -> tuple[Concept | None, str, float | None]:
+    exact = identities.external_exact.get(normalize_name(name))
+    if exact:
+        return exact[0], "imported", 100.0  # sources in priority order, ESCO first
+    loose = identities.external.get(key)
+    if loose:
+        return loose[0], "derived", _similarity(name, loose[0].name)
+    ranked = rank_candidates(identities.fuzzy_keys, identities.fuzzy_ids, name, limit=2)
+    if ranked and ranked[0][1] >= threshold and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
+        concept = identities.by_id[ranked[0][0]]
+        if not reordered(name, concept.name):
+            return concept, "fuzzy", ranked[0][1]
+    return None, "unregistered", None
+
+
+def _registry(
+    identities: Identities,
+    cid: str,
+    names: Mapping[str, str],
+    method: str,
+    score: float | None,
+    confirmed: bool,
+) -> Identity:
     concept = identities.concepts.get(cid)
     return Identity(
         cid,
@@ -380,30 +537,141 @@ def _from_registry(identities: Identities, cid: str, names: Mapping[str, str], m
 def _case_insensitive_owner(reference: Reference, name: str) -> str | None:
     # "generative AI" normalizes to two registry entries; the one it spells case for case wins.
     wanted = clean_name(name).casefold()
-    owners = {cid for text, (cid, _) in reference.skill_index.exact.items() if text.casefold() == wanted}
+    owners = {
+        cid for text, (cid, _) in reference.skill_index.exact.items() if text.casefold() == wanted
+    }
     return owners.pop() if len(owners) == 1 else None
 
 
 def _similarity(a: str, b: str) -> float:
-    from flows.harmonize import fuzzy_keys, token_alignment_score
-
-    return max((token_alignment_score(x, y) for x in fuzzy_keys(a) for y in fuzzy_keys(b)), default=0.0)
+    return max(
+        (token_alignment_score(x, y) for x in fuzzy_keys(a) for y in fuzzy_keys(b)), default=0.0
+    )
 
 
 IDENTITY_SCHEMA_FIELDS = [("esco_uri", pa.string()), ("onet_code", pa.string())]
 
 
-def identify_all(reference_dir: Path, reference: Reference, names: Sequence[str], matches: Sequence[Match]) -> list[Identity]:
+def identify_all(
+    reference_dir: Path,
+    reference: Reference,
+    names: Sequence[str],
+    matches: Sequence[Match],
+    threshold: float,
+) -> list[Identity]:
     """identify() for each distinct name (the caller passes distinct names only)."""
     identities = load_identities(reference_dir)
-    return [identify(identities, reference, n, m) for n, m in zip(names, matches, strict=True)]
+    return [
+        identify(identities, reference, n, m, threshold)
+        for n, m in zip(names, matches, strict=True)
+    ]
 
 
-def resolve_skill_ids(names: Sequence[str], reference_dir: Path, threshold: float | None = None) -> list[Identity]:
+def resolve_skill_ids(
+    names: Sequence[str], reference_dir: Path, threshold: float | None = None
+) -> list[Identity]:
     """The identity of each distinct skill name against the registry in reference_dir."""
     from flows.harmonize import _threshold
 
     reference = load_reference(reference_dir)
     distinct = list(dict.fromkeys(n for n in names if n is not None))
-    matches = reference.match_all("skill", distinct, _threshold(threshold))
-    return identify_all(reference_dir, reference, distinct, matches)
+    limit = _threshold(threshold)
+    matches = reference.match_all("skill", distinct, limit)
+    return identify_all(reference_dir, reference, distinct, matches, limit)
+
+
+# ---------------------------------------------------------------------------------------------
+# Importing labels of external taxonomies as aliases with their source ids
+
+
+def esco_labels(path: Path, use_alt_labels: bool = False) -> pa.Table:
+    """(label, external_id, concept, preferred) from an ESCO skills CSV (the official download or a subset)."""
+    columns = ["conceptUri", "preferredLabel"] + (["altLabels"] if use_alt_labels else [])
+    table = _read_csv(path, columns, {})
+    table = table.filter(
+        pc.and_(pc.is_valid(table["conceptUri"]), pc.is_valid(table["preferredLabel"]))
+    )
+    uri, preferred = table["conceptUri"].combine_chunks(), table["preferredLabel"].combine_chunks()
+    parts = [
+        pa.table(
+            {
+                "label": preferred,
+                "external_id": uri,
+                "concept": preferred,
+                "preferred": pa.repeat(True, len(uri)),
+            }
+        )
+    ]
+    if use_alt_labels:
+        # altLabels hold several labels, one per line, inside one quoted cell.
+        split = pc.split_pattern(pc.fill_null(table["altLabels"].combine_chunks(), ""), "\n")
+        parents = pc.list_parent_indices(split)
+        labels = pc.utf8_trim_whitespace(pc.list_flatten(split))
+        parts.append(
+            pa.table(
+                {
+                    "label": labels,
+                    "external_id": pc.take(uri, parents),
+                    "concept": pc.take(preferred, parents),
+                    "preferred": pa.repeat(False, len(labels)),
+                }
+            )
+        )
+    labels = pa.concat_tables(parts)
+    return labels.filter(pc.not_equal(labels["label"], ""))
+
+
+def onet_labels(path: Path) -> pa.Table:
+    """(label, external_id, concept, preferred) from O*NET 'Technology Skills.txt': each Example with its most used commodity code."""
+    table = _read_csv(path, ["Example", "Commodity Code"], {"delimiter": "\t", "quote_char": False})
+    counts = table.group_by(["Example", "Commodity Code"]).aggregate([([], "count_all")])
+    counts = counts.sort_by(
+        [("Example", "ascending"), ("count_all", "descending"), ("Commodity Code", "ascending")]
+    )
+    chosen = counts.group_by("Example", use_threads=False).aggregate([("Commodity Code", "first")])
+    examples = chosen["Example"].combine_chunks()
+    return pa.table(
+        {
+            "label": examples,
+            "external_id": chosen["Commodity Code_first"].combine_chunks(),
+            "concept": examples,
+            "preferred": pa.repeat(True, len(examples)),
+        }
+    )
+
+
+def _read_csv(path: Path, columns: list[str], parse: dict[str, object]) -> pa.Table:
+    try:
+        return pacsv.read_csv(
+            path,
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, **parse),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=columns, column_types=dict.fromkeys(columns, pa.string())
+            ),
+        )
+    except (OSError, pa.ArrowInvalid, KeyError) as exc:
+        raise TaxonomyError(
+            f"cannot read {path} as a table with columns {', '.join(columns)}: {exc}"
+        ) from exc
+
+
+def import_labels(reference_dir: Path, source: str, labels: pa.Table) -> int:
+    """Replace the source's rows of external_labels.csv with these labels; returns how many were written."""
+    directory = Path(reference_dir)
+    kept = [r for r in _optional_rows(directory, EXTERNAL_LABELS) if r["source"] != source]
+    distinct = labels.group_by(
+        ["label", "external_id", "concept", "preferred"], use_threads=False
+    ).aggregate([])
+    rows = [
+        {
+            "label": clean_name(r["label"]),
+            "source": source,
+            "external_id": r["external_id"].strip(),
+            "concept": clean_name(r["concept"]),
+            "preferred": "true" if r["preferred"] else "false",
+        }
+        for r in distinct.to_pylist()
+        if normalize_name(r["label"])
+    ]
+    write_rows(directory, EXTERNAL_LABELS, kept + rows)
+    return len(rows)
