@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from flows.config import DEFAULT_THRESHOLD, current_settings
 from flows.errors import TaxonomyError
+from flows.normalize.identity import identify_all
 from flows.normalize.name_keys import (
     MIN_FUZZY_CHARS,
     clean_name,
@@ -39,7 +40,18 @@ from flows.normalize.reference import (
 
 MEMO_LIMIT = 200_000
 
-MATCH_METHODS = ("alias", "normalized", "fuzzy", "unmatched", "excluded")
+# derived: same identity key as a registry entry or imported label (acronym, vendor, .js, ...);
+# imported: an ESCO/O*NET label; unregistered: nobody's entry, a stable id from the name's key.
+MATCH_METHODS = (
+    "alias",
+    "normalized",
+    "fuzzy",
+    "derived",
+    "imported",
+    "unregistered",
+    "unmatched",
+    "excluded",
+)
 
 HARMONIZED_SCHEMA = pa.schema(
     [
@@ -49,6 +61,8 @@ HARMONIZED_SCHEMA = pa.schema(
         ("match_method", pa.string()),
         ("match_score", pa.float64()),
         ("confirmed", pa.bool_()),
+        ("esco_uri", pa.string()),
+        ("onet_code", pa.string()),
     ]
 )
 CANDIDATE_TYPE = pa.struct(
@@ -388,7 +402,24 @@ def harmonize_with(
         names = pc.unique(names).to_pylist()
     distinct = [n for n in dict.fromkeys(names) if n is not None]
     matches = reference.match_all(kind, distinct, limit)
+    if kind == "skill":
+        # Every skill name gets an identity, registered or not (flows.normalize.identity).
+        found = identify_all(reference, distinct, matches, limit)
+        return pa.table(
+            {
+                "name_raw": distinct,
+                "canonical_id": [f.canonical_id for f in found],
+                "canonical_name": [f.canonical_name for f in found],
+                "match_method": [f.method for f in found],
+                "match_score": [f.score for f in found],
+                "confirmed": [f.confirmed for f in found],
+                "esco_uri": [f.esco_uri for f in found],
+                "onet_code": [f.onet_code for f in found],
+            },
+            schema=HARMONIZED_SCHEMA,
+        )
     ids = [m.canonical_id for m in matches]
+    nulls = pa.nulls(len(distinct), pa.string())
     return pa.table(
         {
             "name_raw": distinct,
@@ -397,6 +428,8 @@ def harmonize_with(
             "match_method": [m.method for m in matches],
             "match_score": [m.score for m in matches],
             "confirmed": [m.confirmed for m in matches],
+            "esco_uri": nulls,
+            "onet_code": nulls,
         },
         schema=HARMONIZED_SCHEMA,
     )

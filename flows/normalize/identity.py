@@ -9,38 +9,35 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-
-from flows.harmonize import (
-    MEMO_LIMIT,
+from flows.errors import TaxonomyError
+from flows.normalize.name_keys import (
     MIN_FUZZY_CHARS,
     PARENTHETICAL,
     STOPWORDS,
-    CsvSpec,
-    Match,
-    Reference,
-    TaxonomyError,
     clean_name,
     fuzzy_keys,
-    load_reference,
     normalize_name,
     rank_candidates,
-    read_rows,
     slugify,
     token_alignment_score,
-    write_rows,
+)
+from flows.normalize.reference import (
+    ACRONYMS,
+    EXTERNAL_LABELS,
+    EXTERNAL_SOURCES,
+    NAME_RULE_KINDS,
+    NAME_RULES,
+    CsvSpec,
+    read_rows,
 )
 
-ACRONYMS = CsvSpec("acronyms.csv", ("acronym", "expansion", "note"), "acronym")
-NAME_RULES = CsvSpec("name_rules.csv", ("text", "rule", "reason"), "text")
-EXTERNAL_LABELS = CsvSpec(
-    "external_labels.csv", ("label", "source", "external_id", "concept", "preferred"), "label"
-)
-RULES = ("vendor", "generic", "keep_js", "drop_prefix", "drop_suffix")
-SOURCES = ("esco", "onet")  # first wins when one label belongs to both
+if TYPE_CHECKING:
+    from flows.normalize.names import Match, Reference
+
+MEMO_LIMIT = 200_000
+
 UNREGISTERED_PREFIX = "u-"
 ACRONYM_TOKEN = re.compile(r"^[A-Z][A-Z0-9&+/-]{1,7}s?$")
 EXACT_ONLY = 101.0  # a fuzzy threshold no score reaches
@@ -267,7 +264,7 @@ def build_rules(
     contractions = {
         form: next(iter(acrs)) for form, acrs in owners.items() if len(acrs) == 1 and len(form) > 1
     }
-    by_rule: dict[str, list[str]] = {rule: [] for rule in RULES}
+    by_rule: dict[str, list[str]] = {rule: [] for rule in NAME_RULE_KINDS}
     for row in rule_rows:
         by_rule[row["rule"]].append(normalize_name(row["text"]))
     vendors = sorted({tuple(v.split()) for v in by_rule["vendor"] if v}, key=lambda v: -len(v))
@@ -292,18 +289,18 @@ def validate_rule_rows(
                 f"{ACRONYMS.file}: {row['acronym']!r} needs an expansion of two or more words"
             )
     for row in rules:
-        if row["rule"] not in RULES:
+        if row["rule"] not in NAME_RULE_KINDS:
             problems.append(
-                f"{NAME_RULES.file}: rule {row['rule']!r} for {row['text']!r} is not one of {', '.join(RULES)}"
+                f"{NAME_RULES.file}: rule {row['rule']!r} for {row['text']!r} is not one of {', '.join(NAME_RULE_KINDS)}"
             )
     for row in external:
         if (
-            row["source"] not in SOURCES
+            row["source"] not in EXTERNAL_SOURCES
             or not row["external_id"]
             or not normalize_name(row["label"])
         ):
             problems.append(
-                f"{EXTERNAL_LABELS.file}: label {row['label']!r} needs a source ({', '.join(SOURCES)}) and an external_id"
+                f"{EXTERNAL_LABELS.file}: label {row['label']!r} needs a source ({', '.join(EXTERNAL_SOURCES)}) and an external_id"
             )
     return problems
 
@@ -311,10 +308,9 @@ def validate_rule_rows(
 _CACHE: dict[str, tuple[tuple, Identities]] = {}
 
 
-def load_identities(reference_dir: Path) -> Identities:
-    """Rules and identity keys for a reference folder; cached until one of its files changes."""
-    directory = Path(reference_dir)
-    reference = load_reference(directory)
+def load_identities(reference: Reference) -> Identities:
+    """Rules and identity keys for a loaded reference; cached until it or one of the rule files changes."""
+    directory = Path(reference.directory)
     signature = (
         id(reference),
         *(_stat(directory / spec.file) for spec in (ACRONYMS, NAME_RULES, EXTERNAL_LABELS)),
@@ -371,7 +367,7 @@ def build_identities(
     }
     exact: dict[str, dict[str, Concept]] = {}
     loose: dict[str, dict[str, Concept]] = {}
-    for row in sorted(external, key=lambda r: SOURCES.index(r["source"])):
+    for row in sorted(external, key=lambda r: EXTERNAL_SOURCES.index(r["source"])):
         concept = _external_concept(row, rules)
         exact.setdefault(normalize_name(row["label"]), {}).setdefault(concept.canonical_id, concept)
         loose.setdefault(identity_key(row["label"], rules), {}).setdefault(
@@ -549,129 +545,12 @@ def _similarity(a: str, b: str) -> float:
     )
 
 
-IDENTITY_SCHEMA_FIELDS = [("esco_uri", pa.string()), ("onet_code", pa.string())]
-
-
 def identify_all(
-    reference_dir: Path,
-    reference: Reference,
-    names: Sequence[str],
-    matches: Sequence[Match],
-    threshold: float,
+    reference: Reference, names: Sequence[str], matches: Sequence[Match], threshold: float
 ) -> list[Identity]:
     """identify() for each distinct name (the caller passes distinct names only)."""
-    identities = load_identities(reference_dir)
+    identities = load_identities(reference)
     return [
         identify(identities, reference, n, m, threshold)
         for n, m in zip(names, matches, strict=True)
     ]
-
-
-def resolve_skill_ids(
-    names: Sequence[str], reference_dir: Path, threshold: float | None = None
-) -> list[Identity]:
-    """The identity of each distinct skill name against the registry in reference_dir."""
-    from flows.harmonize import _threshold
-
-    reference = load_reference(reference_dir)
-    distinct = list(dict.fromkeys(n for n in names if n is not None))
-    limit = _threshold(threshold)
-    matches = reference.match_all("skill", distinct, limit)
-    return identify_all(reference_dir, reference, distinct, matches, limit)
-
-
-# ---------------------------------------------------------------------------------------------
-# Importing labels of external taxonomies as aliases with their source ids
-
-
-def esco_labels(path: Path, use_alt_labels: bool = False) -> pa.Table:
-    """(label, external_id, concept, preferred) from an ESCO skills CSV (the official download or a subset)."""
-    columns = ["conceptUri", "preferredLabel"] + (["altLabels"] if use_alt_labels else [])
-    table = _read_csv(path, columns, {})
-    table = table.filter(
-        pc.and_(pc.is_valid(table["conceptUri"]), pc.is_valid(table["preferredLabel"]))
-    )
-    uri, preferred = table["conceptUri"].combine_chunks(), table["preferredLabel"].combine_chunks()
-    parts = [
-        pa.table(
-            {
-                "label": preferred,
-                "external_id": uri,
-                "concept": preferred,
-                "preferred": pa.repeat(True, len(uri)),
-            }
-        )
-    ]
-    if use_alt_labels:
-        # altLabels hold several labels, one per line, inside one quoted cell.
-        split = pc.split_pattern(pc.fill_null(table["altLabels"].combine_chunks(), ""), "\n")
-        parents = pc.list_parent_indices(split)
-        labels = pc.utf8_trim_whitespace(pc.list_flatten(split))
-        parts.append(
-            pa.table(
-                {
-                    "label": labels,
-                    "external_id": pc.take(uri, parents),
-                    "concept": pc.take(preferred, parents),
-                    "preferred": pa.repeat(False, len(labels)),
-                }
-            )
-        )
-    labels = pa.concat_tables(parts)
-    return labels.filter(pc.not_equal(labels["label"], ""))
-
-
-def onet_labels(path: Path) -> pa.Table:
-    """(label, external_id, concept, preferred) from O*NET 'Technology Skills.txt': each Example with its most used commodity code."""
-    table = _read_csv(path, ["Example", "Commodity Code"], {"delimiter": "\t", "quote_char": False})
-    counts = table.group_by(["Example", "Commodity Code"]).aggregate([([], "count_all")])
-    counts = counts.sort_by(
-        [("Example", "ascending"), ("count_all", "descending"), ("Commodity Code", "ascending")]
-    )
-    chosen = counts.group_by("Example", use_threads=False).aggregate([("Commodity Code", "first")])
-    examples = chosen["Example"].combine_chunks()
-    return pa.table(
-        {
-            "label": examples,
-            "external_id": chosen["Commodity Code_first"].combine_chunks(),
-            "concept": examples,
-            "preferred": pa.repeat(True, len(examples)),
-        }
-    )
-
-
-def _read_csv(path: Path, columns: list[str], parse: dict[str, object]) -> pa.Table:
-    try:
-        return pacsv.read_csv(
-            path,
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, **parse),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=columns, column_types=dict.fromkeys(columns, pa.string())
-            ),
-        )
-    except (OSError, pa.ArrowInvalid, KeyError) as exc:
-        raise TaxonomyError(
-            f"cannot read {path} as a table with columns {', '.join(columns)}: {exc}"
-        ) from exc
-
-
-def import_labels(reference_dir: Path, source: str, labels: pa.Table) -> int:
-    """Replace the source's rows of external_labels.csv with these labels; returns how many were written."""
-    directory = Path(reference_dir)
-    kept = [r for r in _optional_rows(directory, EXTERNAL_LABELS) if r["source"] != source]
-    distinct = labels.group_by(
-        ["label", "external_id", "concept", "preferred"], use_threads=False
-    ).aggregate([])
-    rows = [
-        {
-            "label": clean_name(r["label"]),
-            "source": source,
-            "external_id": r["external_id"].strip(),
-            "concept": clean_name(r["concept"]),
-            "preferred": "true" if r["preferred"] else "false",
-        }
-        for r in distinct.to_pylist()
-        if normalize_name(r["label"])
-    ]
-    write_rows(directory, EXTERNAL_LABELS, kept + rows)
-    return len(rows)

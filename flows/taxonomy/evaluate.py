@@ -8,13 +8,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.errors import SkillpulseError
-from flows.name_identity import resolve_skill_ids
+from flows.errors import TaxonomyError
+from flows.normalize.names import harmonize_names
 
 PAIRS_COLUMNS = ("name_a", "name_b", "same", "source", "source_url", "split")
 
 
-class PairsError(SkillpulseError):
+class PairsError(TaxonomyError):
     """The labelled pairs file is missing or malformed."""
 
 
@@ -87,7 +87,9 @@ def skill_ids_one_report_each(
     """The skill_id each name gets when it is the only name of its report (one harmonize call per name)."""
     ids: dict[str, str | None] = {}
     for name in dict.fromkeys(names):
-        ids[name] = resolve_skill_ids([name], reference_dir, threshold)[0].canonical_id
+        ids[name] = harmonize_names([name], "skill", reference_dir, threshold)[
+            "canonical_id"
+        ].to_pylist()[0]
     return ids
 
 
@@ -134,5 +136,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m flows.taxonomy.evaluate
     raise SystemExit(main())
