@@ -488,8 +488,9 @@ def _identify(
             concept.esco_uri,
             concept.onet_code,
         )
+    # The best registry candidate's score stays, as for an unmatched name: review ranks by it.
     return Identity(
-        unregistered_id(key or normalize_name(name)), None, "unregistered", None, False, None, None
+        unregistered_id(key or normalize_name(name)), None, "unregistered", match.score, False, None, None
     )
 
 
