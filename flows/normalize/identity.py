@@ -490,7 +490,13 @@ def _identify(
         )
     # The best registry candidate's score stays, as for an unmatched name: review ranks by it.
     return Identity(
-        unregistered_id(key or normalize_name(name)), None, "unregistered", match.score, False, None, None
+        unregistered_id(key or normalize_name(name)),
+        None,
+        "unregistered",
+        match.score,
+        False,
+        None,
+        None,
     )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from flows.errors import TaxonomyError
 from flows.normalize.names import harmonize_names
 
-PAIRS_COLUMNS = ("name_a", "name_b", "same", "source", "source_url", "split")
+DEFAULT_PAIRS = Path("tests/data/name_pairs.csv")
 
 
 class PairsError(TaxonomyError):
@@ -112,7 +112,7 @@ def score(outcomes: Sequence[Outcome]) -> Scores:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--pairs", type=Path, default=Path("tests/data/name_pairs.csv"))
+    parser.add_argument("--pairs", type=Path, default=DEFAULT_PAIRS)
     parser.add_argument("--reference-dir", type=Path, default=Path("data/reference"))
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--errors", action="store_true", help="list every wrong pair")
