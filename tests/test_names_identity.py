@@ -13,6 +13,7 @@ import pytest
 
 from flows.lake import OBSERVATIONS_SCHEMA
 from flows.normalize import identity
+from flows.normalize.name_keys import reordered, token_alignment_score
 from flows.normalize.names import HARMONIZED_SCHEMA, harmonize_names
 from flows.normalize.reference import EXTERNAL_LABELS, read_rows
 from flows.taxonomy.evaluate import (
@@ -103,6 +104,14 @@ def test_vendor_prefixes_and_js_suffixes_fold(reference: Path) -> None:
         False,
     )
     assert copilot["match_score"] is not None
+
+
+def test_fuzzy_score_treats_negations_versions_and_swapped_directions_as_decisive() -> None:
+    assert token_alignment_score("unsupervised learning", "supervised learning") < 60
+    assert token_alignment_score("ggplot2", "ggplot") == 0.0
+    assert token_alignment_score("html5", "html") == 0.0
+    assert reordered("Text to speech (TTS)", "Speech to text")
+    assert not reordered("Text to speech", "Text-to-speech")
 
 
 # --- acronyms ----------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from flows.normalize.name_keys import (
     fuzzy_keys,
     normalize_name,
     rank_candidates,
+    reordered,
     slugify,
     token_alignment_score,
 )
@@ -41,7 +42,6 @@ MEMO_LIMIT = 200_000
 UNREGISTERED_PREFIX = "u-"
 ACRONYM_TOKEN = re.compile(r"^[A-Z][A-Z0-9&+/-]{1,7}s?$")
 EXACT_ONLY = 101.0  # a fuzzy threshold no score reaches
-DIRECTIONAL = frozenset({"to", "from", "into", "vs", "versus"})
 
 
 @dataclass(frozen=True)
@@ -229,12 +229,6 @@ def _drop_vendor(tokens: list[str], rules: Rules) -> list[str]:
 def unregistered_id(key: str) -> str:
     """A stable id for a name nobody registered: 'u-' and the slug of its identity key."""
     return UNREGISTERED_PREFIX + (slugify(key) or "x")
-
-
-def reordered(a: str, b: str) -> bool:
-    """'Text to speech' / 'Speech to text': the same words around a direction word, swapped."""
-    ta, tb = base_tokens(a), base_tokens(b)
-    return ta != tb and sorted(ta) == sorted(tb) and bool(DIRECTIONAL.intersection(ta))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from flows.normalize.name_keys import (
     name_keys,
     normalize_name,
     rank_candidates,
+    reordered,
 )
 from flows.normalize.reference import (
     ALIAS_METHODS,
@@ -374,7 +375,7 @@ def match_in_index(
     if not ranked:
         return Match(None, "unmatched", None, False)
     (best_id, best_score), tied = ranked[0], len(ranked) > 1 and ranked[1][1] == ranked[0][1]
-    if best_score >= threshold and not tied:
+    if best_score >= threshold and not tied and not reordered(name, index.names[best_id]):
         return Match(best_id, "fuzzy", best_score, False)
     return Match(None, "unmatched", best_score, False)
 
