@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -18,6 +17,7 @@ from flows.normalize.name_keys import (
     STOPWORDS,
     clean_name,
     fuzzy_keys,
+    name_keys,
     normalize_name,
     rank_candidates,
     reordered,
@@ -41,7 +41,7 @@ MEMO_LIMIT = 200_000
 
 UNREGISTERED_PREFIX = "u-"
 ACRONYM_TOKEN = re.compile(r"^[A-Z][A-Z0-9&+/-]{1,7}s?$")
-EXACT_ONLY = 101.0  # a fuzzy threshold no score reaches
+ANY_ACRONYM = re.compile(r"\s[A-Z][A-Z0-9&+/-]{1,7}s?(?:\s|$)")
 
 
 @dataclass(frozen=True)
@@ -60,11 +60,15 @@ class Rules:
 
     contractions: Mapping[tuple[str, ...], str]  # expansion tokens -> acronym
     vendors: tuple[tuple[str, ...], ...]  # longest first
+    vendor_starts: frozenset[str]
     generic: frozenset[str]
     keep_js: frozenset[str]
     drop_prefix: tuple[tuple[str, ...], ...]  # "perform data analysis" is "data analysis"
     drop_suffix: tuple[tuple[str, ...], ...]  # "Agile methodology" is "Agile"
     expansions: Mapping[str, tuple[str, ...]]  # acronym -> its one expansion
+    expansion_sizes: Mapping[
+        str, tuple[int, ...]
+    ]  # first word of an expansion -> lengths, longest first
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,8 @@ class Identities:
     fuzzy_keys: tuple[str, ...]  # imported labels open to fuzzy matching
     fuzzy_ids: tuple[str, ...]
     by_id: Mapping[str, Concept]
-    memo: dict[tuple[str, float], Identity] = field(default_factory=dict, compare=False, repr=False)
+    # threshold -> name -> Identity (keyed by the name alone: a str caches its hash, a tuple not).
+    memo: dict[float, dict[str, Identity]] = field(default_factory=dict, compare=False, repr=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,6 +97,8 @@ def defined_acronyms(text: str) -> list[tuple[str, str]]:
 
 
 def _definitions(text: str) -> list[tuple[str, str, str]]:
+    if "(" not in text and not ANY_ACRONYM.search(text):
+        return []  # most names: no parentheses, no capitals run
     found = []
     for match in re.finditer(r"([^()]*?)\(\s*([^()\s]+)\s*\)", text):
         found += _defines(match.group(1).split(), match.group(2))
@@ -143,6 +150,8 @@ def strip_defined_acronyms(text: str, known: Collection[str] = ()) -> str:
 
 def _fold(text: str) -> str:
     # Diacritics go too: 'Café' and 'Cafe' are one spelling.
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -152,14 +161,21 @@ JS_SUFFIX = re.compile(r"\b([A-Za-z]{3,})\.?js\b", re.IGNORECASE)
 
 def base_tokens(text: str, known: Collection[str] = ()) -> list[str]:
     """Normalized tokens without qualifiers in parentheses, each acronym the name defines said once."""
-    stripped = PARENTHETICAL.sub(" ", strip_defined_acronyms(_fold(text), known))
-    stripped = JS_SUFFIX.sub(r"\1 js", stripped)
+    stripped = strip_defined_acronyms(_fold(text), known)
+    if "(" in stripped:
+        stripped = PARENTHETICAL.sub(" ", stripped)
+    if "js" in stripped.casefold():
+        stripped = JS_SUFFIX.sub(r"\1 js", stripped)
     return (normalize_name(stripped) or normalize_name(_fold(text))).split()
 
 
 def identity_key(text: str, rules: Rules) -> str:
     """The key two spellings of one skill share: tokens, .js suffix, acronyms contracted, vendor dropped, no spaces."""
-    tokens = _contract(_drop_js(base_tokens(text, rules.expansions), rules), rules)
+    return _key_of(base_tokens(text, rules.expansions), rules)
+
+
+def _key_of(tokens: list[str], rules: Rules) -> str:
+    tokens = _contract(_drop_js(tokens, rules), rules)
     tokens = _drop_qualifiers(_drop_vendor(tokens, rules), rules)
     return "".join(tokens)
 
@@ -178,7 +194,10 @@ def _drop_qualifiers(tokens: list[str], rules: Rules) -> list[str]:
 
 def expanded_text(text: str, rules: Rules) -> str | None:
     """The name with its known acronyms spelled out ('LLMs' -> 'large language model'), or None without any."""
-    tokens = base_tokens(text)
+    return _expanded_of(base_tokens(text, rules.expansions), rules)
+
+
+def _expanded_of(tokens: list[str], rules: Rules) -> str | None:
     if "".join(tokens) in rules.expansions:
         tokens = ["".join(tokens)]  # "Gen AI" spells the acronym "genai" with a space
     if not any(t in rules.expansions for t in tokens):
@@ -198,9 +217,8 @@ def _drop_js(tokens: list[str], rules: Rules) -> list[str]:
 def _contract(tokens: list[str], rules: Rules) -> list[str]:
     out: list[str] = []
     i = 0
-    longest = max((len(k) for k in rules.contractions), default=0)
     while i < len(tokens):
-        for size in range(min(longest, len(tokens) - i), 1, -1):
+        for size in rules.expansion_sizes.get(tokens[i], ()):
             acronym = rules.contractions.get(tuple(tokens[i : i + size]))
             if acronym is not None:
                 out.append(acronym)
@@ -216,6 +234,8 @@ def _contract(tokens: list[str], rules: Rules) -> list[str]:
 
 
 def _drop_vendor(tokens: list[str], rules: Rules) -> list[str]:
+    if not tokens or tokens[0] not in rules.vendor_starts:
+        return tokens
     for vendor in rules.vendors:
         rest = tokens[len(vendor) :]
         if tuple(tokens[: len(vendor)]) == vendor and rest:
@@ -265,11 +285,18 @@ def build_rules(
     return Rules(
         contractions=MappingProxyType(contractions),
         vendors=tuple(vendors),
+        vendor_starts=frozenset(v[0] for v in vendors),
         generic=frozenset(by_rule["generic"]),
         keep_js=frozenset(by_rule["keep_js"]),
         drop_prefix=tuple(tuple(t.split()) for t in by_rule["drop_prefix"] if t),
         drop_suffix=tuple(tuple(t.split()) for t in by_rule["drop_suffix"] if t),
         expansions=MappingProxyType({a: form for form, a in contractions.items()}),
+        expansion_sizes=MappingProxyType(
+            {
+                first: tuple(sorted({len(f) for f in contractions if f[0] == first}, reverse=True))
+                for first in {f[0] for f in contractions}
+            }
+        ),
     )
 
 
@@ -299,36 +326,26 @@ def validate_rule_rows(
     return problems
 
 
-_CACHE: dict[str, tuple[tuple, Identities]] = {}
-
-
 def load_identities(reference: Reference) -> Identities:
-    """Rules and identity keys for a loaded reference; cached until it or one of the rule files changes."""
+    """Rules and identity keys for a loaded reference, built once per Reference.
+
+    load_reference stats the rule files too, so a changed rule file gives a new Reference.
+    """
+    cached = reference.cached.get("identities")
+    if cached is not None:
+        return cached  # type: ignore[return-value]
     directory = Path(reference.directory)
-    signature = (
-        id(reference),
-        *(_stat(directory / spec.file) for spec in (ACRONYMS, NAME_RULES, EXTERNAL_LABELS)),
-    )
-    cached = _CACHE.get(os.path.abspath(directory))
-    if cached is not None and cached[0] == signature:
-        return cached[1]
     acronyms = _optional_rows(directory, ACRONYMS)
     rule_rows = _optional_rows(directory, NAME_RULES)
     external = _optional_rows(directory, EXTERNAL_LABELS)
     problems = validate_rule_rows(acronyms, rule_rows, external)
     if problems:
         raise TaxonomyError(f"{directory}: {len(problems)} problem(s) in the name rules:", problems)
-    identities = build_identities(reference, acronyms, rule_rows, external)
-    _CACHE[os.path.abspath(directory)] = (signature, identities)
+    # Threads may build it twice; both results are equal and the last one stays.
+    identities = reference.cached["identities"] = build_identities(
+        reference, acronyms, rule_rows, external
+    )
     return identities
-
-
-def _stat(path: Path) -> tuple[int, int, int] | None:
-    try:
-        s = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return (s.st_ino, s.st_mtime_ns, s.st_size)
 
 
 def _optional_rows(directory: Path, spec: CsvSpec) -> list[dict[str, str]]:
@@ -423,12 +440,12 @@ def identify(
     identities: Identities, reference: Reference, name: str, match: Match, threshold: float
 ) -> Identity:
     """Keep the registry's answer; else an identity key shared with the registry or an imported label; else a new id."""
-    memo_key = (name, threshold)
-    found = identities.memo.get(memo_key)
+    memo = identities.memo.setdefault(threshold, {})
+    found = memo.get(name)
     if found is None:
-        if len(identities.memo) >= MEMO_LIMIT:
-            identities.memo.clear()
-        found = identities.memo[memo_key] = _identify(identities, reference, name, match, threshold)
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        found = memo[name] = _identify(identities, reference, name, match, threshold)
     return found
 
 
@@ -444,13 +461,14 @@ def _identify(
         )
     if match.method == "excluded":
         return Identity(None, None, "excluded", None, False, None, None)
-    expanded = expanded_text(name, identities.rules)
+    tokens = base_tokens(name, identities.rules.expansions)
+    expanded = _expanded_of(tokens, identities.rules)
     if match.method == "unmatched" and match.score == 100.0:
         owner = _case_insensitive_owner(reference, name)
         if owner is not None:
             return _registry(identities, owner, names, "normalized", 100.0, False)
         return Identity(None, None, "unmatched", 100.0, False, None, None)
-    key = identity_key(name, identities.rules)
+    key = _key_of(tokens, identities.rules)
     owners = identities.registry.get(key, frozenset())
     if len(owners) > 1 and expanded:
         owner = _case_insensitive_owner(reference, expanded)
@@ -463,14 +481,13 @@ def _identify(
     if expanded:
         # Only a name that is nothing but an acronym may be fuzzy-matched spelled out: in
         # "t-sql" the spelled-out "sql" would outweigh the decisive "t".
-        alone = len(expanded.split()) > 1 and key in identities.rules.expansions
-        spelled = reference.match("skill", expanded, threshold if alone else EXACT_ONLY)
-        if spelled.canonical_id is not None and not reordered(
-            expanded, names[spelled.canonical_id]
-        ):
-            return _registry(
-                identities, spelled.canonical_id, names, "derived", spelled.score, False
-            )
+        if len(expanded.split()) > 1 and key in identities.rules.expansions:
+            spelled = reference.match("skill", expanded, threshold)
+            cid, score = spelled.canonical_id, spelled.score
+        else:
+            cid, score = _exact_owner(reference, expanded), 100.0
+        if cid is not None and not reordered(expanded, names[cid]):
+            return _registry(identities, cid, names, "derived", score, False)
     concept, method, score = _external(identities, name, key, threshold)
     if concept is not None:
         return Identity(
@@ -529,6 +546,16 @@ def _registry(
         concept.esco_uri if concept else None,
         concept.onet_code if concept else None,
     )
+
+
+def _exact_owner(reference: Reference, text: str) -> str | None:
+    """The registry's alias or normalized match only: no fuzzy ranking (the cost of most look-ups)."""
+    index = reference.skill_index
+    hit = index.exact.get(clean_name(text))
+    if hit is not None:
+        return hit[0]
+    owners = next((index.keys[k] for k in name_keys(text) if k in index.keys), None)
+    return next(iter(owners)) if owners is not None and len(owners) == 1 else None
 
 
 def _case_insensitive_owner(reference: Reference, name: str) -> str | None:

@@ -162,11 +162,14 @@ DIGITS = re.compile(r"\d+")
 def _token_similarity(x: str, y: str) -> float:
     # A negation ("unsupervised" / "supervised") or a version ("ggplot2", "html5") is decisive,
     # however few letters it adds.
-    if x != y and (
-        any(x == n + y or y == n + x for n in NEGATIONS) or DIGITS.sub("", x) == DIGITS.sub("", y)
-    ):
+    similarity = fuzz.ratio(x, y)
+    if similarity < TOKEN_MIN_SIMILARITY or x == y:
+        return similarity
+    if any(x == n + y or y == n + x for n in NEGATIONS):
         return 0.0
-    return fuzz.ratio(x, y)
+    if (DIGITS.search(x) or DIGITS.search(y)) and DIGITS.sub("", x) == DIGITS.sub("", y):
+        return 0.0
+    return similarity
 
 
 def _content_tokens(key: str) -> list[str]:

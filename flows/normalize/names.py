@@ -29,6 +29,7 @@ from flows.normalize.reference import (
     CATEGORY_ALIASES,
     FUZZY_EXCLUDE,
     KINDS,
+    OPTIONAL_SPECS,
     SKILL_ALIASES,
     SKILLS,
     SLUG,
@@ -132,6 +133,8 @@ class Reference:
     memo: dict[tuple[str, float], dict[str, Match]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # Built on first use by flows.normalize.identity.load_identities.
+    cached: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def index(self, kind: Kind) -> NameIndex:
         return self.skill_index if _check_kind(kind) == "skill" else self.category_index
@@ -187,7 +190,15 @@ def _signature(directory: Path) -> tuple[tuple[int, int, int], ...]:
         raise TaxonomyError(
             f"{exc.filename} is missing; the reference folder {directory} needs {', '.join(s.file for s in SPECS)}."
         ) from exc
-    return tuple((s.st_ino, s.st_mtime_ns, s.st_size) for s in stats)
+    # The name-rule files are optional; a change to any of them gives a new Reference too, so the
+    # identity keys cached on it (flows.normalize.identity) need no stat calls of their own.
+    optional = []
+    for spec in OPTIONAL_SPECS:
+        try:
+            optional.append(os.stat(os.path.join(directory, spec.file)))
+        except FileNotFoundError:
+            continue
+    return tuple((s.st_ino, s.st_mtime_ns, s.st_size) for s in (*stats, *optional))
 
 
 def build_reference(directory: Path, rows: Mapping[str, list[Row]]) -> Reference:

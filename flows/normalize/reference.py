@@ -79,6 +79,7 @@ EXTERNAL_LABELS = CsvSpec(
     "external_labels.csv", ("label", "source", "external_id", "concept", "preferred"), "label"
 )
 EXTERNAL_SOURCES = ("esco", "onet")  # first wins when one label belongs to both
+OPTIONAL_SPECS = (ACRONYMS, NAME_RULES, EXTERNAL_LABELS)
 CANONICAL_SPEC = {"skill": SKILLS, "category": CATEGORIES}
 ALIAS_SPEC = {"skill": SKILL_ALIASES, "category": CATEGORY_ALIASES}
 
