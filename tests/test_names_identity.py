@@ -376,3 +376,25 @@ def test_skill_ids_agree_across_reports_through_the_pipeline(tmp_path: Path) -> 
     direct = score(evaluate(pairs, lambda names: skill_ids_one_report_each(names, SHIPPED)))
     assert result == direct
     assert result.precision >= 0.98 and result.recall >= 0.84
+
+
+def test_a_label_two_concepts_share_merges_into_neither(reference: Path, tmp_path: Path) -> None:
+    esco = tmp_path / "skills_en.csv"
+    esco.write_text(
+        "\n".join(
+            [
+                ESCO_HEADER,
+                *ESCO_ROWS,
+                "KnowledgeSkillCompetence,http://data.europa.eu/esco/skill/t3,skill/competence,"
+                'transversal,reason logically,"thinking analytically",,released,2023-01-01,,,,',
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    import_labels(reference, "esco", esco_labels(esco, use_alt_labels=True))
+    shared = one(reference, "thinking analytically")
+    assert (shared["match_method"], shared["esco_uri"]) == ("unregistered", None)
+    assert (
+        one(reference, "analytical thinking")["esco_uri"] == "http://data.europa.eu/esco/skill/t1"
+    )

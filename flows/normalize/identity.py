@@ -516,16 +516,28 @@ def _external(
 ) -> tuple[Concept | None, str, float | None]:
     exact = identities.external_exact.get(normalize_name(name))
     if exact:
-        return exact[0], "imported", 100.0  # sources in priority order, ESCO first
+        concept = _unique(exact)
+        return concept, "imported" if concept else "unregistered", 100.0 if concept else None
     loose = identities.external.get(key)
     if loose:
-        return loose[0], "derived", _similarity(name, loose[0].name)
+        concept = _unique(loose)
+        return (
+            concept,
+            "derived" if concept else "unregistered",
+            (_similarity(name, concept.name) if concept else None),
+        )
     ranked = rank_candidates(identities.fuzzy_keys, identities.fuzzy_ids, name, limit=2)
     if ranked and ranked[0][1] >= threshold and (len(ranked) == 1 or ranked[1][1] < ranked[0][1]):
         concept = identities.by_id[ranked[0][0]]
         if not reordered(name, concept.name):
             return concept, "fuzzy", ranked[0][1]
     return None, "unregistered", None
+
+
+def _unique(found: tuple[Concept, ...]) -> Concept | None:
+    """The concept a label names; None when the first source gives it two (ESCO first, then O*NET)."""
+    first = [c for c in found if (c.esco_uri is None) == (found[0].esco_uri is None)]
+    return first[0] if len(first) == 1 else None
 
 
 def _registry(
