@@ -309,7 +309,7 @@ def test_skill_ids_agree_across_reports_with_esco_and_onet_imported(reference: P
     import_labels(reference, "onet", onet_labels(REALDATA / "onet_29_2" / "Technology Skills.txt"))
     precision, recall = measured(reference)
     assert precision >= 0.98
-    assert recall >= 0.87  # measured 0.874
+    assert recall >= 0.87  # measured 0.879
 
 
 # --- the same, through the real pipeline: each spelling in its own report ---------------------------------

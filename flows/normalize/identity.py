@@ -66,9 +66,8 @@ class Rules:
     drop_prefix: tuple[tuple[str, ...], ...]  # "perform data analysis" is "data analysis"
     drop_suffix: tuple[tuple[str, ...], ...]  # "Agile methodology" is "Agile"
     expansions: Mapping[str, tuple[str, ...]]  # acronym -> its one expansion
-    expansion_sizes: Mapping[
-        str, tuple[int, ...]
-    ]  # first word of an expansion -> lengths, longest first
+    # first word of an expansion -> the expansions' lengths, longest first
+    expansion_sizes: Mapping[str, tuple[int, ...]]
 
 
 @dataclass(frozen=True)
@@ -116,12 +115,13 @@ def _defines(before: list[str], acronym: str) -> list[tuple[str, str, str]]:
         return []
     words = [w for w in re.split(r"[\s/-]+", " ".join(before)) if w]
     for skip_stopwords in (False, True):
-        kept = [w for w in words if not (skip_stopwords and w.casefold() in STOPWORDS)]
+        kept = [
+            i for i, w in enumerate(words) if not (skip_stopwords and w.casefold() in STOPWORDS)
+        ]
         tail = kept[-len(letters) :]
-        if len(tail) == len(letters) and "".join(w[0].casefold() for w in tail) == letters:
-            start = len(" ".join(words)) - len(" ".join(tail))
-            expansion = " ".join(words)[start:] if not skip_stopwords else " ".join(tail)
-            return [(letters, expansion, acronym)]
+        if len(tail) == len(letters) and "".join(words[i][0].casefold() for i in tail) == letters:
+            # The expansion as printed, stopwords included: "Visual Basic for Applications".
+            return [(letters, " ".join(words[tail[0] :]), acronym)]
     return []
 
 
