@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from flows.lake import OBSERVATIONS_SCHEMA
@@ -401,3 +402,21 @@ def test_a_label_two_concepts_share_merges_into_neither(reference: Path, tmp_pat
     assert (
         one(reference, "analytical thinking")["esco_uri"] == "http://data.europa.eu/esco/skill/t1"
     )
+
+
+def test_cli_review_shows_own_ids_and_matcher_merges(reference: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from flows.taxonomy.cli import skills_app
+
+    lake = tmp_path / "warehouse" / "lake" / "observations" / "r0"
+    lake.mkdir(parents=True)
+    pq.write_table(observed(["Copilot", "zq"]), lake / "t.parquet")
+    result = CliRunner().invoke(
+        skills_app,
+        ["review", "--warehouse", str(tmp_path / "warehouse"), "--reference-dir", str(reference)],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "unregistered: own id u-zq" in result.output  # "zq" is too short to have a candidate
+    assert "derived, unconfirmed: microsoft-copilot (" in result.output

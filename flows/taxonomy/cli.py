@@ -120,10 +120,13 @@ def _review_table(queue: pa.Table) -> Table:
 
 
 def _method_text(row: dict) -> str:
-    if row["canonical_id"] is None:
-        best = "" if row["match_score"] is None else f", best {row['match_score']:.1f}"
-        return f"{row['match_method']}{best}"
-    return f"{row['match_method']}, unconfirmed: {row['canonical_id']} ({row['match_score']:.1f})"
+    score = row["match_score"]
+    if row["canonical_id"] is None or row["match_method"] == "unregistered":
+        own = f": own id {row['canonical_id']}" if row["canonical_id"] else ""
+        best = "" if score is None else f", best candidate {score:.1f}"
+        return f"{row['match_method']}{own}{best}"
+    scored = "" if score is None else f" ({score:.1f})"
+    return f"{row['match_method']}, unconfirmed: {row['canonical_id']}{scored}"
 
 
 @skills_app.command("alias")
