@@ -6,9 +6,11 @@
 -- Grain: one row per published number, exactly as lake.observations (no row is dropped here).
 -- Key: report_id, table_name, source_row, source_column, figure_index (the cell, or prose sentence,
 -- the number was read from, and which of its figures).
--- Missing values: a skill whose name was not harmonized keeps skill_id NULL; its display name is
--- then the raw name and its skill_key is 'raw:' + the lower-cased, space-collapsed raw name, so it
--- can still be ranked inside its report (but never compared with other reports). category_id
+-- Missing values: a skill name nobody registered still has a skill_id ('u-' + its identity key,
+-- so reports that print it alike compare); its display name is the raw name. Only a name that
+-- ties two registry entries, or an excluded one, keeps skill_id NULL; its skill_key is then
+-- 'raw:' + the lower-cased, space-collapsed raw name, so it can still be ranked inside its report
+-- (but never compared with other reports). category_id
 -- falls back to the taxonomy category of the skill when the report printed none
 -- (category_source says which). Names the harmonizer excluded (totals, notes) keep is_skill false.
 -- Ties, one-skill reports, tiny bases: not relevant at this grain (see the marts).
