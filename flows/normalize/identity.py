@@ -303,6 +303,7 @@ def build_rules(
 def validate_rule_rows(
     acronyms: list[dict[str, str]], rules: list[dict[str, str]], external: list[dict[str, str]]
 ) -> list[str]:
+    """Every problem in the optional files at once: empty expansions, unknown rules, bad sources."""
     problems = []
     for row in acronyms:
         if not normalize_name(row["acronym"]) or len(normalize_name(row["expansion"]).split()) < 2:
@@ -378,26 +379,26 @@ def build_identities(
     }
     exact: dict[str, dict[str, Concept]] = {}
     loose: dict[str, dict[str, Concept]] = {}
+    fuzzy: set[tuple[str, str]] = set()
+    concept_of: dict[tuple[str, str, str], Concept] = {}  # a concept has many labels
     for row in sorted(external, key=lambda r: EXTERNAL_SOURCES.index(r["source"])):
-        concept = _external_concept(row, rules)
+        which = (row["source"], row["external_id"], row["concept"])
+        concept = concept_of.get(which) or concept_of.setdefault(
+            which, _external_concept(row, rules)
+        )
         exact.setdefault(normalize_name(row["label"]), {}).setdefault(concept.canonical_id, concept)
         loose.setdefault(identity_key(row["label"], rules), {}).setdefault(
             concept.canonical_id, concept
         )
-    fuzzy = sorted(
-        {
-            (k, c.canonical_id)
-            for row in external
-            for c in [_external_concept(row, rules)]
-            for k in fuzzy_keys(row["label"])
-            if len(k) >= MIN_FUZZY_CHARS
-        }
-    )
+        fuzzy.update(
+            (k, concept.canonical_id) for k in fuzzy_keys(row["label"]) if len(k) >= MIN_FUZZY_CHARS
+        )
+    choices = sorted(fuzzy)
     by_id = {c.canonical_id: c for v in loose.values() for c in v.values()}
     return Identities(
         rules=rules,
-        fuzzy_keys=tuple(k for k, _ in fuzzy),
-        fuzzy_ids=tuple(c for _, c in fuzzy),
+        fuzzy_keys=tuple(k for k, _ in choices),
+        fuzzy_ids=tuple(c for _, c in choices),
         by_id=MappingProxyType(by_id),
         registry=MappingProxyType({k: frozenset(v) for k, v in registry.items() if k}),
         external_exact=MappingProxyType({k: tuple(v.values()) for k, v in exact.items() if k}),
