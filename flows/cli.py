@@ -184,12 +184,29 @@ def new_report(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite an existing report.toml.")
     ] = False,
+    publisher: Annotated[str | None, typer.Option(help="Who published the report.")] = None,
+    series: Annotated[
+        str | None, typer.Option(help="Series slug shared by every edition, e.g. upwork-ai-skills.")
+    ] = None,
+    edition: Annotated[str | None, typer.Option(help='Edition name, e.g. "2026-02".')] = None,
+    source_url: Annotated[
+        str | None, typer.Option("--source-url", help="Where the figures were published.")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="The report's title.")] = None,
+    prose: Annotated[
+        bool | None,
+        typer.Option(
+            "--prose/--table",
+            help="Read text, Markdown or HTML as prose (every sentence) or as one table; guessed when unset.",
+        ),
+    ] = None,
 ) -> None:
-    """Sniff a raw file's header and values and write a draft report.toml beside it."""
-    from flows.taxonomy.scaffold import draft_manifest
+    """Sniff a raw file and write a draft report.toml beside it (a table, or prose for articles)."""
+    from flows.taxonomy.scaffold import ReportFields, draft_manifest
 
+    fields = ReportFields(publisher, series, edition, source_url, title)
     try:
-        draft = draft_manifest(file)
+        draft = draft_manifest(file, fields, prose)
     except SkillpulseError as exc:
         typer.secho(f"skillpulse: {exc}", fg="red", err=True)
         raise typer.Exit(1) from exc

@@ -40,6 +40,7 @@ VALUE_CODES: dict[str, str] = {
     "out_of_range": "The number is impossible for the measure (share of 120%, rank 2.5, count -3).",
     "blank_period": "The period cell is empty.",
     "unparseable_period": "The text is not a year, quarter, month, date or span of those.",
+    "not_a_figure": "The value cell holds prose, not a figure (a note or a claim); point columns.value at the column of figures, or leave the note out of the table.",
 }
 
 PIPELINE_CODES: dict[str, str] = {
@@ -54,12 +55,27 @@ PIPELINE_CODES: dict[str, str] = {
 }
 
 
+PROSE_CODES: dict[str, str] = {
+    "prose_no_subject": "a figure in a sentence whose subject (skill, category or statement) could not be "
+    "found, e.g. 'it rose 12%' with nothing before it to refer to; declare [[tables.subjects]] "
+    "match/skill for that wording",
+    "prose_no_measure": "a figure whose words do not say what it measures (a bare number) and the table "
+    "declares no measure; set measure in the [[tables]] entry",
+    "prose_bad_value": "a figure the measure cannot hold (a share above 100%, a percent read as a count); "
+    "check measure in the [[tables]] entry",
+    "prose_no_figure": "warning: a sentence with digits that gave no figure and no claim (a date, a "
+    "page number, or a figure form skillpulse does not read); nothing is lost, the sentence is "
+    "kept here",
+}
+
+
 def all_reason_codes() -> dict[str, tuple[str, str]]:
     """reason_code -> (stage, explanation), sorted by code."""
     stages = (
         ("discover / normalize", PIPELINE_CODES),
         ("extract (readers)", READER_CODES),
         ("values", VALUE_CODES),
+        ("prose", PROSE_CODES),
     )
     codes = {code: (stage, text) for stage, table in stages for code, text in table.items()}
     return dict(sorted(codes.items()))

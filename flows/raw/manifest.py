@@ -99,6 +99,21 @@ class ColumnMap(_Frozen):
     category: HeaderNames | None = None
     period: HeaderNames | None = None
     geography: HeaderNames | None = None
+    # A column whose text says what each row's figure is ("Share of postings", "YoY growth",
+    # "growth_pct"): compilation tables mix measures; the table's measure is the default.
+    measure: HeaderNames | None = None
+    # Extra dimensions printed as columns: { segment = "Business size", region = "Region" }.
+    dimensions: dict[str, HeaderNames] | None = None
+
+    @field_validator("dimensions")
+    @classmethod
+    def _dimension_names(cls, dimensions: dict[str, HeaderNames] | None) -> dict | None:
+        bad = [name for name in dimensions or {} if not re.fullmatch(r"[a-z][a-z0-9_]*", name)]
+        if bad:
+            raise ValueError(
+                f"dimension names {bad} must be lower-case letters, digits and '_', e.g. 'segment'"
+            )
+        return dimensions
 
     def headers(self, field: str) -> tuple[str, ...]:
         names = getattr(self, field)
@@ -136,10 +151,32 @@ class Constants(_Frozen):
     period: str | None = None
 
 
+class Subject(_Frozen):
+    """A declared subject for prose whose wording is too loose to read: sentences matching `match`
+    (a regular expression, any case) are about `skill` (in `category`)."""
+
+    match: str
+    skill: str
+    category: str | None = None
+
+    @field_validator("match")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"subjects.match is not a valid regular expression ({exc})") from exc
+        return pattern
+
+
+PROSE_FORMATS = ("text", "markdown", "html")
+
+
 class TableSpec(_Frozen):
     file: str
-    measure: Measure
-    columns: ColumnMap
+    # Prose tables read the measure from each figure's words; this is the default when they say none.
+    measure: Measure | None = None
+    columns: ColumnMap | None = None
     name: str | None = None
     format: Format | None = None
     sheet: str | int | None = None
@@ -153,8 +190,20 @@ class TableSpec(_Frozen):
     caption: str | None = None
     text_layout: Literal["label_value", "category_bullets", "aligned"] | None = None
     value_scale: float = 1.0
+    # Parentheses make a figure negative only when the publisher uses accounting notation: "(4.2)".
+    accounting_negatives: bool = False
+    # The skill cell also prints the value: "Germany (3.1%)", "Prompt engineering - up 48%".
+    value_in_label: bool = False
+    # Read a published typo as meant, without editing the file: { "per cnet" = "per cent" }.
+    # Replaced in value cells before reading; source_text keeps the text as published.
+    corrections: dict[str, str] = {}
     unpivot: Unpivot | None = None
     constants: Constants = Constants()
+    # Prose: every sentence with a figure yields observations; claims without numbers go to claims.
+    prose: bool = False
+    mode: Literal["table", "prose"] | None = None
+    subjects: list[Subject] = []
+
     # PDF: the pages to look on (1-based) and a box [x0, top, x1, bottom] in points on the first.
     pages: tuple[int, ...] | None = None
     bbox: tuple[float, float, float, float] | None = None
@@ -187,7 +236,33 @@ class TableSpec(_Frozen):
 
     @model_validator(mode="after")
     def _value_source(self) -> TableSpec:
-        if self.columns.value is None and self.unpivot is None:
+        if self.is_prose:
+            if self.file_format_or_none not in (*PROSE_FORMATS, None):
+                raise ValueError(
+                    f"prose is read from {', '.join(PROSE_FORMATS)} files, not {self.file_format_or_none}; "
+                    "drop prose = true or set format"
+                )
+            if self.columns is not None or self.unpivot is not None:
+                raise ValueError(
+                    "a prose table has no columns or unpivot: its subjects come from the sentences "
+                    "(declare [[tables.subjects]] for loose wording)"
+                )
+            return self
+        if self.measure is None:
+            raise ValueError('measure is required for a table (e.g. measure = "growth_pct")')
+        if self.columns is None:
+            raise ValueError(
+                'columns is required for a table (e.g. columns = { skill = "Skill", value = "Growth" })'
+            )
+        if self.subjects:
+            raise ValueError("subjects apply to prose tables only; set prose = true or drop them")
+        if self.value_in_label:
+            if self.columns.value is not None or self.unpivot is not None:
+                raise ValueError(
+                    "value_in_label reads the value from the skill cell: remove columns.value "
+                    "and [tables.unpivot]"
+                )
+        elif self.columns.value is None and self.unpivot is None:
             raise ValueError(
                 'the table has no value column: set columns.value = "<header>", or declare '
                 '[tables.unpivot] headers = "<regex>" for a wide table'
@@ -229,6 +304,14 @@ class TableSpec(_Frozen):
             or re.sub(r"[^a-z0-9._-]+", "-", Path(self.file).stem.lower()).strip("-.")
             or "table"
         )
+
+    @property
+    def is_prose(self) -> bool:
+        return self.prose or self.mode == "prose"
+
+    @property
+    def file_format_or_none(self) -> Format | None:
+        return self.format or FORMAT_BY_SUFFIX.get(Path(self.file).suffix.lower())
 
     @property
     def file_format(self) -> Format:
