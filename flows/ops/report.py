@@ -18,13 +18,19 @@ from flows.ops.summary import read_history
 
 # Where each ranked cell came from: the kept cell of intermediate.skill_values, and its printed text.
 LINEAGE = """
+cells AS (
+    -- A cell or sentence can print several figures: its text and page are the same for each.
+    SELECT report_id, source_file, source_row, source_column,
+           any_value(source_text) AS source_text, any_value(source_page) AS source_page
+    FROM lake.observations GROUP BY ALL
+),
 lineage AS (
     SELECT v.report_id, v.table_name, v.geography, v.skill_key,
            v.source_file || ':' || v.source_row || ':' || v.source_column
                || coalesce(' (page ' || o.source_page || ')', '') AS source,
            o.source_text AS printed
     FROM intermediate.skill_values AS v
-    LEFT JOIN lake.observations AS o
+    LEFT JOIN cells AS o
         ON o.report_id = v.report_id AND o.source_file = v.source_file
         AND o.source_row = v.source_row AND o.source_column = v.source_column
     WHERE v.is_latest_period
