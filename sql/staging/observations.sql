@@ -100,8 +100,10 @@ SELECT
         END
     )::VARCHAR AS skill_key,
     c.skill_id IS NOT NULL AS is_harmonized,
-    coalesce(c.skill_match_method <> 'excluded', true)
-        AND coalesce(c.subject_kind <> 'statement', true) AS is_skill,
+    (
+        coalesce(c.skill_match_method <> 'excluded', true)
+        AND coalesce(c.subject_kind <> 'statement', true)
+    ) AS is_skill,
     c.skill_match_method::VARCHAR AS skill_match_method,
     c.skill_match_score::DOUBLE AS skill_match_score,
     coalesce(c.skill_match_confirmed, false) AS skill_match_confirmed,
