@@ -61,12 +61,16 @@ OBSERVATIONS_SCHEMA = pa.schema(
         ),
         _field("skill_raw", pa.string(), "Skill name as published."),
         _field(
-            "skill_id", pa.string(), "Canonical skill id (data/reference), null when unmatched."
+            "skill_id",
+            pa.string(),
+            "Skill id: the registry's (data/reference), or 'u-' + the name's identity key when "
+            "nobody registered it; null only when two registry entries tie or the name is excluded.",
         ),
         _field(
             "skill_match_method",
             pa.string(),
-            "How skill_raw was matched: alias, normalized, fuzzy, unmatched or excluded.",
+            "How skill_raw was matched: alias, normalized, fuzzy, derived, imported, unregistered, "
+            "unmatched or excluded.",
         ),
         _field("skill_match_score", pa.float64(), "Match score 0-100 of skill_raw to skill_id."),
         _field(
@@ -74,6 +78,16 @@ OBSERVATIONS_SCHEMA = pa.schema(
             pa.bool_(),
             "True when the matcher vouches for the match (a confirmed alias or the normalized "
             "name); false for fuzzy guesses, unconfirmed aliases and unmatched names.",
+        ),
+        _field(
+            "esco_uri",
+            pa.string(),
+            "ESCO concept URI of the skill (registry or imported ESCO label), null when none.",
+        ),
+        _field(
+            "onet_code",
+            pa.string(),
+            "O*NET commodity code of the skill (registry or imported O*NET example), null when none.",
         ),
         _field(
             "value",

@@ -51,6 +51,7 @@ def observation(row: Row, source_row: int) -> dict[str, Any]:
         "source_row": source_row,
         "source_column": "value",
         "source_column_index": 2,
+        "figure_index": 0,
     }
     filled.update(row)
     filled.setdefault(

@@ -42,12 +42,16 @@ def _differences(figure: Figure, expected: dict) -> list[str]:
     return [name for name, ok in checks.items() if not ok]
 
 
-@pytest.mark.parametrize(("name", "at_least"), [("figures.csv", 150), ("heldout.csv", 50)])
+@pytest.mark.parametrize(
+    ("name", "at_least"), [("figures.csv", 150), ("heldout.csv", 50), ("heldout2.csv", 40)]
+)
 def test_corpus_of_real_published_figures(name: str, at_least: int):
     """>= 95% exact (value, qualifier, measure, period, comparison), none wrong, none lost.
 
     heldout.csv was transcribed from other pages after figures.csv passed, and scored 49/57
-    (86%) before the forms it showed missing were added."""
+    (86%) before the forms it showed missing were added; heldout2.csv, from yet other pages
+    after that, scored 38/42 here (40/42 through the normalizer) before its three forms were
+    added (a qualifier inside restating parentheses, "101 nations", a day before a year)."""
     cells = _corpus_cells(name)
     exact, wrong, lost, report = 0, 0, 0, []
     for (url, printed), expected in cells.items():

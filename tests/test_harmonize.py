@@ -209,6 +209,8 @@ def test_exact_alias_carries_the_rows_confirmation(mini: Path) -> None:
         "match_method": "alias",
         "match_score": 100.0,
         "confirmed": True,
+        "esco_uri": None,
+        "onet_code": None,
     }
     unconfirmed = one(mini, "Video AI (beta)")
     assert (unconfirmed["match_method"], unconfirmed["canonical_id"], unconfirmed["confirmed"]) == (
@@ -245,17 +247,26 @@ def test_fuzzy_match_above_threshold_is_used_but_unconfirmed(mini: Path) -> None
 
 
 def test_below_threshold_the_name_stays_unmatched_with_its_best_score(mini: Path) -> None:
+    # Issue 16: a name below the threshold is no longer id-less; it gets its own stable id from
+    # its spelling (unregistered), keeping the best candidate's score for the review queue.
     row = one(mini, "AI data annotation and labeling", threshold=99)
-    assert row["canonical_id"] is None and row["canonical_name"] is None
-    assert row["match_method"] == "unmatched"
+    assert row["canonical_id"] == "u-aidataannotationandlabeling"
+    assert row["canonical_name"] is None
+    assert row["match_method"] == "unregistered"
     assert 90 < row["match_score"] < 99
     swapped = one(mini, "AI audio generation and editing")
-    assert swapped["match_method"] == "unmatched" and swapped["canonical_id"] is None
+    assert swapped["match_method"] == "unregistered"
+    assert swapped["canonical_id"] == "u-aiaudiogenerationandediting"
+    assert one(mini, "ai audio generation & editing")["canonical_id"] == swapped["canonical_id"]
 
 
 def test_umbrella_terms_are_never_fuzzy_merged(mini: Path) -> None:
     # A narrower name is not pulled into the umbrella skill, however low the threshold...
-    assert one(mini, "AI integration services", threshold=0)["canonical_id"] is None
+    services = one(mini, "AI integration services", threshold=0)
+    assert (services["match_method"], services["canonical_id"]) == (
+        "unregistered",
+        "u-aiintegrationservice",
+    )
     # ...an excluded name without its own skill is not merged into anything...
     excluded = one(mini, "AI tools", threshold=0)
     assert (excluded["match_method"], excluded["canonical_id"], excluded["match_score"]) == (
@@ -280,8 +291,9 @@ def test_two_canonical_entries_with_the_same_normalized_text_go_to_review(mini: 
 
 def test_short_names_match_exactly_or_not_at_all(mini: Path) -> None:
     assert one(mini, "c++")["canonical_id"] == "c-plus-plus"
-    assert one(mini, "C#", threshold=0)["canonical_id"] is None
-    assert one(mini, "R", threshold=0)["match_method"] == "unmatched"
+    # Their own ids since issue 16: never C's or C++'s.
+    assert one(mini, "C#", threshold=0)["canonical_id"] == "u-c-sharp"
+    assert one(mini, "R", threshold=0)["match_method"] == "unregistered"
 
 
 def test_one_row_per_distinct_input_and_nothing_dropped(mini: Path) -> None:
@@ -294,7 +306,7 @@ def test_one_row_per_distinct_input_and_nothing_dropped(mini: Path) -> None:
         "AI tools",
         "AI video editing",
     ]
-    assert table["match_method"].to_pylist() == ["normalized", "unmatched", "excluded", "alias"]
+    assert table["match_method"].to_pylist() == ["normalized", "unregistered", "excluded", "alias"]
     assert set(table["match_method"].to_pylist()) <= set(hz.MATCH_METHODS)
     from_arrow = harmonize_names(
         pa.chunked_array([pa.array(["Python", "Python", None, "AI tools"])]), "skill", mini
@@ -513,7 +525,7 @@ def test_issue_examples_resolve_as_intended() -> None:
     assert resolved("AI video generation & editing") == "ai-video-generation-and-editing"
     assert resolved("AI data annotation and labeling") == "data-annotation-and-labeling"
     assert resolved("Artificial intelligence integration") == "ai-integration"
-    assert resolved("AI integration and automation") is None
+    assert resolved("AI integration and automation") == "u-aiintegrationandautomation"
     assert resolved("AI image generation & editing") == "ai-image-generation-and-editing"
     assert resolved("Python") == "python"
     assert resolved("Text-to-speech") == "text-to-speech"
@@ -571,7 +583,7 @@ def test_review_queue_lists_what_needs_a_person(mini: Path, tmp_path: Path) -> N
         fuzzy["observations"],
     ) == ("fuzzy", "annotation", 2, 2)
     audio = rows[("skill", "AI audio generation and editing")]
-    assert audio["match_method"] == "unmatched"
+    assert audio["match_method"] == "unregistered"
     assert {c["canonical_id"] for c in audio["candidates"]} >= {"ai-video", "ai-image"}
     assert len(audio["candidates"]) <= 3
     assert [r["kind"] for r in queue.to_pylist()] == ["skill"] * 3 + ["category"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from flows.warehouse.checks import run_checks
@@ -119,3 +120,83 @@ def test_conflicts_are_a_warning_not_a_failure():
     con = built_warehouse(observations=(figure(INDEX, 3.5), figure(BLOG, 3.0)))
     [warning] = [r for r in run_checks(con, SQL_DIR) if r.name == "figure_conflicts"]
     assert (warning.severity, warning.rows, warning.passed) == ("warn", 1, False)
+
+
+# Real figures quoted by several outlets (one sentence each, with where it was read). The World
+# Economic Forum's Future of Jobs Report 2025 found that employers expect 39% of workers' core
+# skills to change by 2030; outlets repeat it exactly or as "nearly 40%".
+QUOTED = {
+    "wef-future-of-jobs-2025": (
+        "https://www.personalgrowthcoaching.org/expected-disruption-in-job-skills-2025",
+        None,
+        "Overall, employers expect 39% of workers' core skills to change by 2030.",
+    ),
+    "gulfnews-jobs-2025": (
+        "https://gulfnews.com/business/markets/10-jobs-that-may-disappear-in-the-next-5-years-1.500013211",
+        "wef-future-of-jobs-2025",
+        "Nearly 40% of workers' core skills expected to change by 2030: World Economic Forum.",
+    ),
+    "brights-core-skills-2025": (
+        "https://www.brights.com/articles/39-shift-in-core-skills-by-2030---how-will-your-business-adapt",
+        "wef-future-of-jobs-2025",
+        "It's a fact. 39% of core skills will change by 2030.",
+    ),
+    "industry-workforce-2025": (
+        "https://www.businessandindustry.co.uk/our-future-workforce/rapid-technological-advances-demand-lifelong-learning",
+        None,
+        "Nearly 40% of today's core work skills are changing or becoming outdated by 2030.",
+    ),
+}
+
+
+@pytest.mark.slow
+def test_real_quoted_figures_reconcile_through_the_pipeline(tmp_path, prefect_harness):
+    from flows.pipeline import skillpulse_pipeline
+    from tests.conftest import write_report
+
+    raw = tmp_path / "raw"
+    for report_id, (url, quotes, sentence) in QUOTED.items():
+        series, edition = report_id.rsplit("-", 1)
+        quoted = f'quotes = "{quotes}"\n' if quotes else ""
+        write_report(
+            raw / series / edition,
+            f"""
+            [report]
+            series = "{series}"
+            edition = "{edition}"
+            publisher = "{series.split("-")[0]}"
+            title = "Future of jobs coverage"
+            source_url = "{url}"
+            {quoted}
+            [[tables]]
+            file = "article.txt"
+            prose = true
+            measure = "share_pct"
+            [[tables.subjects]]
+            match = "core (work )?skills"
+            skill = "Core skills changing by 2030"
+            """.replace("            {quoted}", quoted),
+            {"article.txt": sentence + "\n"},
+        )
+    warehouse = tmp_path / "warehouse"
+    skillpulse_pipeline(str(raw), str(warehouse))
+    with duckdb.connect(str(warehouse / "skillpulse.duckdb"), read_only=True) as con:
+        pairs = con.execute(
+            "SELECT report_id_a, report_id_b, value_a, value_qualifier_b, value_b, class, b_quotes_a "
+            "FROM marts.figure_reconciliation ORDER BY report_id_b"
+        ).fetchall()
+        independent = dict(
+            con.execute("SELECT report_id, is_independent FROM marts.skill_comparisons").fetchall()
+        )
+    anchor = "wef-future-of-jobs-2025"
+    assert pairs == [
+        (anchor, "brights-core-skills-2025", 39.0, "exact", 39.0, "same", True),
+        (anchor, "gulfnews-jobs-2025", 39.0, "at_most", 40.0, "consistent", True),
+        (anchor, "industry-workforce-2025", 39.0, "at_most", 40.0, "consistent", False),
+    ]
+    assert independent == {
+        anchor: True,
+        "brights-core-skills-2025": False,
+        "gulfnews-jobs-2025": False,
+        "industry-workforce-2025": True,
+    }

@@ -286,6 +286,7 @@ def _anchor_positions(text: str) -> list[int]:
 
 
 _YEAR = re.compile(r"[12]\d{3}")
+_YEAR_AFTER_DAY = re.compile(r",\s[12]\d{3}\b")
 _DAY_AFTER_MONTH = re.compile(rf"(?:\b(?:{MONTHS})[a-z]*\.?\s)$", re.IGNORECASE)
 _DURATION_AFTER = re.compile(
     r"^\s(?:years?|months?|weeks?|days?|decades?|hours?|minutes?|seconds?|quarters?)\b",
@@ -457,6 +458,8 @@ def _not_a_figure(reading: _Reading, text: str) -> bool:
             and reading.value <= 31
         ):
             return True
+        if reading.value <= 31 and _YEAR_AFTER_DAY.match(text, reading.end):
+            return True  # "April 11 to 21, 2023": a day of a date
         if (tail := _FOOTNOTE_TAIL.search(text)) and tail.start("n") == reading.start:
             return True
     if (
@@ -531,6 +534,7 @@ _PEER_AFTER = re.compile(
 _PEER_BEFORE = re.compile(
     r"premium of\s*$|\b(?:outpac|outstrip|outgrow|outperform)\w*\b.*$", re.IGNORECASE
 )
+_PLURAL_AFTER = re.compile(r"^\s(?:[A-Za-z-]+\s)?(?!points\b|basis\b)[a-z]{3,}s\b")
 _RATIO_AFTER = re.compile(r"^\s*(?:[\w-]+\s){0,3}?(?:for every|per)\s", re.IGNORECASE)
 _MULTIPLE_PEER_AFTER = re.compile(r"^\s*(?:the|than)\b", re.IGNORECASE)
 # Every comparison pattern holds one of these words: a cheap test before the full patterns.
@@ -548,7 +552,7 @@ _SHARE_BEFORE = re.compile(
 )
 _INDEX_BEFORE = re.compile(r"\bindex\b|index-wert", re.IGNORECASE)
 _LIST_GAP = re.compile(r"^\s*(?:,|and|or|&|, and|, or)\s*$", re.IGNORECASE)
-_RESTATED = re.compile(r"^\s*(?:[\w'-]+\s){0,3}\(\s*$")
+_RESTATED = re.compile(r"^\s*(?:[\w'-]+\s){0,3}\(\s*(?:[\w-]+\s){0,2}$")
 _CLAUSE_END = re.compile(
     r"(?<![A-Z][a-z]{2})(?<![A-Z][a-z]{3})(?<!\b[A-Za-z])[.;!?](?:\s|$)|\bbut\b"
 )
@@ -739,6 +743,8 @@ def _measure_hint(
         return "index"
     if _RATIO_AFTER.match(right):
         return "ratio"  # "2.4 unemployed workers for every job opening"
+    if reading.value == int(reading.value) and _PLURAL_AFTER.match(right):
+        return "count"  # "101 nations", "913 respondents": a whole number of things
     if unit == "count" or re.match(
         r"^\s*(?:[\w-]+\s){0,3}?(?:job|posting|worker|people|learner|"
         r"member|listing|position|opening|vacanc|professional|employer|hire|role|ad|leader)",

@@ -136,7 +136,11 @@ def token_alignment_score(a: str, b: str) -> float:
     if not total:
         return 0.0
     pairs = sorted(
-        ((fuzz.ratio(x, y), i, j) for i, x in enumerate(tokens_a) for j, y in enumerate(tokens_b)),
+        (
+            (_token_similarity(x, y), i, j)
+            for i, x in enumerate(tokens_a)
+            for j, y in enumerate(tokens_b)
+        ),
         key=lambda p: (-p[0], p[1], p[2]),
     )
     used_a: set[int] = set()
@@ -149,6 +153,23 @@ def token_alignment_score(a: str, b: str) -> float:
         used_b.add(j)
         aligned += (len(tokens_a[i]) + len(tokens_b[j])) * similarity / 100
     return round(100 * aligned / total, 1)
+
+
+NEGATIONS = ("un", "non", "non-")
+DIGITS = re.compile(r"\d+")
+
+
+def _token_similarity(x: str, y: str) -> float:
+    # A negation ("unsupervised" / "supervised") or a version ("ggplot2", "html5") is decisive,
+    # however few letters it adds.
+    similarity = fuzz.ratio(x, y)
+    if similarity < TOKEN_MIN_SIMILARITY or x == y:
+        return similarity
+    if any(x == n + y or y == n + x for n in NEGATIONS):
+        return 0.0
+    if (DIGITS.search(x) or DIGITS.search(y)) and DIGITS.sub("", x) == DIGITS.sub("", y):
+        return 0.0
+    return similarity
 
 
 def _content_tokens(key: str) -> list[str]:
@@ -177,3 +198,13 @@ def rank_candidates(
             if score > best.get(ids[position], -1.0):
                 best[ids[position]] = score
     return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+DIRECTIONAL = frozenset({"to", "from", "into", "vs", "versus"})
+
+
+def reordered(a: str, b: str) -> bool:
+    """'Text to speech' / 'Speech to text': the same words around a direction word, swapped."""
+    ta = (fuzzy_keys(a) or ("",))[0].split()
+    tb = (fuzzy_keys(b) or ("",))[0].split()
+    return ta != tb and sorted(ta) == sorted(tb) and bool(DIRECTIONAL.intersection(ta))

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from flows.config import DEFAULT_THRESHOLD, current_settings
 from flows.errors import TaxonomyError
+from flows.normalize.identity import identify_all
 from flows.normalize.name_keys import (
     MIN_FUZZY_CHARS,
     clean_name,
@@ -20,6 +21,7 @@ from flows.normalize.name_keys import (
     name_keys,
     normalize_name,
     rank_candidates,
+    reordered,
 )
 from flows.normalize.reference import (
     ALIAS_METHODS,
@@ -27,6 +29,7 @@ from flows.normalize.reference import (
     CATEGORY_ALIASES,
     FUZZY_EXCLUDE,
     KINDS,
+    OPTIONAL_SPECS,
     SKILL_ALIASES,
     SKILLS,
     SLUG,
@@ -39,7 +42,18 @@ from flows.normalize.reference import (
 
 MEMO_LIMIT = 200_000
 
-MATCH_METHODS = ("alias", "normalized", "fuzzy", "unmatched", "excluded")
+# derived: same identity key as a registry entry or imported label (acronym, vendor, .js, ...);
+# imported: an ESCO/O*NET label; unregistered: nobody's entry, a stable id from the name's key.
+MATCH_METHODS = (
+    "alias",
+    "normalized",
+    "fuzzy",
+    "derived",
+    "imported",
+    "unregistered",
+    "unmatched",
+    "excluded",
+)
 
 HARMONIZED_SCHEMA = pa.schema(
     [
@@ -49,6 +63,8 @@ HARMONIZED_SCHEMA = pa.schema(
         ("match_method", pa.string()),
         ("match_score", pa.float64()),
         ("confirmed", pa.bool_()),
+        ("esco_uri", pa.string()),
+        ("onet_code", pa.string()),
     ]
 )
 CANDIDATE_TYPE = pa.struct(
@@ -117,6 +133,8 @@ class Reference:
     memo: dict[tuple[str, float], dict[str, Match]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # Built on first use by flows.normalize.identity.load_identities.
+    cached: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def index(self, kind: Kind) -> NameIndex:
         return self.skill_index if _check_kind(kind) == "skill" else self.category_index
@@ -172,7 +190,15 @@ def _signature(directory: Path) -> tuple[tuple[int, int, int], ...]:
         raise TaxonomyError(
             f"{exc.filename} is missing; the reference folder {directory} needs {', '.join(s.file for s in SPECS)}."
         ) from exc
-    return tuple((s.st_ino, s.st_mtime_ns, s.st_size) for s in stats)
+    # The name-rule files are optional; a change to any of them gives a new Reference too, so the
+    # identity keys cached on it (flows.normalize.identity) need no stat calls of their own.
+    optional = []
+    for spec in OPTIONAL_SPECS:
+        try:
+            optional.append(os.stat(os.path.join(directory, spec.file)))
+        except FileNotFoundError:
+            continue
+    return tuple((s.st_ino, s.st_mtime_ns, s.st_size) for s in (*stats, *optional))
 
 
 def build_reference(directory: Path, rows: Mapping[str, list[Row]]) -> Reference:
@@ -360,7 +386,7 @@ def match_in_index(
     if not ranked:
         return Match(None, "unmatched", None, False)
     (best_id, best_score), tied = ranked[0], len(ranked) > 1 and ranked[1][1] == ranked[0][1]
-    if best_score >= threshold and not tied:
+    if best_score >= threshold and not tied and not reordered(name, index.names[best_id]):
         return Match(best_id, "fuzzy", best_score, False)
     return Match(None, "unmatched", best_score, False)
 
@@ -388,7 +414,24 @@ def harmonize_with(
         names = pc.unique(names).to_pylist()
     distinct = [n for n in dict.fromkeys(names) if n is not None]
     matches = reference.match_all(kind, distinct, limit)
+    if kind == "skill":
+        # Every skill name gets an identity, registered or not (flows.normalize.identity).
+        found = identify_all(reference, distinct, matches, limit)
+        return pa.table(
+            {
+                "name_raw": distinct,
+                "canonical_id": [f.canonical_id for f in found],
+                "canonical_name": [f.canonical_name for f in found],
+                "match_method": [f.method for f in found],
+                "match_score": [f.score for f in found],
+                "confirmed": [f.confirmed for f in found],
+                "esco_uri": [f.esco_uri for f in found],
+                "onet_code": [f.onet_code for f in found],
+            },
+            schema=HARMONIZED_SCHEMA,
+        )
     ids = [m.canonical_id for m in matches]
+    nulls = pa.nulls(len(distinct), pa.string())
     return pa.table(
         {
             "name_raw": distinct,
@@ -397,6 +440,8 @@ def harmonize_with(
             "match_method": [m.method for m in matches],
             "match_score": [m.score for m in matches],
             "confirmed": [m.confirmed for m in matches],
+            "esco_uri": nulls,
+            "onet_code": nulls,
         },
         schema=HARMONIZED_SCHEMA,
     )

@@ -170,6 +170,8 @@ def _observations(good: pa.Table, ctx: dict, reference_dir: Path) -> pa.Table:
         "skill_id": _lookup(skill_names, skills, "name_raw", "canonical_id"),
         "skill_match_method": pc.if_else(is_skill, method, pa.scalar("statement")),
         "skill_match_score": _lookup(skill_names, skills, "name_raw", "match_score"),
+        "esco_uri": _lookup(skill_names, skills, "name_raw", "esco_uri"),
+        "onet_code": _lookup(skill_names, skills, "name_raw", "onet_code"),
         "value": good["value"],
         "value_qualifier": good["value_qualifier"],
         "unit": good["unit"],

@@ -70,6 +70,16 @@ CATEGORY_ALIASES = CsvSpec(
 )
 FUZZY_EXCLUDE = CsvSpec("fuzzy_exclude.csv", ("name", "reason"), "name")
 SPECS = (SKILLS, CATEGORIES, SKILL_ALIASES, CATEGORY_ALIASES, FUZZY_EXCLUDE)
+# Name rules (shipped) and imported taxonomy labels (written by `skills import-esco/-onet`):
+# optional files, read by flows.normalize.identity.
+ACRONYMS = CsvSpec("acronyms.csv", ("acronym", "expansion", "note"), "acronym")
+NAME_RULES = CsvSpec("name_rules.csv", ("text", "rule", "reason"), "text")
+NAME_RULE_KINDS = ("vendor", "generic", "keep_js", "drop_prefix", "drop_suffix")
+EXTERNAL_LABELS = CsvSpec(
+    "external_labels.csv", ("label", "source", "external_id", "concept", "preferred"), "label"
+)
+EXTERNAL_SOURCES = ("esco", "onet")  # first wins when one label belongs to both
+OPTIONAL_SPECS = (ACRONYMS, NAME_RULES, EXTERNAL_LABELS)
 CANONICAL_SPEC = {"skill": SKILLS, "category": CATEGORIES}
 ALIAS_SPEC = {"skill": SKILL_ALIASES, "category": CATEGORY_ALIASES}
 

@@ -32,7 +32,8 @@ numbered AS (
            o.value, o.value_qualifier, o.source_text,
            o.source_file || ':' || o.source_row || ':' || o.source_column
                || coalesce(' (page ' || o.source_page || ')', '') AS source,
-           o.source_file AS file, o.source_row AS row, o.source_column_index AS column_index
+           o.source_file AS file, o.source_row AS row, o.source_column_index AS column_index,
+           o.figure_index
     FROM lake.observations AS o
     LEFT JOIN reference.skills AS s ON s.skill_id = o.skill_id
     WHERE o.report_id IN ($before, $after)
@@ -41,7 +42,7 @@ figures AS (
     SELECT * FROM numbered
     QUALIFY row_number() OVER (
         PARTITION BY report_id, table_name, measure, geography, skill_key, periods_back
-        ORDER BY file, row, column_index) = 1
+        ORDER BY file, row, column_index, figure_index) = 1
 ),
 compared AS (
     SELECT coalesce(a.table_name, b.table_name) AS table_name,

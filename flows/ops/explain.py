@@ -26,7 +26,8 @@ LEFT JOIN lake.reports AS r ON r.report_id = o.report_id
 WHERE o.report_id = $report
   AND (o.skill_id = $skill OR lower(o.skill_raw) = lower($skill)
        OR o.skill_id IN (SELECT skill_id FROM reference.skills WHERE lower(name) = lower($skill)))
-ORDER BY o.table_name, o.source_file, o.source_row, o.source_column_index, o.period_start
+ORDER BY o.table_name, o.source_file, o.source_row, o.source_column_index, o.figure_index,
+         o.period_start
 """
 
 NEAREST = """

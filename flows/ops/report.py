@@ -18,13 +18,19 @@ from flows.ops.summary import read_history
 
 # Where each ranked cell came from: the kept cell of intermediate.skill_values, and its printed text.
 LINEAGE = """
+cells AS (
+    -- A cell or sentence can print several figures: its text and page are the same for each.
+    SELECT report_id, source_file, source_row, source_column,
+           any_value(source_text) AS source_text, any_value(source_page) AS source_page
+    FROM lake.observations GROUP BY ALL
+),
 lineage AS (
     SELECT v.report_id, v.table_name, v.geography, v.skill_key,
            v.source_file || ':' || v.source_row || ':' || v.source_column
                || coalesce(' (page ' || o.source_page || ')', '') AS source,
            o.source_text AS printed
     FROM intermediate.skill_values AS v
-    LEFT JOIN lake.observations AS o
+    LEFT JOIN cells AS o
         ON o.report_id = v.report_id AND o.source_file = v.source_file
         AND o.source_row = v.source_row AND o.source_column = v.source_column
     WHERE v.is_latest_period
@@ -87,11 +93,20 @@ latest AS (
     SELECT * FROM marts.edition_changes
     QUALIFY dense_rank() OVER (PARTITION BY series_id ORDER BY edition_after DESC) = 1
 ),
+steps AS (
+    SELECT DISTINCT c.series_id, c.table_name, c.geography, r.published
+    FROM latest AS c JOIN lake.reports AS r ON r.report_id = c.report_id_after
+    ORDER BY r.published DESC NULLS LAST, c.series_id, c.table_name, c.geography
+    LIMIT $rankings
+),
 bounded AS (
-    SELECT * FROM latest
+    SELECT l.* FROM latest AS l
+    JOIN steps AS s ON s.series_id = l.series_id AND s.table_name = l.table_name
+        AND s.geography IS NOT DISTINCT FROM l.geography
     QUALIFY row_number() OVER (
-        PARTITION BY series_id, table_name, geography
-        ORDER BY abs(coalesce(percentile_after, 0) - coalesce(percentile_before, 0)) DESC, skill_key
+        PARTITION BY l.series_id, l.table_name, l.geography
+        ORDER BY abs(coalesce(l.percentile_after, 0) - coalesce(l.percentile_before, 0)) DESC,
+                 l.skill_key
     ) <= $top
 )
 SELECT b.series_id || ' · ' || b.table_name || coalesce(' · ' || b.geography, '') AS ranking,
@@ -151,6 +166,7 @@ SELECT (SELECT count(*) FROM lake.reports) AS reports,
 """
 
 
+CACHE_FOLDER = ".cache"
 # The bundle's Vega-Lite matches the schema altair writes (v6.4.1 -> "6.4").
 VEGA_LITE = ".".join(alt.SCHEMA_VERSION.removeprefix("v").split(".")[:2])
 
@@ -173,8 +189,8 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, **parameters: int) -> pd.Da
         return con.sql(sql, params=parameters).df()
     except duckdb.Error as exc:
         raise ReportError(
-            f"the published warehouse cannot be read for the report ({exc}); "
-            "`skillpulse run` rebuilds it with this version"
+            f"the report's query failed ({exc}); if the warehouse was built by an older "
+            "version, `skillpulse run` rebuilds it"
         ) from exc
 
 
@@ -343,10 +359,11 @@ SECTIONS = (
     (
         "changes",
         "Edition over edition",
-        "Where each skill stood in the earlier and the later edition of a series.",
+        "Where each skill stood in the earlier and the later edition of a series (the latest step "
+        "of the most recently published series).",
         CHANGES,
         changes_chart,
-        {"top": 25},
+        {"rankings": 8, "top": 25},
     ),
     (
         "categories",
@@ -439,10 +456,18 @@ def _script_json(value: object) -> str:
     return json.dumps(value, sort_keys=True).replace("<", "\\u003c")
 
 
-def render(sections: list[Section], totals: dict, last_run: str) -> str:
-    """The page: the Vega bundle once, each chart's spec with its data inlined, and the tables."""
+def vega_bundle(cache: Path) -> str:
+    """The Vega, Vega-Lite and vega-embed script, bundled by vl-convert (about 6 s) once per version."""
     import vl_convert
 
+    path = cache / f"vega-embed-vlc{vl_convert.__version__}-vl{VEGA_LITE}.js"
+    if not path.exists():
+        write_text_atomic(path, vl_convert.javascript_bundle(vl_version=VEGA_LITE))
+    return path.read_text(encoding="utf-8")
+
+
+def render(sections: list[Section], totals: dict, last_run: str, bundle: str) -> str:
+    """The page: the Vega bundle once, each chart's spec with its data inlined, and the tables."""
     specs = {f"chart-{s.key}": s.chart.to_dict() for s in sections if s.chart is not None}
     rendered = [
         {
@@ -458,7 +483,7 @@ def render(sections: list[Section], totals: dict, last_run: str) -> str:
         for s in sections
     ]
     return TEMPLATE.render(
-        bundle=jinja2.utils.markupsafe.Markup(vl_convert.javascript_bundle(vl_version=VEGA_LITE)),
+        bundle=jinja2.utils.markupsafe.Markup(bundle),
         specs=jinja2.utils.markupsafe.Markup(_script_json(specs)),
         sections=rendered,
         totals=totals,
@@ -471,5 +496,6 @@ def write_report(warehouse: Path, out: Path) -> Path:
     sections, totals = collect(warehouse)
     history = read_history(warehouse, 1)
     last_run = history[-1].get("finished_at", "unknown") if history else "unknown"
-    write_text_atomic(out, render(sections, totals, last_run))
+    bundle = vega_bundle(warehouse / CACHE_FOLDER)
+    write_text_atomic(out, render(sections, totals, last_run, bundle))
     return out

@@ -12,7 +12,21 @@ from rich.table import Table
 
 from flows.errors import SkillpulseError
 from flows.normalize.reference import KINDS
-from flows.taxonomy.importers import IMPORT_MIN_SCORE, import_esco, import_onet
+from flows.taxonomy.evaluate import (
+    DEFAULT_PAIRS,
+    evaluate,
+    load_pairs,
+    score,
+    skill_ids_one_report_each,
+)
+from flows.taxonomy.importers import (
+    IMPORT_MIN_SCORE,
+    esco_labels,
+    import_esco,
+    import_labels,
+    import_onet,
+    onet_labels,
+)
 from flows.taxonomy.registry import add_alias, add_category, add_skill
 from flows.taxonomy.review import review_queue
 
@@ -106,10 +120,13 @@ def _review_table(queue: pa.Table) -> Table:
 
 
 def _method_text(row: dict) -> str:
-    if row["canonical_id"] is None:
-        best = "" if row["match_score"] is None else f", best {row['match_score']:.1f}"
-        return f"{row['match_method']}{best}"
-    return f"{row['match_method']}, unconfirmed: {row['canonical_id']} ({row['match_score']:.1f})"
+    score = row["match_score"]
+    if row["canonical_id"] is None or row["match_method"] == "unregistered":
+        own = f": own id {row['canonical_id']}" if row["canonical_id"] else ""
+        best = "" if score is None else f", best candidate {score:.1f}"
+        return f"{row['match_method']}{own}{best}"
+    scored = "" if score is None else f" ({score:.1f})"
+    return f"{row['match_method']}, unconfirmed: {row['canonical_id']}{scored}"
 
 
 @skills_app.command("alias")
@@ -204,14 +221,17 @@ def import_esco_command(
     ] = False,
     dry_run: DryRunOption = False,
 ) -> None:
-    """Fill skills.esco_uri where a canonical skill matches an ESCO label; existing values are kept."""
+    """Import ESCO labels as aliases with their concept URIs (external_labels.csv) and fill skills.esco_uri."""
     try:
         result = import_esco(
             reference_dir, path, min_score=min_score, use_alt_labels=alt_labels, dry_run=dry_run
         )
+        labels = esco_labels(path, use_alt_labels=alt_labels)
+        written = labels.num_rows if dry_run else import_labels(reference_dir, "esco", labels)
     except SkillpulseError as exc:
         raise _fail(exc) from exc
     _print_import(result, "ESCO")
+    _print_labels(written, "ESCO", dry_run)
 
 
 @skills_app.command("import-onet")
@@ -221,12 +241,51 @@ def import_onet_command(
     min_score: MinScoreOption = IMPORT_MIN_SCORE,
     dry_run: DryRunOption = False,
 ) -> None:
-    """Fill skills.onet_commodity_code where a canonical skill matches an O*NET technology example."""
+    """Import O*NET technology examples as aliases with their commodity codes and fill skills.onet_commodity_code."""
     try:
         result = import_onet(reference_dir, path, min_score=min_score, dry_run=dry_run)
+        labels = onet_labels(path)
+        written = labels.num_rows if dry_run else import_labels(reference_dir, "onet", labels)
     except SkillpulseError as exc:
         raise _fail(exc) from exc
     _print_import(result, "O*NET")
+    _print_labels(written, "O*NET", dry_run)
+
+
+def _print_labels(count: int, source: str, dry_run: bool) -> None:
+    verb = "would import" if dry_run else "imported"
+    Console().print(f"{verb} {count} {source} labels into external_labels.csv", highlight=False)
+
+
+@skills_app.command("evaluate")
+def evaluate_command(
+    pairs: Annotated[
+        Path, typer.Option("--pairs", help="Labelled pairs CSV (name_a, name_b, same, split).")
+    ] = DEFAULT_PAIRS,
+    reference_dir: ReferenceDirOption = DEFAULT_REFERENCE_DIR,
+    errors: Annotated[bool, typer.Option("--errors", help="List every wrong pair.")] = False,
+) -> None:
+    """Precision and recall of skill ids across reports: each spelling of a pair harmonized in its own report."""
+    try:
+        outcomes = evaluate(
+            load_pairs(pairs), lambda names: skill_ids_one_report_each(names, reference_dir)
+        )
+    except SkillpulseError as exc:
+        raise _fail(exc) from exc
+    console = Console()
+    console.print(f"all      {score(outcomes).line()}", highlight=False)
+    for split in ("dev", "holdout"):
+        part = [o for o in outcomes if o.pair.get("split", "dev") == split]
+        if part:
+            console.print(f"{split:8} {score(part).line()}", highlight=False)
+    for o in outcomes if errors else []:
+        if o.predicted != o.actual:
+            kind = "false merge" if o.predicted else "missed"
+            console.print(
+                f"  {kind}: {o.pair['name_a']!r} -> {o.id_a} | {o.pair['name_b']!r} -> {o.id_b}",
+                highlight=False,
+                markup=False,
+            )
 
 
 def _print_import(result: pa.Table, source: str) -> None:

@@ -11,9 +11,22 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from flows.errors import TaxonomyError
-from flows.normalize.name_keys import MIN_FUZZY_CHARS, fuzzy_keys, rank_candidates
+from flows.normalize.name_keys import (
+    MIN_FUZZY_CHARS,
+    clean_name,
+    fuzzy_keys,
+    normalize_name,
+    rank_candidates,
+)
 from flows.normalize.names import Reference, load_reference
-from flows.normalize.reference import SKILLS, Row, read_rows, write_rows
+from flows.normalize.reference import (
+    EXTERNAL_LABELS,
+    EXTERNAL_SOURCES,
+    SKILLS,
+    Row,
+    read_rows,
+    write_rows,
+)
 
 IMPORT_MIN_SCORE = 95.0
 IMPORT_SCHEMA = pa.schema(
@@ -207,3 +220,88 @@ def _find_external(
             if score >= min_score and (best is None or score > best[3]):
                 best = (key, external.keys[key], "fuzzy", score)
     return best
+
+
+# ---------------------------------------------------------------------------------------------
+# Labels of the external taxonomies, kept as aliases with their source ids (external_labels.csv)
+
+
+def esco_labels(path: Path, use_alt_labels: bool = False) -> pa.Table:
+    """(label, external_id, concept, preferred) from an ESCO skills CSV: the official download or a subset."""
+    columns = ["conceptUri", "preferredLabel"] + (["altLabels"] if use_alt_labels else [])
+    table = _read_external(path, columns, {})
+    table = table.filter(
+        pc.and_(pc.is_valid(table["conceptUri"]), pc.is_valid(table["preferredLabel"]))
+    )
+    uri = table["conceptUri"].combine_chunks()
+    preferred = table["preferredLabel"].combine_chunks()
+    parts = [_labels(preferred, uri, preferred, True)]
+    if use_alt_labels:
+        # altLabels hold several labels, one per line, inside one quoted cell.
+        split = pc.split_pattern(pc.fill_null(table["altLabels"].combine_chunks(), ""), "\n")
+        parents = pc.list_parent_indices(split)
+        parts.append(
+            _labels(
+                pc.utf8_trim_whitespace(pc.list_flatten(split)),
+                pc.take(uri, parents),
+                pc.take(preferred, parents),
+                False,
+            )
+        )
+    labels = pa.concat_tables(parts)
+    return labels.filter(pc.not_equal(labels["label"], ""))
+
+
+def onet_labels(path: Path) -> pa.Table:
+    """(label, external_id, concept, preferred) from O*NET 'Technology Skills.txt': each Example, its most used code."""
+    table = _read_external(
+        path, ["Example", "Commodity Code"], {"delimiter": "\t", "quote_char": False}
+    )
+    counts = table.group_by(["Example", "Commodity Code"]).aggregate([([], "count_all")])
+    counts = counts.sort_by(
+        [("Example", "ascending"), ("count_all", "descending"), ("Commodity Code", "ascending")]
+    )
+    chosen = counts.group_by("Example", use_threads=False).aggregate([("Commodity Code", "first")])
+    examples = chosen["Example"].combine_chunks()
+    return _labels(examples, chosen["Commodity Code_first"].combine_chunks(), examples, True)
+
+
+def _labels(label: pa.Array, external_id: pa.Array, concept: pa.Array, preferred: bool) -> pa.Table:
+    return pa.table(
+        {
+            "label": label,
+            "external_id": external_id,
+            "concept": concept,
+            "preferred": pa.repeat(pa.scalar(preferred), len(label)),
+        }
+    )
+
+
+def import_labels(reference_dir: Path, source: str, labels: pa.Table) -> int:
+    """Replace the source's rows of external_labels.csv with these labels; returns how many it holds now."""
+    if source not in EXTERNAL_SOURCES:
+        raise TaxonomyError(f"source must be one of {', '.join(EXTERNAL_SOURCES)}, not {source!r}")
+    directory = Path(reference_dir)
+    path = directory / EXTERNAL_LABELS.file
+    kept = [
+        r
+        for r in (read_rows(directory, EXTERNAL_LABELS) if path.exists() else [])
+        if r["source"] != source
+    ]
+    distinct = labels.group_by(
+        ["label", "external_id", "concept", "preferred"], use_threads=False
+    ).aggregate([])
+    # One loop over distinct labels (thousands), not over rows of a report.
+    rows = [
+        {
+            "label": clean_name(r["label"]),
+            "source": source,
+            "external_id": r["external_id"].strip(),
+            "concept": clean_name(r["concept"]),
+            "preferred": "true" if r["preferred"] else "false",
+        }
+        for r in distinct.to_pylist()
+        if normalize_name(r["label"]) and r["external_id"].strip()
+    ]
+    write_rows(directory, EXTERNAL_LABELS, kept + rows)
+    return len(rows)

@@ -101,9 +101,22 @@ def review_queue(
     return pa.concat_tables(parts) if parts else REVIEW_SCHEMA.empty_table()
 
 
-# Most urgent first: nothing matched, then umbrella terms, then guesses to confirm.
+# Most urgent first: nothing matched, then umbrella terms, then names nobody registered, then
+# merges the matcher made by itself (with their score), then imported and seed aliases to confirm.
 METHOD_ORDER = {
-    m: i for i, m in enumerate(("unmatched", "excluded", "fuzzy", "normalized", "alias"))
+    m: i
+    for i, m in enumerate(
+        (
+            "unmatched",
+            "excluded",
+            "unregistered",
+            "fuzzy",
+            "derived",
+            "imported",
+            "normalized",
+            "alias",
+        )
+    )
 }
 
 

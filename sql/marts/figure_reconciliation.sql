@@ -4,14 +4,14 @@
 -- an analyst who trusts one figure sees at once which other reports agree with it, which are
 -- only consistent with it (a rounded or qualified form) and which contradict it.
 -- Grain: one row per pair (anchor figure a, other figure b) of observations of the same subject
--- (canonical skill), measure, geography and period, from two different reports. Each group's
+-- (its skill_key: a canonical skill, else the name or prose statement subject as printed),
+-- measure, comparison basis, geography and period, from two different reports. Each group's
 -- anchor is its most authoritative figure: an original before a quoting report, exact before
 -- qualified, the finest printed precision, the earliest publication, then report id. Every other
 -- figure of the group is paired with the anchor, and a report that quotes another (manifest
 -- quotes) is also paired with every matching figure of the report it quotes, so the mart grows
 -- with the figures, not with their square.
--- Key: report_id_a, table_name_a, source_row_a, source_column_a, report_id_b, table_name_b,
--- source_row_b, source_column_b.
+-- Key: the observation keys of both figures (report, table, row, column, figure_index).
 -- Classes (the rules are the `rules` rows below, one per qualifier):
 --   rounding_unit: the precision the printed digits imply, from the value: 10^-d for a value
 --     with d decimals (3.5 -> 0.1); 10^z for a whole value with z trailing zeros once it reaches
@@ -28,15 +28,18 @@
 --   conflict: neither (3x exact against 3.5x exact: 3.5 is not below 3.5).
 -- Differences: abs_diff = value_b - value_a; rel_diff = abs_diff / |value_a| (NULL when
 -- value_a is 0).
--- Missing values: figures without a value or a canonical subject are not compared; periods and
--- geographies match NULL to NULL only.
+-- Missing values: figures without a value are not compared; a name that resolved to no
+-- canonical skill is compared by its skill_key (the name as printed, case and spaces folded);
+-- periods, geographies and comparison bases match NULL to NULL only.
 -- Ties, one-report subjects: a subject printed by one report has no pair.
 -- @materialized view
--- @key report_id_a, table_name_a, source_row_a, source_column_a, report_id_b, table_name_b, source_row_b, source_column_b
+-- @key report_id_a, table_name_a, source_row_a, source_column_a, figure_index_a, report_id_b, table_name_b, source_row_b, source_column_b, figure_index_b
 -- @table Pairs of figures of the same subject, measure, geography and period from two reports: same, consistent (rounded or qualified) or conflict, with both lineages. The rules (precision from the printed digits, the values each qualifier admits) head sql/marts/figure_reconciliation.sql.
--- @column subject_id: Canonical skill id the two figures are about.
--- @column subject_name: Canonical display name.
+-- @column subject_id: What the two figures are about: the canonical skill id, else the skill_key ('raw:' + the name or statement subject as printed).
+-- @column subject_name: Display name of the subject.
+-- @column subject_kind: skill, or statement (a prose finding about something other than a skill).
 -- @column measure: Measure of both figures.
+-- @column comparison: What both figures compare against (yoy, mom, ...); NULL when neither says.
 -- @column geography: Geography of both figures; NULL when the reports give none.
 -- @column period_start: First day of the period both figures describe.
 -- @column period_end: Last day of the period both figures describe.
@@ -56,14 +59,20 @@
 -- @column source_file_a: Raw file of the anchor figure.
 -- @column source_row_a: Row (or line) of the anchor figure in its file.
 -- @column source_column_a: Column header of the anchor figure's cell.
--- @column source_text_a: The anchor figure as printed.
+-- @column source_page_a: PDF page of the anchor figure; NULL for other formats.
+-- @column figure_index_a: Position of the anchor figure in its cell or sentence.
+-- @column source_span_a: The anchor figure's own words within source_text_a.
+-- @column source_text_a: The anchor figure's cell or sentence as printed.
 -- @column report_id_b: Report of the other figure.
 -- @column publisher_b: Publisher of the other figure.
 -- @column table_name_b: Declared table of the other figure.
 -- @column source_file_b: Raw file of the other figure.
 -- @column source_row_b: Row (or line) of the other figure in its file.
 -- @column source_column_b: Column header of the other figure's cell.
--- @column source_text_b: The other figure as printed.
+-- @column source_page_b: PDF page of the other figure; NULL for other formats.
+-- @column figure_index_b: Position of the other figure in its cell or sentence.
+-- @column source_span_b: The other figure's own words within source_text_b.
+-- @column source_text_b: The other figure's cell or sentence as printed.
 WITH rules (value_qualifier, low_units, high_units, includes_low, includes_high, zeros_from) AS (
     VALUES
     ('exact', -0.5, 0.5, true, false, 1000),
@@ -78,9 +87,11 @@ figures AS (
         r.publisher,
         r.published,
         r.quotes_report_id,
-        o.skill_id AS subject_id,
+        coalesce(o.skill_id, o.skill_key) AS subject_id,
         o.skill_name AS subject_name,
+        coalesce(o.subject_kind, 'skill') AS subject_kind,
         o.measure,
+        o.comparison,
         o.geography,
         o.period_start,
         o.period_end,
@@ -90,6 +101,9 @@ figures AS (
         o.source_file,
         o.source_row,
         o.source_column,
+        o.figure_index,
+        o.source_page,
+        o.source_span,
         o.source_text,
         CASE
             WHEN o.value = 0 OR NOT isfinite(o.value) THEN 1.0
@@ -105,17 +119,17 @@ figures AS (
     FROM staging.observations AS o
     INNER JOIN staging.reports AS r ON o.report_id = r.report_id
     INNER JOIN rules AS q ON o.value_qualifier = q.value_qualifier
-    WHERE o.is_skill AND o.skill_id IS NOT NULL AND o.value IS NOT NULL
+    WHERE o.value IS NOT NULL AND (o.is_skill OR o.subject_kind = 'statement')
 ),
 
 ranked AS (
     SELECT
         *,
         row_number() OVER (
-            PARTITION BY subject_id, measure, geography, period_start, period_end
+            PARTITION BY subject_id, measure, comparison, geography, period_start, period_end
             ORDER BY
                 quotes_report_id IS NOT NULL, value_qualifier <> 'exact', rounding_unit,
-                published NULLS LAST, report_id, table_name, source_row, source_column
+                published NULLS LAST, report_id, table_name, source_row, source_column, figure_index
         ) AS authority
     FROM figures
 ),
@@ -126,15 +140,18 @@ pairs AS (
         a.table_name AS table_a,
         a.source_row AS row_a,
         a.source_column AS column_a,
+        a.figure_index AS figure_a,
         b.report_id AS report_b,
         b.table_name AS table_b,
         b.source_row AS row_b,
-        b.source_column AS column_b
+        b.source_column AS column_b,
+        b.figure_index AS figure_b
     FROM ranked AS a
     INNER JOIN ranked AS b
         ON
             a.subject_id = b.subject_id
             AND a.measure = b.measure
+            AND a.comparison IS NOT DISTINCT FROM b.comparison
             AND a.geography IS NOT DISTINCT FROM b.geography
             AND a.period_start IS NOT DISTINCT FROM b.period_start
             AND a.period_end IS NOT DISTINCT FROM b.period_end
@@ -153,6 +170,9 @@ classified AS (
         b.source_file AS b_source_file,
         b.source_row AS b_source_row,
         b.source_column AS b_source_column,
+        b.figure_index AS b_figure_index,
+        b.source_page AS b_source_page,
+        b.source_span AS b_source_span,
         b.source_text AS b_source_text,
         b.value AS b_value,
         b.value_qualifier AS b_value_qualifier,
@@ -179,10 +199,12 @@ classified AS (
         ON
             p.report_a = a.report_id AND p.table_a = a.table_name
             AND p.row_a = a.source_row AND p.column_a = a.source_column
+            AND p.figure_a IS NOT DISTINCT FROM a.figure_index
     INNER JOIN figures AS b
         ON
             p.report_b = b.report_id AND p.table_b = b.table_name
             AND p.row_b = b.source_row AND p.column_b = b.source_column
+            AND p.figure_b IS NOT DISTINCT FROM b.figure_index
     INNER JOIN rules AS ra ON a.value_qualifier = ra.value_qualifier
     INNER JOIN rules AS rb ON b.value_qualifier = rb.value_qualifier
 )
@@ -190,7 +212,9 @@ classified AS (
 SELECT
     subject_id,
     subject_name,
+    subject_kind,
     measure,
+    comparison,
     geography,
     period_start,
     period_end,
@@ -214,6 +238,9 @@ SELECT
     source_file AS source_file_a,
     source_row AS source_row_a,
     source_column AS source_column_a,
+    source_page AS source_page_a,
+    figure_index AS figure_index_a,
+    source_span AS source_span_a,
     source_text AS source_text_a,
     b_report_id AS report_id_b,
     b_publisher AS publisher_b,
@@ -221,5 +248,8 @@ SELECT
     b_source_file AS source_file_b,
     b_source_row AS source_row_b,
     b_source_column AS source_column_b,
+    b_source_page AS source_page_b,
+    b_figure_index AS figure_index_b,
+    b_source_span AS source_span_b,
     b_source_text AS source_text_b
 FROM classified

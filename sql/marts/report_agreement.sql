@@ -93,7 +93,7 @@ paired AS (
         ranking_a,
         ranking_b,
         count(*) AS shared_skills,
-        corr(rank_a, rank_b) AS correlation,
+        corr(rank_a, rank_b ORDER BY skill_id) AS correlation,  -- fixed order: byte-identical rebuilds
         coalesce(
             min_by(
                 {'skill_id': skill_id, 'skill_name': skill_name, 'rank_a': rank_a, 'rank_b': rank_b,

@@ -1,8 +1,9 @@
 -- Mart: every published skill name and what it was matched to, per report.
 --
 -- Purpose: review the harmonization: for each canonical skill, each raw name it was matched
--- from, in which report, how (alias, normalized, fuzzy) and with what score; unmatched and
--- excluded names are listed too (skill_id NULL) so aliases can be added for them.
+-- from, in which report, how (alias, normalized, fuzzy, derived, imported) and with what score;
+-- unregistered names (their own 'u-' id), ties and excluded names (skill_id NULL) are listed too
+-- so aliases can be added for them.
 -- Grain: one row per report, raw name (trimmed) and match outcome.
 -- Key: report_id, skill_raw, skill_id, match_method (one outcome per raw name and report in
 -- practice, since a report is harmonized in one run).
@@ -13,14 +14,14 @@
 -- @partitioned_by report_id
 -- @key report_id, skill_raw, skill_id, match_method
 -- @table Each raw skill name as published, per report, with the canonical skill it was matched to, method, score and confirmation.
--- @column skill_id: Canonical skill id; NULL when unmatched or excluded.
+-- @column skill_id: Skill id (registry or 'u-' identity key); NULL when two registry entries tie or the name is excluded.
 -- @column skill_name: Canonical display name; the raw name when unmatched.
 -- @column skill_raw: Skill name as published (trimmed).
 -- @column report_id: Report edition the name appears in.
 -- @column series_id: Report series.
 -- @column publisher: Publisher of the report.
 -- @column edition: Edition of the series.
--- @column match_method: alias, normalized, fuzzy, unmatched or excluded.
+-- @column match_method: alias, normalized, fuzzy, derived, imported, unregistered, unmatched or excluded.
 -- @column match_score: Match score 0-100 (highest over the name's rows).
 -- @column confirmed: As the matcher decided at ingest: true for confirmed aliases and normalized names; false for fuzzy guesses, unconfirmed aliases and unmatched names.
 -- @column observations: Observations in the report carrying this raw name.

@@ -6,9 +6,11 @@
 -- Grain: one row per published number, exactly as lake.observations (no row is dropped here).
 -- Key: report_id, table_name, source_row, source_column, figure_index (the cell, or prose sentence,
 -- the number was read from, and which of its figures).
--- Missing values: a skill whose name was not harmonized keeps skill_id NULL; its display name is
--- then the raw name and its skill_key is 'raw:' + the lower-cased, space-collapsed raw name, so it
--- can still be ranked inside its report (but never compared with other reports). category_id
+-- Missing values: a skill name nobody registered still has a skill_id ('u-' + its identity key,
+-- so reports that print it alike compare); its display name is the raw name. Only a name that
+-- ties two registry entries, or an excluded one, keeps skill_id NULL; its skill_key is then
+-- 'raw:' + the lower-cased, space-collapsed raw name, so it can still be ranked inside its report
+-- (but never compared with other reports). category_id
 -- falls back to the taxonomy category of the skill when the report printed none
 -- (category_source says which). Names the harmonizer excluded (totals, notes) keep is_skill false.
 -- Ties, one-skill reports, tiny bases: not relevant at this grain (see the marts).
@@ -31,14 +33,16 @@
 -- @column category_source: Where category_id comes from: 'report', 'taxonomy', or NULL when there is none.
 -- @column category_name: Canonical category display name (reference.categories.name).
 -- @column skill_raw: Skill name as published (trimmed).
--- @column skill_id: Canonical skill id; NULL when the name was not harmonized.
+-- @column skill_id: Skill id: the registry's, or 'u-' + the name's identity key when nobody registered it; NULL only for a tie between two registry entries or an excluded name.
 -- @column skill_name: Display name: reference.skills.name, or the raw name when skill_id is NULL.
 -- @column skill_key: Skill identity inside a report: skill_id, or 'raw:' + normalized raw name when unmatched.
 -- @column is_harmonized: True when skill_id is set (the skill can be compared across reports).
 -- @column is_skill: False for names the harmonizer excluded (totals, notes) and prose statements; those are never ranked.
--- @column skill_match_method: How skill_raw was matched: alias, normalized, fuzzy, unmatched or excluded.
+-- @column skill_match_method: How skill_raw was matched: alias, normalized, fuzzy, derived, imported, unregistered, unmatched or excluded.
 -- @column skill_match_score: Match score 0-100 of skill_raw to skill_id.
 -- @column skill_match_confirmed: True when the matcher vouches for the match (confirmed alias or normalized name), as it decided at ingest.
+-- @column esco_uri: ESCO concept URI of the skill (registry or imported ESCO label), NULL when none.
+-- @column onet_code: O*NET commodity code of the skill (registry or imported O*NET example), NULL when none.
 -- @column value: The number in the measure's unit (percentages in points: +329% is 329).
 -- @column value_qualifier: exact, at_least, at_most or approx, as printed.
 -- @column unit: How the number was printed: percent, multiple, count, currency, fraction or number.
@@ -96,11 +100,15 @@ SELECT
         END
     )::VARCHAR AS skill_key,
     c.skill_id IS NOT NULL AS is_harmonized,
-    coalesce(c.skill_match_method <> 'excluded', true)
-        AND c.subject_kind IS DISTINCT FROM 'statement' AS is_skill,
+    (
+        coalesce(c.skill_match_method <> 'excluded', true)
+        AND coalesce(c.subject_kind <> 'statement', true)
+    ) AS is_skill,
     c.skill_match_method::VARCHAR AS skill_match_method,
     c.skill_match_score::DOUBLE AS skill_match_score,
     coalesce(c.skill_match_confirmed, false) AS skill_match_confirmed,
+    c.esco_uri::VARCHAR AS esco_uri,
+    c.onet_code::VARCHAR AS onet_code,
     c.value::DOUBLE AS value,
     c.value_qualifier::VARCHAR AS value_qualifier,
     c.unit::VARCHAR AS unit,
