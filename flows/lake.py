@@ -195,7 +195,12 @@ CLAIMS_SCHEMA = pa.schema(
         _field("claim_text", pa.string(), "The words of the claim ('all-time high since 2009')."),
         _field("source_file", pa.string(), "Raw file, relative to the raw folder."),
         _field("source_sha256", pa.string(), "sha256 of the raw file."),
-        _field("source_row", pa.int64(), "Line (text, Markdown) or source line of the HTML block."),
+        _field(
+            "source_row",
+            pa.int64(),
+            "Line (text, Markdown; PDF: line on the page) or source line of the HTML block.",
+        ),
+        _field("source_page", pa.int32(), "PDF: 1-based page of the sentence; null otherwise."),
         _field(
             "source_span",
             pa.string(),

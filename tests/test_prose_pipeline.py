@@ -251,3 +251,45 @@ def test_seed_article_loads_unedited_from_a_drafted_manifest(tmp_path: Path) -> 
     assert ("highest_since", "2009", "Layoffs") in claims
     assert ("record_low", None, "hiring") in claims
     assert query(warehouse, "SELECT count(*) FROM lake.quarantine") == [(0,)]
+
+
+def test_pdf_prose_pages_go_through_the_same_reader(tmp_path: Path) -> None:
+    from tests.pdf_fixtures import build, page_break, prose, ruled_table
+
+    folder = tmp_path / "raw" / "acme" / "pdf-brief"
+    folder.mkdir(parents=True)
+    build(
+        folder / "brief.pdf",
+        ruled_table([["Skill", "Growth"], ["Welding", "12%"]], caption="Table 1: Trades")
+        + prose(
+            "Demand for welding inspection rose 12% year over year, the fastest of any trade skill "
+            "we track across the region this spring.",
+            "Hiring for apprentices is at its lowest since 2011.",
+        )
+        + page_break()
+        + prose("- Logistics: Forklift operation is up 7%.", "See page 4 for the method."),
+    )
+    (folder / "report.toml").write_text(
+        _manifest("acme-pdf-brief", "brief.pdf").replace("        ", ""), encoding="utf-8"
+    )
+    warehouse = tmp_path / "warehouse"
+    skillpulse_pipeline(str(tmp_path / "raw"), str(warehouse))
+    rows = query(
+        warehouse,
+        """SELECT skill_raw, category_raw, value, comparison, source_page, source_row, source_text
+           FROM lake.observations WHERE report_id = 'acme-pdf-brief-2026' ORDER BY source_page, source_row""",
+    )
+    welding = [r for r in rows if r[0] == "welding inspection"]
+    assert [(r[2], r[3], r[4]) for r in welding] == [(12.0, "yoy", 1)]
+    assert welding[0][6].startswith("Demand for welding inspection rose 12% year over year")
+    assert ("Forklift operation", "Logistics", 7.0, None, 2, 1) in [r[:6] for r in rows]
+    claims = query(
+        warehouse,
+        "SELECT kind, reference, source_page FROM lake.claims WHERE report_id = 'acme-pdf-brief-2026'",
+    )
+    assert claims == [("lowest_since", "2011", 1)]
+    warnings = query(
+        warehouse,
+        "SELECT raw_record, message FROM lake.quarantine WHERE reason_code = 'prose_no_figure'",
+    )
+    assert any("See page 4" in w[0] and "(page 2)" in w[1] for w in warnings)

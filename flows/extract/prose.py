@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +26,8 @@ class Block:
     bullet: bool = False
     heading: bool = False
     raw: str | None = None  # the line as published when `text` has markup blanked
+    page: int | None = None  # PDF: the page the block is printed on
+    line_starts: tuple[int, ...] = ()  # PDF: where each later line of the block starts in `text`
 
     @property
     def published(self) -> str:
@@ -124,6 +127,48 @@ def html_blocks(data: bytes) -> list[Block]:
     return blocks
 
 
+_LINE_END = re.compile(r"[.!?:;]['’\"”)]*\s*$")
+
+
+def pdf_blocks(pages: list[tuple[int, str]]) -> list[Block]:
+    """PDF page texts: wrapped lines are joined (a newline read as a space, so offsets hold); a block
+    ends after a short line or one ending a sentence, and before a bullet. `row` is the line on the
+    page."""
+    blocks = []
+    for page, text in pages:
+        lines = text.split("\n")
+        # A line well short of the page's full width ends its paragraph (or is a heading or a
+        # table row): only full lines wrap on to the next.
+        short = 0.6 * max(map(len, lines), default=0)
+        start = 0
+        for number, line in enumerate(lines, 1):
+            last = number == len(lines)
+            ends = (
+                last
+                or len(line.rstrip()) < short
+                or _LINE_END.search(line)
+                or _BULLET_MARK.match(lines[number])
+            )
+            if ends:
+                chunk = lines[start:number]
+                joined = " ".join(chunk)
+                if joined.strip():
+                    offsets = tuple(
+                        sum(len(x) + 1 for x in chunk[: i + 1]) for i in range(len(chunk) - 1)
+                    )
+                    blocks.append(
+                        Block(
+                            start + 1,
+                            joined,
+                            bullet=bool(_BULLET_MARK.match(joined)),
+                            page=page,
+                            line_starts=offsets,
+                        )
+                    )
+                start = number
+    return blocks
+
+
 # ---------------------------------------------------------------------------------------------
 # Sentences
 
@@ -139,6 +184,7 @@ class Sentence:
     published: str  # the sentence exactly as in the file, for source_text
     bullet: bool = False
     heading: bool = False
+    page: int | None = None
 
 
 @lru_cache(maxsize=1)
@@ -179,13 +225,14 @@ def split_sentences(blocks: list[Block]) -> list[Sentence]:
                 if text.strip():
                     found.append(
                         Sentence(
-                            block.row,
+                            block.row + bisect.bisect_right(block.line_starts, start),
                             start,
                             end,
                             block.text[start:end],
                             block.published[start:end],
                             bullet=block.bullet and start == 0,
                             heading=block.heading,
+                            page=block.page,
                         )
                     )
     return found
@@ -803,6 +850,7 @@ def _figure_row(
 ) -> dict:
     return {
         "source_row": sentence.row,
+        "source_page": sentence.page,
         "source_span": _span(sentence, figure.start, figure.end),
         "figure_index": index - 1,
         "figure_text": figure.text,
@@ -843,6 +891,7 @@ def _claim_row(sentence: Sentence, claim: Claim) -> dict:
         "subject": claim.subject,
         "claim_text": claim.text,
         "source_row": sentence.row,
+        "source_page": sentence.page,
         "source_span": _span(sentence, claim.start, claim.end),
         "source_text": sentence.published,
     }
@@ -851,6 +900,7 @@ def _claim_row(sentence: Sentence, claim: Claim) -> dict:
 def _sentence_row(sentence: Sentence) -> dict:
     return {
         "source_row": sentence.row,
+        "source_page": sentence.page,
         "source_span": _span(sentence, 0, len(sentence.text)),
         "source_text": sentence.published,
     }

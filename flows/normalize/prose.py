@@ -11,11 +11,13 @@ import pyarrow.compute as pc
 
 from flows.errors import ExtractError
 from flows.extract.common import check_file_size, decoded_text, read_bytes
+from flows.extract.pdf import page_texts
 from flows.extract.prose import (
     ProseReading,
     SubjectRule,
     html_blocks,
     markdown_blocks,
+    pdf_blocks,
     read_sentences,
     split_sentences,
     text_blocks,
@@ -38,7 +40,12 @@ def read_prose_file(path: Path, spec: TableSpec) -> ProseReading:
     """Blocks of the declared format -> sentences -> figures, claims and leftovers."""
     check_file_size(path)
     fmt = spec.file_format
-    if fmt == "html":
+    if fmt == "pdf":
+        pages = page_texts(path, spec.pages)
+        blocks = pdf_blocks(
+            list(zip(pages["page"].to_pylist(), pages["text"].to_pylist(), strict=True))
+        )
+    elif fmt == "html":
         data = read_bytes(path)
         try:
             blocks = html_blocks(data)
@@ -76,6 +83,7 @@ def prose_tables(
 
 _FIGURE_TYPES = {
     "source_row": pa.int64(),
+    "source_page": pa.int32(),
     "figure_index": pa.int32(),
     "is_horizon": pa.bool_(),
     "value": pa.float64(),
@@ -86,7 +94,7 @@ _FIGURE_TYPES = {
 
 def _figures_table(rows: list[dict]) -> pa.Table:
     names = [
-        "source_row", "source_span", "figure_index", "figure_text", "value", "value_low",
+        "source_row", "source_page", "source_span", "figure_index", "figure_text", "value", "value_low",
         "value_high", "value_qualifier", "unit", "currency", "comparison", "measure",
         "period_text", "is_horizon", "subject", "category", "subject_kind", "subject_source", "subject_rule",
         "source_text", "sentence_span",
@@ -170,6 +178,7 @@ def _observations(good: pa.Table, ctx: dict, reference_dir: Path) -> pa.Table:
         "source_file": _constant(ctx["source_file"], n),
         "source_sha256": _constant(ctx["source_sha256"], n),
         "source_row": good["source_row"],
+        "source_page": good["source_page"],
         # Prose has no columns: the sentence's start-end in the line; figure_index tells its figures apart.
         "source_column": good["sentence_span"],
         "source_column_index": pc.add(good["figure_index"], 1),
@@ -196,9 +205,13 @@ def _rejected(bad: pa.Table, reasons: pa.ChunkedArray, ctx: dict) -> pa.Table:
         ":",
     )
     messages = [
-        f'{w} "{t}": {PROSE_CODES[r]}'
-        for w, t, r in zip(
-            where.to_pylist(), bad["figure_text"].to_pylist(), reasons.to_pylist(), strict=True
+        f'{w}{_on_page(p)} "{t}": {PROSE_CODES[r]}'
+        for w, p, t, r in zip(
+            where.to_pylist(),
+            bad["source_page"].to_pylist(),
+            bad["figure_text"].to_pylist(),
+            reasons.to_pylist(),
+            strict=True,
         )
     ]
     records = [
@@ -213,11 +226,16 @@ def _rejected(bad: pa.Table, reasons: pa.ChunkedArray, ctx: dict) -> pa.Table:
     return _quarantine(ctx, bad["source_row"], bad["source_span"], reasons, messages, records)
 
 
+def _on_page(page: int | None) -> str:
+    return "" if page is None else f" (page {page})"
+
+
 def _leftovers(rows: list[dict], ctx: dict) -> pa.Table:
     n = len(rows)
     spans = pa.array([r["source_span"] for r in rows], pa.string())
     messages = [
-        f"{ctx['source_file']}:{r['source_row']}:{r['source_span']}: warning: the sentence has digits "
+        f"{ctx['source_file']}:{r['source_row']}:{r['source_span']}{_on_page(r['source_page'])}: "
+        "warning: the sentence has digits "
         "but gave no figure and no claim; kept here so nothing is lost"
         for r in rows
     ]

@@ -169,7 +169,7 @@ class Subject(_Frozen):
         return pattern
 
 
-PROSE_FORMATS = ("text", "markdown", "html")
+PROSE_FORMATS = ("text", "markdown", "html", "pdf")
 
 
 class TableSpec(_Frozen):
