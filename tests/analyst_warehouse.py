@@ -36,6 +36,28 @@ Writing,Prompt engineering,+90%
 Design and creative,AI image generation and editing,17 per cnet
 """
 
+# An outlet repeating the 2026 edition (made-up article): one figure rounded, one misquoted.
+QUOTING_OUTLET = """
+[report]
+series = "tech-wire-upwork-coverage"
+edition = "2026"
+publisher = "Tech Wire"
+title = "Upwork's skills report, in brief"
+period = { start = 2025-01-01, end = 2025-12-31 }
+geography = "US"
+source_url = "https://example.org/tech-wire/upwork-skills-2026"
+quotes = "upwork-in-demand-skills-2026"
+
+[[tables]]
+file = "article.txt"
+prose = true
+measure = "growth_pct"
+"""
+
+QUOTING_ARTICLE = """Demand for AI video generation and editing is up more than 300%.
+AI integration grew 150%, the marketplace said.
+"""
+
 _built: dict[str, Path] = {}
 
 
@@ -46,6 +68,11 @@ def analyst_raw(root: Path) -> Path:
         raw / "upwork" / "in-demand-skills-2025",
         EARLIER_EDITION,
         {"ai-skills.csv": EARLIER_TABLE},
+    )
+    write_report(
+        raw / "tech-wire" / "upwork-coverage-2026",
+        QUOTING_OUTLET,
+        {"article.txt": QUOTING_ARTICLE},
     )
     return raw
 

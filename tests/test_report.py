@@ -21,7 +21,7 @@ needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="/usr/bin/chromium is absent: install the distribution's package (apt-get install chromium)",
 )
-CHARTS = ("growth", "consensus", "changes", "categories", "quarantine")
+CHARTS = ("growth", "consensus", "changes", "categories", "reconciliation", "quarantine")
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +81,9 @@ def test_every_figure_is_traced_to_its_cell_and_printed_text(report: Path) -> No
         tooltips = json.dumps(specs[f"chart-{key}"])
         assert '"field": "source' in tooltips, key
         assert key == "quarantine" or '"field": "printed' in tooltips, key
+    reconciled = page.get_element_by_id("reconciliation").text_content()
+    assert "conflict" in reconciled and "consistent" in reconciled
+    assert "tech-wire/upwork-coverage-2026/article.txt:1:" in reconciled
     quarantine = page.get_element_by_id("quarantine").text_content()
     assert "unparseable_value" in quarantine
     assert "upwork/in-demand-skills-2025/ai-skills.csv:6:Demand growth (YoY)" in quarantine

@@ -158,6 +158,20 @@ QUALIFY row_number() OVER (PARTITION BY reason_code ORDER BY source_file, source
 ORDER BY rows_quarantined DESC, reason_code, source
 """
 
+# Figures printed by two reports: conflicts first, then rounded or qualified copies, then equal ones.
+RECONCILIATION = """
+SELECT subject_name, measure, class, report_id_a, value_a, value_qualifier_a, report_id_b,
+       value_b, value_qualifier_b, b_quotes_a,
+       source_file_a || ':' || source_row_a || ':' || source_column_a AS source_a,
+       source_file_b || ':' || source_row_b || ':' || source_column_b AS source_b,
+       coalesce(source_span_a, source_text_a) AS printed_a,
+       coalesce(source_span_b, source_text_b) AS printed_b
+FROM marts.figure_reconciliation
+ORDER BY CASE class WHEN 'conflict' THEN 0 WHEN 'consistent' THEN 1 ELSE 2 END,
+         abs(rel_diff) DESC NULLS LAST, subject_name, report_id_a, report_id_b
+LIMIT $pairs
+"""
+
 TOTALS = """
 SELECT (SELECT count(*) FROM lake.reports) AS reports,
        (SELECT count(DISTINCT publisher) FROM lake.reports) AS publishers,
@@ -334,6 +348,33 @@ def quarantine_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
     )
 
 
+def reconciliation_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
+    classes = ["conflict", "consistent", "same"]
+    return (
+        alt.Chart(frame.assign(pair=frame["subject_name"] + " - " + frame["report_id_b"]))
+        .mark_point(filled=True, size=80)
+        .encode(
+            x=alt.X("value_a:Q", title="figure of the first report"),
+            y=alt.Y("value_b:Q", title="figure of the other report"),
+            color=alt.Color(
+                "class:N",
+                scale=alt.Scale(domain=classes, range=["#d1495b", "#edae49", "#00798c"]),
+            ),
+            tooltip=_tooltip(
+                "subject_name",
+                "class",
+                "report_id_a",
+                "printed_a",
+                "source_a",
+                "report_id_b",
+                "printed_b",
+                "source_b",
+            ),
+        )
+        .properties(width=640, height=320)
+    )
+
+
 def _header() -> alt.Header:
     return alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top")
 
@@ -372,6 +413,15 @@ SECTIONS = (
         CATEGORIES,
         categories_chart,
         {"rankings": 12, "top": 15},
+    ),
+    (
+        "reconciliation",
+        "Where reports print the same figure",
+        "Pairs of figures of the same subject, measure and period from two reports: conflicts "
+        "first, then consistent ones (a rounded or qualified copy), then equal ones.",
+        RECONCILIATION,
+        reconciliation_chart,
+        {"pairs": 200},
     ),
     (
         "quarantine",
