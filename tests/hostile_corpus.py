@@ -313,7 +313,7 @@ def symlinked_folder(raw: Path) -> None:
 def duplicate_report(raw: Path) -> None:
     text = manifest("duplicate-report", "t.csv")
     write_report(raw / "duplicate-report", text, {"t.csv": "Skill,Growth\n" + ANCHOR_ROW})
-    write_report(raw / "duplicate-report-copy", text, {"t.csv": "Skill,Growth\nCopy,+1%\n"})
+    write_report(raw / "duplicate-report~copy", text, {"t.csv": "Skill,Growth\nCopy,+1%\n"})
 
 
 def redos_text(length: int = 40) -> str:
@@ -382,7 +382,7 @@ KINDS: list[Kind] = [
     csv_kind(
         "scaled-overflow",
         "non-finite",
-        "Huge money,1e300 billion\n",
+        "Huge money,1" + "0" * 300 + " billion\n",
         [Quarantined("not_finite"), NoObs("Huge money")],
         header="Skill,Count\n",
         anchor=False,
@@ -392,7 +392,7 @@ KINDS: list[Kind] = [
     csv_kind(
         "multiple-overflow",
         "non-finite",
-        "Huge multiple,1e308x\n",
+        "Huge multiple,1" + "0" * 308 + "x\n",
         [Quarantined("not_finite"), NoObs("Huge multiple")],
     ),
     csv_kind(
@@ -546,7 +546,7 @@ KINDS: list[Kind] = [
     xlsx_kind(
         "xlsx-numeric-merge",
         numeric_merge_in_data,
-        [Obs(ANCHOR, 10.0), Obs("Merged number", 25.0), NoObs("Below")],
+        [Obs(ANCHOR, 10.0), Obs("Merged number", 0.25), NoObs("Below")],
     ),
     xlsx_kind(
         "xlsx-total-row",
@@ -751,7 +751,13 @@ KINDS: list[Kind] = [
         anchor=False,
         table="header_row = 40\n",
     ),
-    csv_kind("nul-in-csv", "files", "Nul\x00skill,+5%\n", [Quarantined("binary_file")]),
+    csv_kind(
+        "nul-in-csv",
+        "files",
+        "Nul\x00skill,+5%\n",
+        [Quarantined("binary_file", ("nul-in-csv/t.csv",))],
+        anchor=False,
+    ),
     csv_kind(
         "missing-value-column",
         "files",
@@ -779,4 +785,4 @@ def build(raw: Path, kinds: list[Kind] | None = None) -> list[Kind]:
 
 def report_of(source_file: str) -> str:
     """The corpus kind a lake row belongs to, from its relative source_file."""
-    return re.split(r"[/\\]", source_file, maxsplit=1)[0]
+    return re.split(r"[/\\~]", source_file, maxsplit=1)[0]

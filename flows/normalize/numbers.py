@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -464,6 +465,25 @@ FAST_NUMBER = re.compile(r"(?P<sign>[+-]?)" + _SIMPLE_NUMBER)  # "+329%", "-12.5
 
 def read_value(text: str) -> Reading | Rejection:
     """Read a printed value without a measure: '3.5x' -> Reading(3.5, 'exact', 'multiple')."""
+    reading = _read_value(text)
+    if isinstance(reading, Reading) and not math.isfinite(reading.value):
+        return not_finite(text)
+    return reading
+
+
+_INFINITY_WORDS = frozenset(("inf", "infinity", "\u221e"))
+
+
+def not_finite(text: str, how: str = "reads as") -> Rejection:
+    """A number beyond what a float holds (1e400) or not a number: quarantined, never stored."""
+    return Rejection(
+        "not_finite",
+        f"{quote(text)} {how} a number too large to store (beyond 1.8e308) or not a number; "
+        "check the cell for a stray exponent or extra digits",
+    )
+
+
+def _read_value(text: str) -> Reading | Rejection:
     if fast := FAST_NUMBER.fullmatch(text):
         value = float(fast["n"].replace(",", ""))
         return Reading(
@@ -472,6 +492,8 @@ def read_value(text: str) -> Reading | Rejection:
             "percent" if fast["pct"] else "number",
         )
     cleaned = _clean(text)
+    if cleaned.lstrip("+-") in _INFINITY_WORDS:
+        return not_finite(text, "is")
     if cleaned in _MISSING_MARKERS:
         return Rejection(
             "missing_marker",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,7 @@ from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
 from flows.normalize.measures import REGISTRY
 from flows.normalize.names import harmonize_names
 from flows.normalize.periods import parse_periods
+from flows.normalize.printed import quote
 from flows.normalize.values import parse_values
 from flows.raw.discover import ReportSource
 from flows.raw.manifest import TableSpec
@@ -188,7 +190,15 @@ def scale_values(parsed: pa.Table, scale: float, measure: str = "count") -> pa.T
         if row["value"] is None:
             continue
         row["value"] = float(Decimal(repr(row["value"])) * factor)
-        if not kind.low <= row["value"] <= kind.high:
+        if not math.isfinite(row["value"]):
+            row |= {
+                "value": None,
+                "value_qualifier": None,
+                "reason_code": "not_finite",
+                "message": f"{quote(row['source_text'])} x value_scale {scale:g} is too large to "
+                "store (beyond 1.8e308); check value_scale in report.toml and the cell",
+            }
+        elif not kind.low <= row["value"] <= kind.high:
             row |= {
                 "value": None,
                 "value_qualifier": None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 from datetime import date
@@ -147,6 +148,16 @@ class TableSpec(_Frozen):
                 f'cannot tell the format of {self.file!r} from its suffix ({known}); set format = "csv" or similar'
             )
         return self
+
+    @field_validator("value_scale")
+    @classmethod
+    def _scale_is_a_factor(cls, scale: float) -> float:
+        if not math.isfinite(scale) or scale <= 0:
+            raise ValueError(
+                f"value_scale = {scale!r} must be a finite number above 0, e.g. 100 for fractions "
+                "published as 0.41 or 1000 for counts in thousands"
+            )
+        return scale
 
     @field_validator("footer_pattern")
     @classmethod
