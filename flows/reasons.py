@@ -34,6 +34,7 @@ VALUE_CODES: dict[str, str] = {
     "period_not_value": "The text is a year, date or period: the wrong column is mapped as value.",
     "measure_mismatch": "The text is a number of another kind than the table's declared measure.",
     "not_finite": "The number is too large to store (1e400, 400 digits, a value_scale product beyond 1.8e308) or is infinity; fix the cell.",
+    "formula_without_value": "A spreadsheet formula saved without its result (or a cell starting with '='); save the file from a spreadsheet so results are stored.",
     "out_of_range": "The number is impossible for the measure (share of 120%, rank 2.5, count -3).",
     "blank_period": "The period cell is empty.",
     "unparseable_period": "The text is not a year, quarter, month, date or span of those.",

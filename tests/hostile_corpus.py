@@ -286,7 +286,7 @@ def html_span_bomb() -> str:
     cells = "".join('<td rowspan="1000" colspan="1000">x</td>' for _ in range(200))
     return (
         "<table><tr><th>Skill</th><th>Growth</th></tr>"
-        f"<tr><td>{ANCHOR}</td><td>+10%</td></tr><tr>{cells}</tr></table>"
+        f"<tr><td>{ANCHOR}</td><td>+10%</td></tr><tr>{cells}</tr>{'<tr></tr>' * 1000}</table>"
     )
 
 

@@ -492,6 +492,13 @@ def _read_value(text: str) -> Reading | Rejection:
             "percent" if fast["pct"] else "number",
         )
     cleaned = _clean(text)
+    if cleaned.startswith("="):
+        return Rejection(
+            "formula_without_value",
+            f"{quote(text)} is a formula without its result (the file was written by a program, "
+            "not saved by a spreadsheet); open and save it in Excel or LibreOffice so the "
+            "results are stored, then run again",
+        )
     if cleaned.lstrip("+-") in _INFINITY_WORDS:
         return not_finite(text, "is")
     if cleaned in _MISSING_MARKERS:
