@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from flows.config import current_settings
 from flows.errors import ExtractError
 from flows.raw.manifest import TableSpec
+from flows.user_regex import search_hits
 
 READING_RULES: dict[str, str] = {
     "cells": "Every cell is text exactly as published; a blank or whitespace-only cell is null. Cells are "
@@ -330,14 +331,7 @@ def _footer(cells, present, blank, ragged, pattern, joiner) -> np.ndarray:
 
 
 def _regex_hits(column: pa.ChunkedArray, pattern: str) -> np.ndarray:
-    try:
-        hits = pc.match_substring_regex(column, pattern)
-    except pa.ArrowInvalid:
-        # RE2 lacks some Python syntax (look-arounds): test each distinct text with `re` instead.
-        compiled = re.compile(pattern)
-        matched = [t for t in pc.unique(column).to_pylist() if t is not None and compiled.search(t)]
-        hits = pc.is_in(column, value_set=pa.array(matched, pa.string()))
-    return pc.fill_null(hits, False).to_numpy(zero_copy_only=False)
+    return search_hits(column, pattern, "footer_pattern")
 
 
 def _repeated_header(cells, header_rows) -> np.ndarray:

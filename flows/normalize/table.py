@@ -22,6 +22,7 @@ from flows.normalize.printed import quote
 from flows.normalize.values import parse_values
 from flows.raw.discover import ReportSource
 from flows.raw.manifest import TableSpec
+from flows.user_regex import search_texts
 
 FIELDS = ("skill", "category", "period", "geography")
 FIELD_COLUMNS = {
@@ -99,10 +100,12 @@ def resolve_layout(header: tuple[str, ...], spec: TableSpec, rel_file: str) -> L
         else:
             fields[field] = index
     if spec.unpivot is not None:
+        stripped = [h.strip() for h in header]
+        matched = search_texts(stripped, spec.unpivot.headers, "unpivot.headers")
         value_columns = tuple(
             (i, h)
             for i, h in enumerate(header, start=1)
-            if spec.unpivot.matches(h) and i not in fields.values()
+            if matched[i - 1] and i not in fields.values()
         )
         if not value_columns:
             missing.append(

@@ -90,9 +90,6 @@ class Unpivot(_Frozen):
             ) from exc
         return pattern
 
-    def matches(self, header: str) -> bool:
-        return re.search(self.headers, header.strip()) is not None
-
 
 class Constants(_Frozen):
     """Fixed values for a whole table, for fields the table does not print as a column."""
