@@ -44,10 +44,13 @@ VALUE_CODES: dict[str, str] = {
 PIPELINE_CODES: dict[str, str] = {
     "invalid_manifest": "report.toml is missing keys, has unknown keys or bad values; the message lists every problem with its fix.",
     "undeclared_file": "a raw file no manifest declares; add a [[tables]] entry for it, list it under ignore, or scaffold one with `skillpulse new-report FILE`.",
+    "symlink_ignored": "a folder under raw is a symbolic link, which is not followed; move or copy the folder itself under raw.",
     "duplicate_report": "two report folders declare the same series and edition; change one of them.",
     "missing_column": "a header named in columns (or the unpivot pattern) is not in the file; the message lists the headers present and the closest match.",
+    "duplicate_header": "two columns share the header a mapped field (or the unpivot pattern) names, so which holds the figures is ambiguous; the message names both columns.",
     "no_data_rows": "the table has a header but no data rows; check header_row, or whether the file was exported completely.",
     "missing_skill": "a row has a figure but no skill name; fill in the name or delete the row.",
+    "total_row": "a row named Total, Subtotal, All skills or Overall is the table's total, not a skill; kept out of the rankings, nothing to fix.",
     "duplicate_row": "a row repeats an earlier row of the same table cell for cell; delete the copy.",
     "report_failed": "the report could not be ingested at all (an unexpected error); the message names it, the other reports still load, and the next run retries.",
 }

@@ -471,6 +471,9 @@ def read_value(text: str) -> Reading | Rejection:
     return reading
 
 
+_TWO_SIGNS = re.compile(r"[+-]\s*[+-]\s*\d")
+# "=3" is a tied rank; "=5+7" or "=SUM(B2:B9)" is a formula.
+_TIED_RANK = re.compile(r"=\s*\d+(?:st|nd|rd|th)?")
 _INFINITY_WORDS = frozenset(("inf", "infinity", "\u221e"))
 
 
@@ -492,7 +495,7 @@ def _read_value(text: str) -> Reading | Rejection:
             "percent" if fast["pct"] else "number",
         )
     cleaned = _clean(text)
-    if cleaned.startswith("="):
+    if cleaned.startswith("=") and not _TIED_RANK.fullmatch(cleaned):
         return Rejection(
             "formula_without_value",
             f"{quote(text)} is a formula without its result (the file was written by a program, "
@@ -515,6 +518,12 @@ def _read_value(text: str) -> Reading | Rejection:
 
 
 def _read_phrase(text: str, cleaned: str) -> Reading | Rejection:
+    if _TWO_SIGNS.match(cleaned):
+        return Rejection(
+            "unparseable_value",
+            f"{quote(text)} has two signs, so its direction is unclear; keep the one the "
+            "publisher meant (check the report) in a corrected copy, or leave it quarantined",
+        )
     phrasing = _split_qualifiers(cleaned)
     qualifier = phrasing.qualifier
     negative = phrasing.core.startswith("-") or phrasing.direction < 0

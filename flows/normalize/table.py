@@ -90,11 +90,17 @@ def resolve_layout(header: tuple[str, ...], spec: TableSpec, rel_file: str) -> L
     folded = {_fold(h): i for i, h in reversed(list(enumerate(header, start=1)))}
     fields: dict[str, int] = {}
     missing: list[str] = []
+    duplicated: list[str] = []
     for field in ("skill", "value", *FIELDS[1:]):
         names = spec.columns.headers(field)
         if not names:
             continue
         index = next((folded[_fold(n)] for n in names if _fold(n) in folded), None)
+        if index is not None and (twice := _positions(header, header[index - 1]))[1:]:
+            duplicated.append(
+                f'columns.{field} = "{header[index - 1].strip()}" names columns '
+                + " and ".join(map(str, twice))
+            )
         if index is None:
             missing.append(_missing_column_message(field, names, header))
         else:
@@ -114,6 +120,18 @@ def resolve_layout(header: tuple[str, ...], spec: TableSpec, rel_file: str) -> L
     else:
         value_index = fields.pop("value", None)
         value_columns = ((value_index, header[value_index - 1]),) if value_index else ()
+    unpivoted = [h for _, h in value_columns] if spec.unpivot is not None else []
+    duplicated += [
+        f'unpivot.headers matches "{h.strip()}" in columns ' + " and ".join(map(str, twice))
+        for h in dict.fromkeys(unpivoted)
+        if (twice := _positions(header, h))[1:]
+    ]
+    if duplicated:
+        raise LayoutError(
+            "duplicate_header",
+            f"{rel_file}: " + "; ".join(duplicated) + "; the header is ambiguous, so no column "
+            "is guessed: set header_row/header_rows so the names differ, or map the table another way",
+        )
     if missing:
         raise LayoutError(
             "missing_column",
@@ -131,6 +149,11 @@ def _missing_column_message(field: str, names: tuple[str, ...], header: tuple[st
 
 def _list(header: tuple[str, ...]) -> str:
     return "[" + ", ".join(f'"{h}"' for h in header) + "]"
+
+
+def _positions(header: tuple[str, ...], name: str) -> list[int]:
+    """1-based columns whose header is `name` (spacing and case aside)."""
+    return [i for i, h in enumerate(header, start=1) if _fold(h) == _fold(name)]
 
 
 def _fold(text: str) -> str:
@@ -226,6 +249,12 @@ def long_cells(raw: RawTable, layout: Layout, spec: TableSpec) -> pa.Table:
         }
         for field in FIELDS:
             columns[FIELD_COLUMNS[field]] = _field_values(raw, layout, spec, field, header, n)
+        # A bad period is reported at the period's own column, when it has one.
+        period_index = layout.fields.get("period", index)
+        columns["period_column_index"] = pa.repeat(pa.scalar(period_index, pa.int32()), n)
+        columns["period_column"] = pa.repeat(
+            pa.scalar(raw.header[period_index - 1], pa.string()), n
+        )
         parts.append(pa.table(columns))
     return pa.concat_tables(parts)
 
@@ -260,23 +289,38 @@ def _classify(cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table]) -> p
     row_of_cell = pc.index_in(cells["source_row"], value_set=raw.cells["source_row"])
     duplicate = _duplicate_rows(raw).take(row_of_cell)
     blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(cells["source_text"]), ""), True)
-    no_skill = pc.fill_null(pc.equal(cells["skill_raw"], ""), True)
+    name = _visible_name(cells["skill_raw"])
+    no_skill = pc.fill_null(pc.equal(name, ""), True)
+    total = pc.fill_null(pc.is_in(pc.utf8_lower(name), value_set=_TOTAL_NAMES), False)
     bad_value = pc.is_valid(value["reason_code"])
     has_period = pc.fill_null(pc.not_equal(cells["period_text"], ""), False)
     bad_period = pc.and_(has_period, pc.is_valid(period["reason_code"]))
-    rejected = pc.or_(pc.or_(duplicate, no_skill), pc.or_(bad_value, bad_period))
+    rejected = pc.or_(pc.or_(pc.or_(duplicate, no_skill), total), pc.or_(bad_value, bad_period))
     status = pc.if_else(blank, "blank", pc.if_else(rejected, "rejected", "ok"))
     reason_code = _first_of(
         (duplicate, "duplicate_row"),
         (no_skill, "missing_skill"),
+        (total, "total_row"),
         (bad_value, value["reason_code"]),
         default=period["reason_code"],
     )
     reason_message = _first_of(
         (duplicate, "the whole row repeats an earlier row of the same table; delete the copy"),
-        (no_skill, "the row has a figure but no skill name; fill in the skill or delete the row"),
+        (
+            no_skill,
+            "the row has a figure but no skill name (blank, invisible or punctuation only); "
+            "fill in the skill or delete the row",
+        ),
+        (
+            total,
+            "the row is a total of the table, not a skill, so it is kept out of the rankings; "
+            "nothing to fix",
+        ),
         (bad_value, value["message"]),
         default=period["message"],
+    )
+    period_is_reason = pc.and_(
+        bad_period, pc.invert(pc.or_(pc.or_(duplicate, no_skill), pc.or_(total, bad_value)))
     )
     extra = {
         "value": value["value"],
@@ -290,6 +334,12 @@ def _classify(cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table]) -> p
         "skill_match_confirmed": skill["confirmed"],
         "category_id": category["canonical_id"],
         "status": status,
+        "problem_column": pc.if_else(
+            period_is_reason, cells["period_column"], cells["source_column"]
+        ),
+        "problem_column_index": pc.if_else(
+            period_is_reason, cells["period_column_index"], cells["source_column_index"]
+        ),
         "reason_code": reason_code,
         "reason_message": reason_message,
     }
@@ -304,9 +354,38 @@ def _lookup(keys: pa.ChunkedArray, table: pa.Table, key: str) -> dict[str, pa.Ar
     return {name: table[name].take(positions) for name in table.column_names}
 
 
+# Rows a publisher adds below the skills: the table's own total, not a skill to rank.
+_TOTAL_NAMES = pa.array(
+    [
+        "total",
+        "totals",
+        "grand total",
+        "subtotal",
+        "sub-total",
+        "sub total",
+        "all skills",
+        "overall",
+    ]
+)
+# What a person cannot see or read as a name: spaces, control, format (zero-width) and
+# punctuation-only texts.
+_INVISIBLE = r"[\s\p{Z}\p{C}]+"
+_NOT_A_NAME = r"^[\s\p{Z}\p{C}\p{P}\p{S}]*$"
+
+
+def _visible_name(names: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The name with invisible characters dropped and spaces collapsed; "" when nothing readable is left."""
+    spaced = pc.utf8_trim_whitespace(pc.replace_substring_regex(names, _INVISIBLE, " "))
+    return pc.if_else(pc.match_substring_regex(spaced, _NOT_A_NAME), "", spaced)
+
+
 def _duplicate_rows(raw: RawTable) -> pa.ChunkedArray:
-    """True for a raw row identical to an earlier one: it is published once, later copies are rejected."""
-    columns = [pc.fill_null(raw.cells[f"c{i}"], "\x00") for i in range(1, len(raw.header) + 1)]
+    """True for a raw row identical to an earlier one (spaces aside): published once, later copies
+    are rejected. "ChatGPT" and "ChatGPT " printed twice are one row printed twice."""
+    columns = [
+        pc.fill_null(_visible_name(raw.cells[f"c{i}"]), "\x00")
+        for i in range(1, len(raw.header) + 1)
+    ]
     row_text = pc.binary_join_element_wise(*columns, "\x1f")
     rows = pa.table({"row_text": row_text, "source_row": raw.cells["source_row"]})
     first = rows.group_by("row_text").aggregate([("source_row", "min")])
@@ -400,9 +479,10 @@ def _cell_quarantine(con, header: tuple[str, ...], ctx: dict) -> pa.Table:
     table = con.sql(
         f"""
         SELECT $report_id AS report_id, $table_name AS table_name, $source_file AS source_file,
-               $source_sha256 AS source_sha256, q.source_row, q.source_column, q.reason_code,
-               $source_file || ':' || q.source_row || ':' || q.source_column_index
-                 || ' (column "' || q.source_column || '"): ' || q.reason_message AS message,
+               $source_sha256 AS source_sha256, q.source_row, q.problem_column AS source_column,
+               q.reason_code,
+               $source_file || ':' || q.source_row || ':' || q.problem_column_index
+                 || ' (column "' || q.problem_column || '"): ' || q.reason_message AS message,
                json_object({record})::VARCHAR AS raw_record
         FROM classified q JOIN raw_cells r USING (source_row)
         WHERE q.status = 'rejected'
@@ -451,7 +531,8 @@ def _rejected_file(
         "source_file": rel_file,
         "source_sha256": source.file_hashes[spec.file],
         "reason_code": exc.reason_code,
-        "message": str(exc),
+        # Readers name the file they were given; messages name it as lineage does, from raw.
+        "message": str(exc).replace(str(source.report_dir / spec.file), rel_file),
     }
     return TableResult(
         table_name=spec.table_name,

@@ -57,7 +57,7 @@ def discover(
     """Scan raw_dir; `known` maps report_id -> fingerprint of what the lake already holds."""
     problems: list[dict] = []
     sources: dict[str, ReportSource] = {}
-    files = _all_files(raw_dir)
+    files = _all_files(raw_dir, problems)
     report_dirs = [f.parent for f in files if f.name == MANIFEST_NAME]
     readable = [
         (report_dir, manifest)
@@ -93,7 +93,11 @@ def _read_manifest(raw_dir: Path, report_dir: Path, problems: list[dict]) -> Man
         return load_manifest(report_dir / MANIFEST_NAME)
     except ManifestError as exc:
         rel = (report_dir / MANIFEST_NAME).relative_to(raw_dir).as_posix()
-        problems.append(_problem(rel, "invalid_manifest", str(exc), "\n".join(exc.problems)))
+        rel_dir = report_dir.relative_to(raw_dir).as_posix()
+        # Messages name files from the raw root, as lineage does, never by absolute path.
+        message = str(exc).replace(str(report_dir / MANIFEST_NAME), rel)
+        message = message.replace(str(report_dir), rel_dir)
+        problems.append(_problem(rel, "invalid_manifest", message, "\n".join(exc.problems)))
         return None
 
 
@@ -196,13 +200,29 @@ def _problem(source_file: str, reason_code: str, message: str, raw_record: str |
     }
 
 
-def _all_files(raw_dir: Path) -> list[Path]:
-    """Every file under raw_dir, sorted, in one walk; hidden files and folders are not raw data."""
+def _all_files(raw_dir: Path, problems: list[dict] | None = None) -> list[Path]:
+    """Every file under raw_dir, sorted, in one walk; hidden files and folders are not raw data.
+
+    Linked folders are not followed (they could loop or reach anywhere) but are reported, so a
+    report kept behind a link is not silently missing.
+    """
     found = []
     for folder, dirs, names in os.walk(raw_dir):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for linked in sorted(d for d in dirs if os.path.islink(os.path.join(folder, d))):
+            rel = Path(folder, linked).relative_to(raw_dir).as_posix()
+            if problems is not None:
+                problems.append(_problem(rel, "symlink_ignored", _link_message(rel), None))
         found += [Path(folder, name) for name in names if not name.startswith(".")]
     return sorted(found)
+
+
+def _link_message(rel: str) -> str:
+    return (
+        f"{rel}: the folder is a symbolic link, which skillpulse does not follow (it could "
+        "reach outside the raw folder or loop), so none of its reports are loaded; move or copy "
+        "the folder itself under the raw folder"
+    )
 
 
 def _is_doc(path: Path) -> bool:
