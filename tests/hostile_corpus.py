@@ -629,7 +629,7 @@ KINDS: list[Kind] = [
         "total-row",
         "silent-loss",
         "Python,+20%\nTotal,+30%\n",
-        [Obs("Python", 20.0), Quarantined("total_row", ("Total",)), NoObs("Total", exact=True)],
+        [Obs("Python", 20.0), Quarantined("total_row", ("a total",)), NoObs("Total", exact=True)],
     ),
     csv_kind(
         "grand-total-row",
@@ -698,7 +698,7 @@ KINDS: list[Kind] = [
         "formula-text",
         "messages",
         "Formula skill,=1+1\n",
-        [Quarantined("unparseable_value"), NoObs("Formula skill")],
+        [Quarantined("formula_without_value", ("=1+1",)), NoObs("Formula skill")],
     ),
     csv_kind(
         "two-decimal-points",

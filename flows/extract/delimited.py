@@ -57,6 +57,7 @@ def read_csv(path: Path, spec: TableSpec) -> RawTable:
     width = max(header_width, _sample_width(data[body_at : body_at + _SAMPLE_BYTES], delimiter))
     body = _csv_body(path, data, body_at, spec.header_row + header_lines, delimiter, width)
     body = _set_aside_extra_cells(body, header_width, width, delimiter)
+    body = _set_aside_unterminated_quote(body, data[body_at:], delimiter)
     return assemble(path, spec, header_rows, body, joiner=delimiter, fill_header_across=True)
 
 
@@ -227,6 +228,23 @@ def _record_lines(table: pa.Table, body: bytes, first_line: int) -> np.ndarray:
     in_raw = pc.count_substring_regex(optional(table, "_raw", pa.string()), newline)
     spans = 1 + pc.coalesce(in_raw, pa.array(in_cells, pa.int32())).to_numpy(zero_copy_only=False)
     return first_line + np.concatenate(([0], np.cumsum(spans)[:-1])).astype(np.int64)
+
+
+def _set_aside_unterminated_quote(body: pa.Table, data: bytes, delimiter: str) -> pa.Table:
+    """A quote that never closes swallows every later line into one cell of the last record:
+    set that record aside as malformed_csv, with its text, instead of loading it as a name."""
+    if data.count(b'"') % 2 == 0 or not body.num_rows:
+        return body
+    last = body.num_rows - 1
+    cells = [name for name in body.column_names if name.startswith("c")]
+    texts = [body.column(name)[last].as_py() or "" for name in cells]
+    if not any("\n" in text or "\r" in text for text in texts):
+        return body
+    reason = pa.array([None] * last + ["malformed_csv"], pa.string())
+    previous = optional(body, "_raw", pa.string())
+    raw = pc.if_else(pc.is_valid(reason), delimiter.join(texts), previous)
+    body = body.drop_columns([n for n in ("_reason", "_raw") if n in body.column_names])
+    return body.append_column("_reason", reason).append_column("_raw", raw)
 
 
 def _set_aside_extra_cells(

@@ -509,7 +509,11 @@ def _read_value(text: str) -> Reading | Rejection:
             "missing_marker",
             f"{quote(text)} marks a value the publisher did not give; nothing to load",
         )
-    cleaned = _strip_markers(cleaned)
+    stripped = _strip_markers(cleaned)
+    if not stripped and any(c.isdigit() for c in cleaned):
+        # "[1,2]" is a list (a JSON array), not a footnote mark on an empty cell.
+        return Rejection("unparseable_value", _unparseable_message(text, cleaned))
+    cleaned = stripped
     if not cleaned:
         return Rejection(
             "blank_value", f"{quote(text)} holds no value; leave the cell empty or give a number"
