@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from flows.config import current_settings
-from flows.errors import ManifestError
+from flows.errors import ManifestError, RawFolderError
 from flows.fsutil import sha256_file
 from flows.lake import QUARANTINE_SCHEMA
 from flows.raw.manifest import MANIFEST_NAME, Manifest, load_manifest
@@ -49,12 +49,47 @@ class Plan:
     problems: pa.Table
     new: frozenset[str] = frozenset()
     reports_seen: int = 0
+    # Reports already in the lake whose manifest broke: kept as they are, marked stale; each
+    # with the manifest's problem (report_id -> message).
+    stale: tuple[tuple[str, str], ...] = ()
+
+
+def check_raw_root(raw_dir: Path, given: str | Path | None = None) -> None:
+    """A raw folder that is missing or holds no report is a mistake, never an empty corpus: a run
+    on it would retire every report."""
+    shown = given if given is not None else raw_dir
+    if not raw_dir.is_dir():
+        raise RawFolderError(
+            f"the raw folder {shown} does not exist ({raw_dir}); pass --raw with the folder "
+            "holding the reports, or run from the project folder; nothing was changed"
+        )
+    if next(raw_dir.rglob(MANIFEST_NAME), None) is None:
+        raise RawFolderError(
+            f"the raw folder {shown} holds no {MANIFEST_NAME}; pass --raw with the folder holding "
+            "the reports (one report.toml per report folder); nothing was changed"
+        )
+
+
+def check_retirements(raw_dir: Path, known_dirs: dict[str, str], allow: bool) -> None:
+    """Refuse a run that would retire most of the warehouse (report folders gone from raw)."""
+    gone = [rid for rel, rid in known_dirs.items() if not (raw_dir / rel / MANIFEST_NAME).exists()]
+    if not allow and len(known_dirs) > 1 and len(gone) * 2 > len(known_dirs):
+        raise RawFolderError(
+            f"this run would retire {len(gone)} of {len(known_dirs)} report editions, whose "
+            f"folders are gone from {raw_dir} (e.g. {', '.join(sorted(gone)[:3])}); check --raw, "
+            "or pass --allow-retire if they were removed on purpose; nothing was changed"
+        )
 
 
 def discover(
-    raw_dir: Path, reference_sha: str, known: dict[str, str], full_refresh: bool = False
+    raw_dir: Path,
+    reference_sha: str,
+    known: dict[str, str],
+    full_refresh: bool = False,
+    known_dirs: dict[str, str] | None = None,
 ) -> Plan:
-    """Scan raw_dir; `known` maps report_id -> fingerprint of what the lake already holds."""
+    """Scan raw_dir; `known` maps report_id -> fingerprint of what the lake already holds, and
+    `known_dirs` its report folders (relative to raw) -> report_id."""
     problems: list[dict] = []
     sources: dict[str, ReportSource] = {}
     files = _all_files(raw_dir, problems)
@@ -77,7 +112,8 @@ def discover(
     unchanged = [
         s for s in sources.values() if not full_refresh and known.get(s.report_id) == s.fingerprint
     ]
-    retired = sorted(set(known) - set(sources))
+    stale = _stale(problems, known_dirs or {}, sources)
+    retired = sorted(set(known) - set(sources) - {rid for rid, _ in stale})
     return Plan(
         changed=tuple(changed),
         unchanged=tuple(unchanged),
@@ -85,7 +121,23 @@ def discover(
         problems=pa.Table.from_pylist(problems, schema=QUARANTINE_SCHEMA),
         new=frozenset(s.report_id for s in changed if s.report_id not in known),
         reports_seen=len(sources),
+        stale=stale,
     )
+
+
+def _stale(
+    problems: list[dict], known_dirs: dict[str, str], sources: dict[str, ReportSource]
+) -> tuple[tuple[str, str], ...]:
+    """Loaded reports whose manifest is now invalid: a typo must not retire the edition."""
+    stale = []
+    for problem in problems:
+        if problem["reason_code"] != "invalid_manifest":
+            continue
+        rel_dir = problem["source_file"].removesuffix(MANIFEST_NAME).rstrip("/")
+        report_id = known_dirs.get(rel_dir)
+        if report_id is not None and report_id not in sources:
+            stale.append((report_id, problem["message"]))
+    return tuple(sorted(stale))
 
 
 def _read_manifest(raw_dir: Path, report_dir: Path, problems: list[dict]) -> Manifest | None:

@@ -97,13 +97,17 @@ def prepare(paths: Paths, previous: BuildInputs | None, inputs: BuildInputs) -> 
     and few reports did; otherwise load a fresh database from the whole lake."""
     database = temp_database(paths.warehouse)
     published = paths.warehouse / DATABASE_NAME
-    if previous is not None and previous.code == inputs.code and published.exists():
-        shutil.copyfile(published, database)
-        changed = refresh_lake(database, paths.lake)
-        if changed is not None:
-            return Draft(database, changed)
-        discard(database)
-    load_lake(database, paths.lake, paths.reference)
+    try:
+        if previous is not None and previous.code == inputs.code and published.exists():
+            shutil.copyfile(published, database)
+            changed = refresh_lake(database, paths.lake)
+            if changed is not None:
+                return Draft(database, changed)
+            discard(database)
+        load_lake(database, paths.lake, paths.reference)
+    except BaseException:
+        discard(database)  # a failed load leaves no temp database behind
+        raise
     return Draft(database, None)
 
 
@@ -348,6 +352,11 @@ def remove_stale_temps(warehouse: Path) -> None:
     """Delete what a killed run left unpublished (databases, staged marts); called under the writer lock."""
     for stale in warehouse.glob(f".{DATABASE_NAME}.*.tmp*"):
         stale.unlink(missing_ok=True)
+    # Temp files of lake writes a killed run left (a report's own folder is cleaned when it is
+    # written again, see flows.lake.write_report_tables).
+    for folder in (warehouse / "lake", warehouse / "lake" / "quarantine"):
+        for stale in folder.glob(".*.tmp") if folder.is_dir() else ():
+            stale.unlink(missing_ok=True)
     shutil.rmtree(warehouse / MARTS_STAGING, ignore_errors=True)
 
 
