@@ -52,6 +52,7 @@ PIPELINE_CODES: dict[str, str] = {
     "missing_skill": "a row has a figure but no skill name; fill in the name or delete the row.",
     "total_row": "a row named Total, Subtotal, All skills or Overall is the table's total, not a skill; kept out of the rankings, nothing to fix.",
     "duplicate_row": "a row repeats an earlier row of the same table cell for cell; delete the copy.",
+    "check_failed": "the report's observations failed a warehouse check (e.g. a value that is not finite in a lake written by an older version); they are left out of the build, the other reports are published.",
     "report_failed": "the report could not be ingested at all (an unexpected error); the message names it, the other reports still load, and the next run retries.",
 }
 

@@ -133,7 +133,7 @@ def break_manifest(raw: Path) -> Path:
 def observations_of(warehouse: Path, report_prefix: str) -> list[tuple]:
     with duckdb.connect(str(warehouse / "skillpulse.duckdb"), read_only=True) as con:
         return con.execute(
-            "SELECT * EXCLUDE (ingested_at) FROM lake.observations WHERE report_id LIKE ? "
+            "SELECT * FROM lake.observations WHERE report_id LIKE ? "
             "ORDER BY ALL",
             [report_prefix + "%"],
         ).fetchall()
@@ -331,3 +331,38 @@ def test_a_failed_run_is_recorded_and_leaves_no_temp_database(
     assert last["status"] == "failed" and last["error"]
     status = skillpulse(prefect_server, "status", "--warehouse", str(warehouse))
     assert status.returncode == 1 and "FAILED" in status.stdout
+
+
+def test_a_check_failing_on_one_reports_rows_sets_that_report_aside_and_publishes_the_rest(
+    published: dict, prefect_server: str, tmp_path: Path
+) -> None:
+    """A lake written before values were checked finite holds a NaN: the build sets that report
+    aside (check_failed) instead of failing the warehouse on this and every later run."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    raw, warehouse = copy_of(published, tmp_path)
+    poisoned = next((warehouse / "lake" / "observations").glob("upwork*"))
+    for path in poisoned.glob("*.parquet"):
+        table = pq.read_table(path)
+        values = pc.if_else(
+            pc.equal(table["source_row"], table["source_row"][0]), float("nan"), table["value"]
+        )
+        pq.write_table(
+            table.set_column(table.schema.get_field_index("value"), "value", values), path
+        )
+    (warehouse / ".built_from").unlink()
+    others = {k: v for k, v in snapshot(warehouse).items() if k == "lake.reports"}
+    result = run_pipeline(prefect_server, raw, warehouse)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with duckdb.connect(str(warehouse / "skillpulse.duckdb"), read_only=True) as con:
+        loaded = {
+            r[0] for r in con.execute("SELECT DISTINCT report_id FROM lake.observations").fetchall()
+        }
+        reasons = con.execute(
+            "SELECT report_id, message FROM lake.quarantine WHERE reason_code = 'check_failed'"
+        ).fetchall()
+    assert not any(report.startswith("upwork") for report in loaded) and len(loaded) == 2
+    assert [r[0][:6] for r in reasons] == ["upwork"]
+    assert "upwork/in-demand-skills-2026/report.toml" in reasons[0][1]
+    assert {k: v for k, v in snapshot(warehouse).items() if k == "lake.reports"} == others
