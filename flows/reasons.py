@@ -18,6 +18,7 @@ READER_CODES: dict[str, str] = {
     "table_not_found": "no table matches table_index/caption/records_key; pick one of those the message lists",
     "invalid_json": 'the file is not valid JSON; fix it at the reported line, or declare format = "jsonl" for one record per line',
     "regex_too_slow": "footer_pattern or unpivot.headers backtracks past its time budget (a nested quantifier such as (a+)+); simplify it, or drop look-arounds so the linear-time engine runs it",
+    "file_changed": "the file was rewritten between discovery and reading (still downloading?); nothing loaded from it now, the next run reads it again",
     # One row is set aside (RawTable.skipped.reason_code).
     "blank_row": "every cell of the row is blank; nothing to fix",
     "footnote_row": "a note or source line below the data; nothing to fix (set footer_pattern if real data was taken for a note)",

@@ -133,8 +133,7 @@ def break_manifest(raw: Path) -> Path:
 def observations_of(warehouse: Path, report_prefix: str) -> list[tuple]:
     with duckdb.connect(str(warehouse / "skillpulse.duckdb"), read_only=True) as con:
         return con.execute(
-            "SELECT * FROM lake.observations WHERE report_id LIKE ? "
-            "ORDER BY ALL",
+            "SELECT * FROM lake.observations WHERE report_id LIKE ? ORDER BY ALL",
             [report_prefix + "%"],
         ).fetchall()
 

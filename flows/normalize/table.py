@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from flows.errors import AccountingError, ExtractError
 from flows.extract import RawTable, read_table
+from flows.fsutil import sha256_file
 from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
 from flows.normalize.measures import REGISTRY
 from flows.normalize.names import harmonize_names
@@ -73,6 +74,7 @@ def _normalize_declared(
     rel_file = source.rel_file(spec.file)
     try:
         raw = read_table(source.report_dir / spec.file, spec)
+        _check_unchanged(source, spec, rel_file)
         layout = resolve_layout(raw.header, spec, rel_file)
         if raw.cells.num_rows == 0 and raw.skipped.num_rows == 0:
             raise ExtractError(
@@ -83,6 +85,25 @@ def _normalize_declared(
     except ExtractError as exc:
         return _rejected_file(source, spec, rel_file, exc)
     return normalize_table(con, source, spec, raw, layout, reference_dir)
+
+
+def _check_unchanged(source: ReportSource, spec: TableSpec, rel_file: str) -> None:
+    """Lineage carries the hash discovery planned with: the bytes read must be those bytes.
+
+    Hashed again after reading: a file rewritten while the run read it (a download still in
+    progress) would otherwise pass its new figures off under the old hash.
+    """
+    try:
+        now = sha256_file(source.report_dir / spec.file)
+    except OSError:
+        now = None
+    if now != source.file_hashes[spec.file]:
+        raise ExtractError(
+            "file_changed",
+            f"{rel_file}: the file changed while this run read it (its sha256 is no longer the one "
+            "discovered), so its figures are not loaded now; the next run reads it again, once "
+            "it is complete",
+        )
 
 
 def resolve_layout(header: tuple[str, ...], spec: TableSpec, rel_file: str) -> Layout:

@@ -152,7 +152,6 @@ def offending_reports(con: duckdb.DuckDBPyConnection, failed: list[CheckResult])
     return reports - {None}
 
 
-
 def _describe_failures(failed: list[CheckResult]) -> str:
     lines = [f"{len(failed)} check(s) failed:"]
     for result in failed:

@@ -63,7 +63,8 @@ per_skill AS (
         skill_id,
         count(DISTINCT report_id) FILTER (WHERE is_independent) AS reports,
         count(DISTINCT publisher) FILTER (WHERE is_independent) AS publishers,
-        avg(percentile) FILTER (WHERE is_independent) AS consensus_percentile,
+        -- Summed in value order: a parallel sum in any order differs in the last bit between builds.
+        avg(percentile ORDER BY percentile) FILTER (WHERE is_independent) AS consensus_percentile,
         max(percentile) FILTER (WHERE is_independent)
             - min(percentile) FILTER (WHERE is_independent) AS percentile_spread
     FROM mentions
