@@ -279,7 +279,7 @@ def set_aside_reports(
         con.execute(
             "INSERT INTO lake.quarantine BY NAME SELECT ? AS report_id, ? AS source_file, "
             "'check_failed' AS reason_code, ? AS message",
-            [report_id, f"{where}/report.toml", message.format(dir=where)],
+            [report_id, f"{where}/report.toml", message.format(dir=f"{where}/report.toml")],
         )
 
 
