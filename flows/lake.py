@@ -186,7 +186,8 @@ REPORTS_SCHEMA = pa.schema(
         _field(
             "status",
             pa.string(),
-            "ok, partial (some input quarantined) or failed (nothing loaded).",
+            "ok, partial (some input quarantined), failed (nothing loaded) or stale (its manifest "
+            "broke; the last good data is kept until it is mended).",
         ),
         _field(
             "ingested_at",
