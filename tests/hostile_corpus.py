@@ -741,6 +741,49 @@ KINDS: list[Kind] = [
         measure="rank",
         columns='{ skill = "Skill", value = "Rank" }',
     ),
+    csv_kind(
+        "total-row-punctuated",
+        "silent-loss",
+        "Python,+20%\nTOTAL:,+30%\nGrand total (all skills),+31%\n",
+        [Obs("Python", 20.0), Quarantined("total_row"), NoObs("TOTAL"), NoObs("Grand total")],
+    ),
+    csv_kind(
+        "negative-overflow",
+        "non-finite",
+        "Falling skill,-1e400%\n",
+        [Quarantined("not_finite"), NoObs("Falling skill")],
+    ),
+    csv_kind(
+        "range-overflow",
+        "non-finite",
+        "Range skill,1e400-2e400%\n",
+        [NoObs("Range skill")],
+    ),
+    csv_kind(
+        "unicode-infinity",
+        "non-finite",
+        "Infinite skill,\u221e\n",
+        [Quarantined("not_finite"), NoObs("Infinite skill")],
+    ),
+    json_kind(
+        "json-huge-integer",
+        "non-finite",
+        '{"Skill": "Huge integer", "Growth": 1' + "0" * 400 + "}",
+        [Quarantined("not_finite"), NoObs("Huge integer")],
+    ),
+    csv_kind(
+        "unterminated-quote-first-row",
+        "silent-loss",
+        '"Everything after,+5%\nA,+1%\nB,+2%\n',
+        [Quarantined("malformed_csv"), NoObs("\n"), NoObs("Everything after")],
+        anchor=False,
+    ),
+    csv_kind(
+        "bom-only-value",
+        "silent-loss",
+        "Bom skill,\ufeff\n",
+        [NoObs("Bom skill")],
+    ),
     # --- files and manifests ------------------------------------------------------------------
     Kind("duplicate-report", "files", duplicate_report, [Quarantined("duplicate_report")]),
     csv_kind(

@@ -312,7 +312,9 @@ def _classify(cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table]) -> p
     blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(cells["source_text"]), ""), True)
     name = _visible_name(cells["skill_raw"])
     no_skill = pc.fill_null(pc.equal(name, ""), True)
-    total = pc.fill_null(pc.is_in(pc.utf8_lower(name), value_set=_TOTAL_NAMES), False)
+    # "Total", "TOTAL:", "Total*" and "Grand total (all skills)" alike.
+    label = pc.replace_substring_regex(pc.utf8_lower(name), r"\s*(\(.*\))?[\p{P}\p{S}\s]*$", "")
+    total = pc.fill_null(pc.is_in(label, value_set=_TOTAL_NAMES), False)
     bad_value = pc.is_valid(value["reason_code"])
     has_period = pc.fill_null(pc.not_equal(cells["period_text"], ""), False)
     bad_period = pc.and_(has_period, pc.is_valid(period["reason_code"]))

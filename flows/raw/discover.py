@@ -58,12 +58,24 @@ def check_raw_root(raw_dir: Path, given: str | Path | None = None) -> None:
     """A raw folder that is missing or holds no report is a mistake, never an empty corpus: a run
     on it would retire every report."""
     shown = given if given is not None else raw_dir
+    if raw_dir.exists() and not raw_dir.is_dir():
+        raise RawFolderError(
+            f"the raw folder {shown} is a file, not a folder; pass --raw with the folder holding "
+            "the reports; nothing was changed"
+        )
     if not raw_dir.is_dir():
         raise RawFolderError(
             f"the raw folder {shown} does not exist ({raw_dir}); pass --raw with the folder "
             "holding the reports, or run from the project folder; nothing was changed"
         )
-    if next(raw_dir.rglob(MANIFEST_NAME), None) is None:
+    try:
+        found = next(raw_dir.rglob(MANIFEST_NAME), None)
+    except OSError as exc:
+        raise RawFolderError(
+            f"the raw folder {shown} cannot be read ({exc.strerror}); check its permissions; "
+            "nothing was changed"
+        ) from exc
+    if found is None:
         raise RawFolderError(
             f"the raw folder {shown} holds no {MANIFEST_NAME}; pass --raw with the folder holding "
             "the reports (one report.toml per report folder); nothing was changed"
