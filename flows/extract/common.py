@@ -102,6 +102,18 @@ def check_file_size(path: Path) -> None:
         raise empty_file_error(path)
 
 
+def check_cell_bound(path: Path, bound: int) -> None:
+    """Refuse before parsing when even a count of separators says the table is above the cell
+    limit: parsing first would spend the memory the limit is there to save."""
+    limit = current_settings().max_cells
+    if bound > limit:
+        raise ExtractError(
+            "too_many_cells",
+            f"{path}: the file holds up to {bound:,} cells (counted from its separators), above "
+            f"the limit of {limit:,}; if it is genuine, raise it with SKILLPULSE_MAX_CELLS=<cells>",
+        )
+
+
 def check_cells(path: Path, rows: int, columns: int) -> None:
     limit = current_settings().max_cells
     if rows * columns > limit:

@@ -19,6 +19,7 @@ from flows.extract.common import (
     RawTable,
     assemble,
     blank_to_null,
+    check_cell_bound,
     data_body,
     empty_file_error,
     no_header,
@@ -55,6 +56,10 @@ def read_csv(path: Path, spec: TableSpec) -> RawTable:
     body_at = _offset_after_lines(data, spec.header_row - 1 + header_lines) or len(data)
     header_width = max(map(len, header_rows))
     width = max(header_width, _sample_width(data[body_at : body_at + _SAMPLE_BYTES], delimiter))
+    # At most a cell per delimiter and per line: counted in place, before anything is parsed.
+    lines = max(data.count(b"\n", body_at), data.count(b"\r", body_at))
+    lines += 0 if body_at >= len(data) or data.endswith((b"\n", b"\r")) else 1
+    check_cell_bound(path, data.count(delimiter.encode(), body_at) + lines)
     body = _csv_body(path, data, body_at, spec.header_row + header_lines, delimiter, width)
     body = _set_aside_extra_cells(body, header_width, width, delimiter)
     body = _set_aside_unterminated_quote(body, data[body_at:], delimiter)
