@@ -17,7 +17,7 @@ from prefect.utilities.annotations import quote
 
 from flows import ingest, lake
 from flows.config import Paths
-from flows.errors import WarehouseBusy
+from flows.errors import LakeError, WarehouseBusy
 from flows.ops import artifacts
 from flows.ops.summary import RunSummary, record_failure, summarize, write_summary
 from flows.raw import discover as discovery
@@ -62,7 +62,12 @@ def push_lake(paths: Paths) -> None:
 @stage()
 def discover_reports(paths: Paths, full_refresh: bool, allow_retire: bool) -> discovery.Plan:
     discovery.check_raw_root(paths.raw)
-    known_dirs = lake.known_report_dirs(paths.lake)
+    try:
+        known_dirs = lake.known_report_dirs(paths.lake)
+    except LakeError:
+        if not full_refresh:
+            raise
+        known_dirs = {}  # --full-refresh rebuilds an unreadable lake from raw
     discovery.check_retirements(paths.raw, known_dirs, allow_retire)
     known = {} if full_refresh else lake.known_fingerprints(paths.lake)
     return discovery.discover(
