@@ -135,7 +135,14 @@ def _check(
     except duckdb.Error as exc:
         raise ModelError(f"{path}: check {name} failed to run: {exc}") from exc
     return CheckResult(
-        name, path, description, rows, columns, sample, time.perf_counter() - started, queries
+        name,
+        path,
+        description,
+        rows,
+        columns,
+        sample,
+        time.perf_counter() - started,
+        queries=queries,
     )
 
 
