@@ -24,6 +24,12 @@ from flows.errors import ConfigError, SkillpulseError, WarehouseBusy
 from flows.taxonomy.cli import skills_app
 
 
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
 class Runner(StrEnum):
     threads = "threads"
     dask = "dask"
@@ -126,12 +132,13 @@ def run(
     except SkillpulseError as exc:
         typer.secho(f"skillpulse: {exc}", fg="red", err=True)
         raise typer.Exit(1) from exc
+    from flows.ops.progress import live_progress
     from flows.ops.summary import RunSummary
     from flows.pipeline import pipeline_with_runner
 
     pipeline = pipeline_with_runner(runner.value, dask_address)
     try:
-        with one_off_run_settings():
+        with one_off_run_settings(), live_progress(watching(verbose)):
             summary = pipeline(
                 raw,
                 str(warehouse),
@@ -187,6 +194,19 @@ def preflight(paths: Paths, raw: str, allow_retire: bool) -> None:
     check_retirements(paths.raw, known, allow_retire)
 
 
+def watching(verbose: bool):
+    """A console for live progress when a person watches a terminal (and Prefect's lines are off)."""
+    import sys
+
+    from rich.console import Console
+
+    return (
+        Console(stderr=True)
+        if sys.stdout.isatty() and sys.stderr.isatty() and not verbose
+        else None
+    )
+
+
 HEARTBEAT_ENV = ("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "PREFECT_RUNNER_HEARTBEAT_FREQUENCY")
 
 
@@ -217,12 +237,29 @@ def new_report(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite an existing report.toml.")
     ] = False,
+    publisher: Annotated[str | None, typer.Option(help="Who published the report.")] = None,
+    series: Annotated[
+        str | None, typer.Option(help="Series slug shared by every edition, e.g. upwork-ai-skills.")
+    ] = None,
+    edition: Annotated[str | None, typer.Option(help='Edition name, e.g. "2026-02".')] = None,
+    source_url: Annotated[
+        str | None, typer.Option("--source-url", help="Where the figures were published.")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="The report's title.")] = None,
+    prose: Annotated[
+        bool | None,
+        typer.Option(
+            "--prose/--table",
+            help="Read text, Markdown or HTML as prose (every sentence) or as one table; guessed when unset.",
+        ),
+    ] = None,
 ) -> None:
-    """Sniff a raw file's header and values and write a draft report.toml beside it."""
-    from flows.taxonomy.scaffold import draft_manifest
+    """Sniff a raw file and write a draft report.toml beside it (a table, or prose for articles)."""
+    from flows.taxonomy.scaffold import ReportFields, draft_manifest
 
+    fields = ReportFields(publisher, series, edition, source_url, title)
     try:
-        draft = draft_manifest(file)
+        draft = draft_manifest(file, fields, prose)
     except SkillpulseError as exc:
         typer.secho(f"skillpulse: {exc}", fg="red", err=True)
         raise typer.Exit(1) from exc
@@ -279,8 +316,122 @@ def serve(
     warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
     name: Annotated[str, typer.Option(help="Deployment name.")] = "skillpulse-scheduled",
     lake: LakeOption = None,
+    interval: Annotated[
+        float | None,
+        typer.Option(help="Run every this many seconds instead of on the cron schedule."),
+    ] = None,
 ) -> None:
-    """Serve the pipeline as a scheduled Prefect deployment (one run at a time, no catch-up storm)."""
+    """Serve the pipeline as a scheduled Prefect deployment (one run at a time, no catch-up storm).
+
+    With no PREFECT_API_URL it starts a local Prefect server (loopback, data under the warehouse
+    folder) for as long as it runs.
+    """
     from flows.deploy import serve_pipeline
 
-    serve_pipeline(name=name, cron=cron, timezone=timezone, raw=raw, warehouse=warehouse, lake=lake)
+    try:
+        serve_pipeline(
+            name=name,
+            cron=cron,
+            timezone=timezone,
+            raw=raw,
+            warehouse=warehouse,
+            lake=lake,
+            interval=interval,
+        )
+    except SkillpulseError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def query(
+    sql: Annotated[
+        str, typer.Argument(help='SQL to run, e.g. "SELECT * FROM marts.category_summary".')
+    ],
+    warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="How to print the answer.")
+    ] = OutputFormat.table,
+    max_rows: Annotated[
+        int, typer.Option("--max-rows", help="Rows the table format shows (csv and json show all).")
+    ] = 1000,
+) -> None:
+    """Run SQL on the published warehouse, read-only: never blocked by a run, never half-built."""
+    from flows.ops.query import print_query
+
+    try:
+        print_query(warehouse, sql, output_format.value, max_rows)
+    except SkillpulseError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def report(
+    warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="HTML file to write; default: <warehouse>/report.html."),
+    ] = None,
+) -> None:
+    """Write one self-contained HTML page of charts over the published warehouse (opens offline)."""
+    from flows.ops.report import write_report
+
+    try:
+        written = write_report(warehouse, out or warehouse / "report.html")
+    except SkillpulseError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"wrote {written} ({written.stat().st_size / 1e6:.2f} MB)")
+
+
+@app.command()
+def explain(
+    report_id: Annotated[
+        str, typer.Argument(help="A report_id, e.g. upwork-in-demand-skills-2026.")
+    ],
+    skill: Annotated[
+        str, typer.Argument(help="A skill_id, its canonical name or the name as printed.")
+    ],
+    warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
+    raw: Annotated[
+        Path | None,
+        typer.Option("--raw", help="Raw reports folder; default: the last run's."),
+    ] = None,
+) -> None:
+    """Where a skill's figures in a report came from: file, cell, printed text, manifest, mart rows."""
+    from flows.ops.explain import explain as explain_figure
+    from flows.ops.explain import render
+
+    try:
+        typer.echo(render(explain_figure(warehouse, report_id, skill, raw)))
+    except SkillpulseError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def diff(
+    series: Annotated[
+        str | None, typer.Option("--series", help="Compare the last two editions of this series.")
+    ] = None,
+    before: Annotated[str | None, typer.Option("--from", help="Earlier report_id.")] = None,
+    after: Annotated[str | None, typer.Option("--to", help="Later report_id.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Most rows to print.")] = 50,
+    warehouse: WarehouseOption = DEFAULT_WAREHOUSE,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="How to print the rows.")
+    ] = OutputFormat.table,
+) -> None:
+    """Figures added, removed and changed between two editions (latest period to latest period)."""
+    from flows.ops.diff import diff_reports
+    from flows.ops.query import print_result
+
+    try:
+        result = diff_reports(warehouse, series, before, after, limit)
+    except SkillpulseError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    if output_format is OutputFormat.table:
+        typer.echo(result.headline())
+    print_result(result.rows, output_format.value, limit)

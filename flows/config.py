@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     )
     max_file_mb: float = Field(512, gt=0, description="Largest raw file read, in MB.")
     max_cells: int = Field(50_000_000, gt=0, description="Most cells one table may hold.")
+    max_pdf_pages: int = Field(2_000, gt=0, description="Most pages a PDF may have to be read.")
+    max_pdf_chars: int = Field(
+        20_000_000, gt=0, description="Most characters read from the declared pages of one PDF."
+    )
     batch_reports: int = Field(
         500, ge=1, description="Reports per ingest task (smaller spreads work over more workers)."
     )

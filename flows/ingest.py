@@ -181,7 +181,10 @@ def ingest_report(
         else QUARANTINE_SCHEMA.empty_table()
     )
     tables = {r.table_name: r.observations for r in results if r.observations.num_rows}
-    write_report_tables(lake, source.report_id, tables, quarantine)
+    claims = [r.claims for r in results if r.claims is not None and r.claims.num_rows]
+    write_report_tables(
+        lake, source.report_id, tables, quarantine, pa.concat_tables(claims) if claims else None
+    )
     failpoint("ingest:after-report")
     return report_row(source, results, quarantine.num_rows)
 
@@ -212,6 +215,7 @@ def report_row(source: ReportSource, results: list[TableResult], quarantined: in
         "observations": observations,
         "quarantined": quarantined,
         "blank_cells": sum(r.blank_cells for r in results),
+        "observed_cells": sum(r.observed_cells for r in results),
         "rejected_cells": sum(r.rejected_cells for r in results),
         "status": status,
         "ingested_at": datetime.now(UTC),

@@ -98,10 +98,96 @@ OBSERVATIONS_SCHEMA = pa.schema(
         _field(
             "source_column",
             pa.string(),
-            "Header of the raw column holding the number, as published.",
+            "Header of the raw column holding the number, as published (prose: start-end of the "
+            "sentence in the line or block at source_row).",
         ),
         _field("source_column_index", pa.int32(), "1-based position of that column."),
-        _field("source_text", pa.string(), "The cell's text exactly as published."),
+        _field(
+            "source_page",
+            pa.int32(),
+            "1-based page of a PDF holding the number; null for formats without pages.",
+        ),
+        _field(
+            "source_text",
+            pa.string(),
+            "The cell's text (prose: the whole sentence) exactly as published.",
+        ),
+        _field(
+            "source_span",
+            pa.string(),
+            "Characters start-end (0-based, end excluded) of source_text the figure was read from "
+            "(prose: of the sentence).",
+        ),
+        _field(
+            "figure_index",
+            pa.int32(),
+            "0-based position of the figure in its cell: '+7% MoM, -3% YoY' gives 0 and 1.",
+        ),
+        _field(
+            "comparison",
+            pa.string(),
+            "What the figure compares to: yoy, mom, qoq, vs_average, vs_baseline, vs_peer, "
+            "vs_prior_period; null when it is a level.",
+        ),
+        _field("value_low", pa.float64(), "Low end of a printed range ('20-25%'), else null."),
+        _field("value_high", pa.float64(), "High end of a printed range, else null."),
+        _field("currency", pa.string(), "ISO 4217 code of a money figure (USD, EUR, GBP)."),
+        _field(
+            "dimensions",
+            pa.map_(pa.string(), pa.string()),
+            "Extra dimensions the table prints as columns (columns.dimensions), e.g. "
+            "{'segment': 'Small businesses'}; empty when none.",
+        ),
+        _field(
+            "is_horizon",
+            pa.bool_(),
+            "True when the period is a target or forecast horizon ('by 2030').",
+        ),
+        _field(
+            "subject_kind",
+            pa.string(),
+            "Prose: skill (a skill or category figure) or statement (a finding about something "
+            "else, e.g. a share of workers or money spent; never ranked); null for table cells.",
+        ),
+        _field(
+            "subject_source",
+            pa.string(),
+            "Prose: who the sentence credits for the figure ('the World Economic Forum "
+            "estimates ...'); null when the report's publisher.",
+        ),
+    ]
+)
+
+CLAIMS_SCHEMA = pa.schema(
+    [
+        _field("report_id", pa.string(), "Report edition the claim was published in."),
+        _field("series_id", pa.string(), "Report series."),
+        _field("publisher", pa.string(), "Who published the report."),
+        _field("edition", pa.string(), "Edition of the series."),
+        _field("table_name", pa.string(), "Declared prose table the sentence was read from."),
+        _field(
+            "kind",
+            pa.string(),
+            "record_high, record_low, highest_since, lowest_since, first_time_since or first_time.",
+        ),
+        _field(
+            "reference",
+            pa.string(),
+            "The reference point as printed ('2009', 'two-decade'); null for records.",
+        ),
+        _field(
+            "subject", pa.string(), "What the claim is about ('Layoffs'), when the sentence says."
+        ),
+        _field("claim_text", pa.string(), "The words of the claim ('all-time high since 2009')."),
+        _field("source_file", pa.string(), "Raw file, relative to the raw folder."),
+        _field("source_sha256", pa.string(), "sha256 of the raw file."),
+        _field("source_row", pa.int64(), "Line (text, Markdown) or source line of the HTML block."),
+        _field(
+            "source_span",
+            pa.string(),
+            "Characters start-end (0-based, end excluded) of source_text holding the claim's words.",
+        ),
+        _field("source_text", pa.string(), "The whole sentence as published."),
     ]
 )
 
@@ -135,6 +221,11 @@ QUARANTINE_SCHEMA = pa.schema(
             "raw_record",
             pa.string(),
             "The rejected row as published (JSON object header -> text), or the problem list.",
+        ),
+        _field(
+            "severity",
+            pa.string(),
+            "error (the input did not load) or warning (it loaded; something needs a look).",
         ),
     ]
 )
@@ -179,9 +270,14 @@ REPORTS_SCHEMA = pa.schema(
         ),
         _field("blank_cells", pa.int64(), "Value cells left blank by the publisher (no figure)."),
         _field(
+            "observed_cells",
+            pa.int64(),
+            "Value cells that gave one or more observations (a cell may print several figures).",
+        ),
+        _field(
             "rejected_cells",
             pa.int64(),
-            "Value cells quarantined; value_cells = observations + blank_cells + rejected_cells.",
+            "Value cells with no figure loaded; value_cells = observed_cells + blank_cells + rejected_cells.",
         ),
         _field(
             "status",
@@ -201,7 +297,16 @@ TABLE_COMMENTS = {
     "observations": "One row per published number, with its measure, qualifier and cell-level lineage.",
     "quarantine": "One row per rejected file, row or cell, with the reason and how to fix it.",
     "reports": "One row per report edition: manifest fields and row accounting.",
+    "claims": "One row per claim without a number in a report's prose ('highest since 2009').",
 }
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """The table in a lake schema; columns a kind of input never has (prose spans, PDF pages) are null."""
+    for field in schema:
+        if field.name not in table.column_names:
+            table = table.append_column(field.name, pa.nulls(table.num_rows, field.type))
+    return table.select(schema.names).cast(schema)
 
 
 def observations_dir(lake: Path, report_id: str) -> Path:
@@ -210,6 +315,10 @@ def observations_dir(lake: Path, report_id: str) -> Path:
 
 def quarantine_file(lake: Path, report_id: str) -> Path:
     return lake / "quarantine" / f"{report_id}.parquet"
+
+
+def claims_file(lake: Path, report_id: str) -> Path:
+    return lake / "claims" / f"{report_id}.parquet"
 
 
 def read_parquet(path: Path, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
@@ -246,9 +355,14 @@ def write_parquet(table: pa.Table, target: Path) -> None:
 
 
 def write_report_tables(
-    lake: Path, report_id: str, tables: dict[str, pa.Table], quarantine: pa.Table
+    lake: Path,
+    report_id: str,
+    tables: dict[str, pa.Table],
+    quarantine: pa.Table,
+    claims: pa.Table | None = None,
 ) -> None:
-    """Replace a report's observation files and quarantine; files of tables no longer declared go."""
+    """Replace a report's observation files, quarantine and claims; files of tables no longer declared go."""
+    _replace_small(claims_file(lake, report_id), claims, CLAIMS_SCHEMA)
     folder = observations_dir(lake, report_id)
     # A run killed while writing this report left its temp files here; they are never read.
     for leftover in folder.glob(".*.tmp") if folder.exists() else ():
@@ -262,6 +376,13 @@ def write_report_tables(
     target = quarantine_file(lake, report_id)
     if quarantine.num_rows:
         write_parquet(quarantine.cast(QUARANTINE_SCHEMA), target)
+    else:
+        target.unlink(missing_ok=True)
+
+
+def _replace_small(target: Path, table: pa.Table | None, schema: pa.Schema) -> None:
+    if table is not None and table.num_rows:
+        write_parquet(table.cast(schema), target)
     else:
         target.unlink(missing_ok=True)
 
@@ -357,6 +478,10 @@ def remove_uncommitted(lake: Path) -> None:
     quarantined = {name.removesuffix(".parquet") for name in _names(lake / "quarantine")}
     for report_id in quarantined - committed - {DISCOVERY_QUARANTINE}:
         quarantine_file(lake, report_id).unlink(missing_ok=True)
+    for report_id in {
+        name.removesuffix(".parquet") for name in _names(lake / "claims")
+    } - committed:
+        claims_file(lake, report_id).unlink(missing_ok=True)
 
 
 def lake_files(lake: Path, report_ids: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -378,6 +503,14 @@ def lake_files(lake: Path, report_ids: Iterable[str]) -> tuple[list[str], list[s
         if f"{rid}.parquet" in quarantined
     ]
     return observations, quarantine
+
+
+def claims_files(lake: Path, report_ids: Iterable[str]) -> list[str]:
+    """Claims files of the committed reports, sorted so loads are deterministic."""
+    present = _names(lake / "claims")
+    return [
+        str(claims_file(lake, rid)) for rid in sorted(report_ids) if f"{rid}.parquet" in present
+    ]
 
 
 def _names(folder: Path) -> set[str]:

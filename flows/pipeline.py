@@ -11,6 +11,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
 from prefect.states import Cancelled
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
@@ -18,7 +19,7 @@ from prefect.utilities.annotations import quote
 from flows import ingest, lake
 from flows.config import Paths
 from flows.errors import LakeError, WarehouseBusy
-from flows.ops import artifacts
+from flows.ops import artifacts, progress
 from flows.ops.summary import RunSummary, record_failure, summarize, write_summary
 from flows.raw import discover as discovery
 from flows.raw import storage
@@ -206,6 +207,9 @@ def ingest_all(plan: discovery.Plan, paths: Paths) -> list[dict]:
         futures = ingest_reports_from_storage.map(batches, range(len(batches)), unmapped(context))
     else:
         futures = ingest_reports.map(batches, range(len(batches)), unmapped(paths))
+    progress.ingest_started(len(plan.changed))
+    for done in as_completed(futures):
+        progress.batch_ingested(done.result())
     return [row for rows in futures.result() for row in rows]
 
 
@@ -218,6 +222,7 @@ class StageClock:
 
     def time(self, stage: str, call: Callable, *args: Any) -> Any:
         start = time.perf_counter()
+        progress.stage_started(stage)
         try:
             return call(*args)
         finally:

@@ -19,6 +19,10 @@ READER_CODES: dict[str, str] = {
     "invalid_json": 'the file is not valid JSON; fix it at the reported line, or declare format = "jsonl" for one record per line',
     "regex_too_slow": "footer_pattern or unpivot.headers backtracks past its time budget (a nested quantifier such as (a+)+); simplify it, or drop look-arounds so the linear-time engine runs it",
     "file_changed": "the file was rewritten between discovery and reading (still downloading?); nothing loaded from it now, the next run reads it again",
+    "chart_only": "the declared PDF page shows its figures only as a chart or image (no table, no text to read); the message names the page: type the figures into a CSV beside the PDF, or point pages/bbox at the table that holds them",
+    "page_not_found": "tables.pages names a page the PDF does not have; the message gives the page count",
+    "too_many_pages": "the PDF has more pages than SKILLPULSE_MAX_PDF_PAGES (default 2,000); raise that limit if the file is genuine",
+    "too_many_chars": "the declared PDF pages hold more characters than SKILLPULSE_MAX_PDF_CHARS (default 20,000,000); narrow tables.pages or raise that limit",
     # One row is set aside (RawTable.skipped.reason_code).
     "blank_row": "every cell of the row is blank; nothing to fix",
     "footnote_row": "a note or source line below the data; nothing to fix (set footer_pattern if real data was taken for a note)",
@@ -40,6 +44,7 @@ VALUE_CODES: dict[str, str] = {
     "out_of_range": "The number is impossible for the measure (share of 120%, rank 2.5, count -3).",
     "blank_period": "The period cell is empty.",
     "unparseable_period": "The text is not a year, quarter, month, date or span of those.",
+    "not_a_figure": "The value cell holds prose, not a figure (a note or a claim); point columns.value at the column of figures, or leave the note out of the table.",
 }
 
 PIPELINE_CODES: dict[str, str] = {
@@ -58,12 +63,27 @@ PIPELINE_CODES: dict[str, str] = {
 }
 
 
+PROSE_CODES: dict[str, str] = {
+    "prose_no_subject": "a figure in a sentence whose subject (skill, category or statement) could not be "
+    "found, e.g. 'it rose 12%' with nothing before it to refer to; declare [[tables.subjects]] "
+    "match/skill for that wording",
+    "prose_no_measure": "a figure whose words do not say what it measures (a bare number) and the table "
+    "declares no measure; set measure in the [[tables]] entry",
+    "prose_bad_value": "a figure the measure cannot hold (a share above 100%, a percent read as a count); "
+    "check measure in the [[tables]] entry",
+    "prose_no_figure": "warning: a sentence with digits that gave no figure and no claim (a date, a "
+    "page number, or a figure form skillpulse does not read); nothing is lost, the sentence is "
+    "kept here",
+}
+
+
 def all_reason_codes() -> dict[str, tuple[str, str]]:
     """reason_code -> (stage, explanation), sorted by code."""
     stages = (
         ("discover / normalize", PIPELINE_CODES),
         ("extract (readers)", READER_CODES),
         ("values", VALUE_CODES),
+        ("prose", PROSE_CODES),
     )
     codes = {code: (stage, text) for stage, table in stages for code, text in table.items()}
     return dict(sorted(codes.items()))

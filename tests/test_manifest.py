@@ -86,7 +86,7 @@ def test_every_mistake_is_reported_at_once(tmp_path: Path) -> None:
             "not a valid regular expression",
         ),
         (
-            'file = "a.pdf"\nmeasure = "count"\ncolumns = { skill = "S", value = "V" }',
+            'file = "a.docx"\nmeasure = "count"\ncolumns = { skill = "S", value = "V" }',
             "cannot tell the format",
         ),
         (
@@ -102,7 +102,7 @@ def test_every_mistake_is_reported_at_once(tmp_path: Path) -> None:
 def test_table_mistakes_name_the_fix(tmp_path: Path, table: str, expected: str) -> None:
     head = GOOD.split("[[tables]]")[0]
     folder = write_report(
-        tmp_path / "r", head + "[[tables]]\n" + table, {"a.csv": "S,V\n", "a.pdf": "x"}
+        tmp_path / "r", head + "[[tables]]\n" + table, {"a.csv": "S,V\n", "a.docx": "x"}
     )
     with pytest.raises(ManifestError, match=expected.replace("(", r"\(")):
         load_manifest(folder / "report.toml")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -101,6 +103,8 @@ def test_serve_creates_a_scheduled_single_writer_deployment_that_runs(
         )
         assert final == "COMPLETED"
         assert (warehouse / "skillpulse.duckdb").exists()
+        # A configured API is used as it is: no local server of our own.
+        assert not (warehouse / ".prefect-server").exists()
     finally:
         os.killpg(served.pid, signal.SIGINT)
         try:
@@ -123,3 +127,44 @@ def test_prefect_yaml_points_at_the_flow_with_one_writer() -> None:
     assert getattr(module, name).name == "skillpulse"
     assert deployment["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
     assert set(deployment["parameters"]) <= set(getattr(module, name).parameters.properties)
+
+
+def test_serve_without_a_configured_api_starts_and_stops_its_own_server(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE_RAW, raw)
+    warehouse = tmp_path / "warehouse"
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | {
+        # A fresh machine: no profile with an API URL either.
+        "PREFECT_HOME": str(tmp_path / "home"),
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
+        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+    }
+    log = tmp_path / "serve.log"
+    served = subprocess.Popen(
+        [SKILLPULSE, "serve", "--interval", "5", "--raw", str(raw), "--warehouse", str(warehouse)],
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    history = warehouse / "run_history.jsonl"
+    try:
+
+        def completed_run():
+            assert served.poll() is None, f"skillpulse serve exited: {log.read_text()}"
+            return history.exists() and '"status": "completed"' in history.read_text()
+
+        # A scheduled run (the schedule, not an API call, created it) completes.
+        wait_for(completed_run, 150, "a scheduled run to complete")
+        assert (warehouse / "skillpulse.duckdb").exists()
+        url = re.search(r"Prefect API at (http://127\.0\.0\.1:\d+/api)", log.read_text())[1]
+        assert httpx.get(f"{url}/health", timeout=5).status_code == 200
+        assert (warehouse / ".prefect-server" / "prefect.db").exists()
+        # Only serve is told to stop (as a service manager would); it stops its server itself.
+        os.kill(served.pid, signal.SIGTERM)
+        served.wait(timeout=60)
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"{url}/health", timeout=5)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(served.pid, signal.SIGKILL)

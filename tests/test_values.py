@@ -191,7 +191,7 @@ REJECTIONS = [
     ("41%", "count", "measure_mismatch", "declare measure = growth_pct or share_pct"),
     ("3.5x", "share_pct", "measure_mismatch", "declare measure = growth_pct or ratio"),
     ("170 million", "share_pct", "measure_mismatch", "declare measure = count"),
-    ("$1,234", "count", "measure_mismatch", "point columns.value at the column"),
+    ("$1,234", "count", "measure_mismatch", "declare measure = money"),
     ("Half", "growth_pct", "measure_mismatch", "declare measure = share_pct or ratio"),
     ("3rd", "count", "measure_mismatch", "declare measure = rank"),
     ("41%", "rank", "measure_mismatch", "declare measure = growth_pct or share_pct"),
@@ -245,8 +245,10 @@ def test_measure_mismatch_names_the_declared_measure_and_the_form(
     assert parsed.unit in UNITS
 
 
-def test_currency_fits_no_measure() -> None:
-    assert {parse_value("$1,234", m).reason_code for m in MEASURES} == {"measure_mismatch"}
+def test_currency_fits_only_the_money_measure() -> None:
+    reasons = {m: parse_value("$1,234", m).reason_code for m in MEASURES}
+    assert reasons.pop("money") is None
+    assert set(reasons.values()) == {"measure_mismatch"}
 
 
 def test_rejection_messages_carry_no_location() -> None:

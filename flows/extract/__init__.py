@@ -9,6 +9,7 @@ from flows.extract.common import SKIPPED_SCHEMA, RawTable, check_file_size
 from flows.extract.delimited import read_csv
 from flows.extract.html import read_html
 from flows.extract.markdown import read_markdown
+from flows.extract.pdf import read_pdf
 from flows.extract.records import read_json, read_jsonl, read_parquet
 from flows.extract.text import read_text
 from flows.extract.xlsx import read_xlsx
@@ -26,6 +27,7 @@ READERS: dict[str, Callable[[Path, TableSpec], RawTable]] = {
     "html": read_html,
     "markdown": read_markdown,
     "text": read_text,
+    "pdf": read_pdf,
 }
 
 

@@ -26,7 +26,8 @@ READING_RULES: dict[str, str] = {
     "source_row": "The row a person sees: CSV/TSV, markdown, text, JSON Lines -> the line number in a "
     "text editor (a multi-line quoted CSV record -> the line it starts on); XLSX -> the sheet row; "
     "HTML -> the <tr> index within the table (first row 1); JSON -> the 1-based record index (an "
-    "array of arrays counts its header array as 1); Parquet -> the 1-based row index. header_row "
+    "array of arrays counts its header array as 1); Parquet -> the 1-based row index; PDF -> the row of "
+    "the table from its first header row, counted on across its pages (source_page: the page). header_row "
     "counts the same way.",
     "encoding": "Text formats: encoding from the manifest; else a BOM (UTF-8, UTF-16); else UTF-8; else "
     "cp1252, else latin-1. Deterministic on purpose: a guesser (charset-normalizer) can change its "
@@ -64,6 +65,22 @@ READING_RULES: dict[str, str] = {
     "json": "An array of records, or the array at records_key (dotted, 'data.rows'; when unset and "
     "the top level holds exactly one array, that one). Header = union of keys in first-seen order. "
     "Numbers keep their published text (1.50); nested values become JSON text.",
+    "pdf": 'pdfplumber (MIT; pdfminer.six). pages (e.g. "3-5", [3, 7]; default every page) choose '
+    "where to look; the table is the table_index-th (0-based) among the tables found there, in "
+    "page order, or among those whose caption (text within 60 pt above the table) contains "
+    "caption; bbox [x0, top, x1, bottom] in points from the page's top-left corner crops the first "
+    "declared page, and a bbox without ruling is read as one borderless table. Ruled tables come "
+    "from the drawn lines; text outside them forms borderless tables from runs of lines of two or "
+    "more columns (gaps wider than half the font size) whose columns line up, with a header, two rows or more and a column of short figures. A table that is last on its page and "
+    "ends in the lower 40% of it continues on the next page (declared or not) when that page's first table is of the "
+    "same kind and width and has no 'Table n' caption of its own (the same one, or 'continued', is "
+    "fine); a header printed again is skipped as repeated_header. source_row counts the table's rows from its first header row "
+    "across its pages; source_page is the page. Merged cells: a header cell spanning columns "
+    "names each of them (multi-row headers joined with a space); in data rows a text spanning "
+    "rows fills them, a number stays in its first cell. Superscripts (smaller text raised above "
+    "the line) stay where printed as superscript characters (¹²³, ᵃᵇᶜ): '329%' with a raised 1 "
+    "reads '329%¹' (the value parser drops footnote marks). A page with an image or drawing and "
+    "no table is chart_only.",
     "limits": "Files above SKILLPULSE_MAX_FILE_MB (default 512) and tables above SKILLPULSE_MAX_CELLS "
     "(default 50,000,000) cells are refused; both are read from the environment at each call.",
 }

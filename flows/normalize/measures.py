@@ -139,6 +139,31 @@ REGISTRY: Mapping[str, Measure] = MappingProxyType(
                 "a ratio such as '3.5x', '3 in 100,000' or 0.42",
                 False,
             ),
+            Measure(
+                "money",
+                "An amount of money as published, in the currency of the currency column.",
+                "currency",
+                "higher_is_more",
+                0,
+                math.inf,
+                False,
+                "a negative amount of money",
+                _forms(currency=same),
+                "an amount such as '$1.3 trillion', 'about €2.3 billion' or 'nearly $18,000'",
+                True,
+            ),
+            Measure(
+                "rank_change",
+                "Places moved in a ranking: +3 = up three places, -6 = down six ('fell six spots').",
+                "number",
+                "higher_is_more",
+                *_UNBOUNDED,
+                True,
+                "a move that is not a whole number of places",
+                _forms(rank_change=same),
+                "a rank change such as 'dropped six spots', '5 places lower' or 'up 3 places'",
+                False,
+            ),
         )
     }
 )

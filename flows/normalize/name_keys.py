@@ -10,6 +10,8 @@ from types import MappingProxyType
 
 from rapidfuzz import fuzz, process
 
+from flows.normalize.printed import FOOTNOTE_MARKS
+
 MIN_FUZZY_CHARS = 4  # "R", "C", "Go", "SAS": short names match exactly or not at all
 TOKEN_MIN_SIMILARITY = 70.0
 SHORTLIST_SIZE = 25
@@ -61,7 +63,9 @@ def clean_name(text: str) -> str:
 @lru_cache(maxsize=1 << 18)
 def normalize_name(text: str) -> str:
     """Case, punctuation, '&'/'and', plurals, British spelling and 'artificial intelligence'/'AI' folded away."""
-    folded = unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "").replace("'", "")
+    # Footnote marks go first: NFKC would turn "Python¹" into "python1".
+    folded = unicodedata.normalize("NFKC", FOOTNOTE_MARKS.sub("", text)).casefold()
+    folded = folded.replace("\u2019", "").replace("'", "")
     folded = DOTTED_ACRONYM.sub(lambda m: m.group(0).replace(".", ""), folded).replace("&", " and ")
     tokens = [
         _canonical_token(t)

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from flows.normalize.measures import exact_decimal
 from flows.normalize.periods import parse_period
-from flows.normalize.printed import FOOTNOTE_MARKS, QUOTES, quote
+from flows.normalize.printed import FOOTNOTE_MARKS, QUOTES, SUPERSCRIPT_LETTERS, quote
 
 # How a text is read, in order, for one declared measure:
 #   1. clean: whitespace (incl. no-break/thin spaces), surrounding quotes, footnote markers
@@ -98,7 +98,9 @@ _CHARACTER_FIXES = str.maketrans(
         "\u2716": "x",
     }
 )
-_FOOTNOTE_ENDINGS = frozenset("]*†‡§¶\u00b9\u00b2\u00b3" + "".join(map(chr, range(0x2070, 0x207A))))
+_FOOTNOTE_ENDINGS = frozenset(
+    "]*†‡§¶\u00b9\u00b2\u00b3" + "".join(map(chr, range(0x2070, 0x207A))) + SUPERSCRIPT_LETTERS
+)
 _GROUP_SEPARATOR = re.compile(r"(?<=\d)[ '\u2019](?=\d{3}(?!\d))")  # "66 635", "1'234" (Swiss)
 _TRAILING_PUNCTUATION = re.compile(r"[.,;:]+$")
 _MISSING_MARKERS = frozenset(

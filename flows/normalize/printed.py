@@ -12,8 +12,12 @@ import pyarrow.compute as pc
 QUOTES = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e\u201a"
 
 
+# Raised letters as a PDF prints them (flows/extract/pdf.py keeps a raised "a" as "ᵃ").
+SUPERSCRIPT_LETTERS = "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"
 FOOTNOTE_MARKS = re.compile(
-    r"(?:\s*(?:\[[^\]]{1,4}\]|[*†‡§¶]+|[\u00b9\u00b2\u00b3\u2070-\u2079]+))+$"  # "*", "[1]", "¹"
+    r"(?:\s*(?:\[[^\]]{1,4}\]|[*†‡§¶]+|[\u00b9\u00b2\u00b3\u2070-\u2079"  # "*", "[1]", "¹"
+    + SUPERSCRIPT_LETTERS
+    + r"]+))+$"
 )
 
 

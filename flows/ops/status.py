@@ -50,8 +50,10 @@ def _contents(database: Path) -> tuple[list[str], list[tuple[str, str]]]:
             "SELECT count(*), count(DISTINCT series_id), count(DISTINCT publisher) FROM lake.reports"
         ).fetchone()
         observations = con.execute("SELECT count(*) FROM lake.observations").fetchone()[0]
+        # One example per reason, the first in file order, to say what went wrong.
         reasons = con.execute(
-            "SELECT reason_code, count(*) FROM lake.quarantine GROUP BY ALL ORDER BY 2 DESC, 1"
+            "SELECT reason_code, count(*), arg_min(message, (source_file, source_row)) "
+            "FROM lake.quarantine GROUP BY ALL ORDER BY 2 DESC, 1"
         ).fetchall()
         unwell = con.execute(
             "SELECT report_id, status FROM lake.reports WHERE status IN ('failed', 'stale') "
@@ -62,8 +64,14 @@ def _contents(database: Path) -> tuple[list[str], list[tuple[str, str]]]:
         f"{observations:,} observations",
         "quarantine by reason:" if reasons else "quarantine: empty",
     ]
-    lines += [f"  {code:<24} {count:>8,}" for code, count in reasons]
+    lines += [
+        f"  {code:<24} {count:>8,}  e.g. {_short(example)}" for code, count, example in reasons
+    ]
     if unwell:
         lines.append("reports needing attention (see lake.quarantine for why):")
         lines += [f"  {report_id}  {status}" for report_id, status in unwell]
     return lines, unwell
+
+
+def _short(text: str, width: int = 160) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

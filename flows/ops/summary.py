@@ -42,6 +42,8 @@ class RunSummary:
     warehouse_build: str = "none"
     reports_refreshed: int = 0
     flow_started_at: float = 0.0
+    # One message per reason code (the first quarantined row's), to say what went wrong.
+    quarantine_examples: dict[str, str] = field(default_factory=dict)
     # Warning checks (sql/checks with '-- @severity warn') and the rows each found this build.
     warnings: dict[str, int] = field(default_factory=dict)
     # Reports kept with their last good data because their manifest broke: report_id -> problem.
@@ -84,7 +86,19 @@ class RunSummary:
                 "until their manifest is mended:"
             )
             lines += [f"    {rid}: {problem}" for rid, problem in self.stale_reports.items()]
-        return "\n".join(lines)
+        return "\n".join(lines[:3] + self._top_reasons() + lines[3:])
+
+    def _top_reasons(self, top: int = 5, width: int = 240) -> list[str]:
+        ranked = sorted(self.quarantine_by_reason.items(), key=lambda item: (-item[1], item[0]))
+        lines = []
+        for code, count in ranked[:top]:
+            example = self.quarantine_examples.get(code)
+            if example:
+                shown = example if len(example) <= width else example[: width - 1] + "…"
+                lines.append(f"    {code} ({count:,}), e.g. {shown}")
+        if len(ranked) > top and lines:
+            lines.append(f"    ... {len(ranked) - top} more reason(s): `skillpulse status`")
+        return lines
 
 
 def summarize(
@@ -100,11 +114,7 @@ def summarize(
     """Totals over the whole lake after this run, plus what this run did."""
     reports = read_reports(paths.lake)
     _, quarantine_files = lake_files(paths.lake, reports["report_id"].to_pylist())
-    reasons: dict[str, int] = {}
-    for path in quarantine_files:
-        codes = read_parquet(path, QUARANTINE_SCHEMA, ["reason_code"])["reason_code"]
-        for entry in pc.value_counts(codes).to_pylist():
-            reasons[entry["values"]] = reasons.get(entry["values"], 0) + entry["counts"]
+    reasons, examples = quarantine_reasons(quarantine_files)
     return RunSummary(
         status="completed",
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -120,6 +130,7 @@ def summarize(
         observations=int(pc.sum(reports["observations"]).as_py() or 0),
         quarantined=sum(reasons.values()),
         quarantine_by_reason=reasons,
+        quarantine_examples=examples,
         marts=marts,
         seconds=seconds,
         flow_started_at=flow_started_at,
@@ -128,6 +139,26 @@ def summarize(
         reports_refreshed=len(refreshed or []),
         warnings=warnings or {},
     )
+
+
+def quarantine_reasons(files: list[Path]) -> tuple[dict[str, int], dict[str, str]]:
+    """Quarantined rows per reason code over the lake's files, and each code's first message."""
+    reasons: dict[str, int] = {}
+    examples: dict[str, str] = {}
+    for path in files:
+        table = read_parquet(path, QUARANTINE_SCHEMA, ["reason_code", "message"])
+        grouped = table.group_by("reason_code", use_threads=False).aggregate(
+            [("message", "first"), ([], "count_all")]
+        )
+        for code, first, count in zip(
+            grouped["reason_code"].to_pylist(),
+            grouped["message_first"].to_pylist(),
+            grouped["count_all"].to_pylist(),
+            strict=True,
+        ):
+            reasons[code] = reasons.get(code, 0) + count
+            examples.setdefault(code, first)
+    return reasons, examples
 
 
 def write_summary(paths: Paths, summary: RunSummary | dict) -> None:

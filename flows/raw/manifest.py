@@ -17,7 +17,9 @@ from flows.normalize.measures import MEASURES
 
 MANIFEST_NAME = "report.toml"
 Measure = Literal[MEASURES]  # the one registry: flows/normalize/measures.py
-Format = Literal["csv", "tsv", "xlsx", "json", "jsonl", "parquet", "html", "markdown", "text"]
+Format = Literal[
+    "csv", "tsv", "xlsx", "json", "jsonl", "parquet", "html", "markdown", "text", "pdf"
+]
 FORMAT_BY_SUFFIX: dict[str, Format] = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -32,6 +34,7 @@ FORMAT_BY_SUFFIX: dict[str, Format] = {
     ".html": "html",
     ".htm": "html",
     ".md": "markdown",
+    ".pdf": "pdf",
 }
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 EDITION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -40,6 +43,38 @@ TABLE_NAME = EDITION
 
 # One canonical field may be published under several headers across editions (header drift).
 HeaderNames = str | list[str]
+
+
+def parse_pages(pages: str | int | list[int] | tuple[int, ...] | None) -> tuple[int, ...] | None:
+    """'3-5' / '3, 7-8' / 4 / [3, 7] -> (3, 4, 5) ...; None means every page."""
+    if pages is None:
+        return None
+    if isinstance(pages, bool):
+        raise ValueError(f'pages {pages!r} is not a page; write e.g. "3-5" or [3, 7]')
+    if isinstance(pages, int):
+        pages = [pages]
+    if isinstance(pages, (list, tuple)):
+        if not pages or not all(
+            isinstance(p, int) and not isinstance(p, bool) and p >= 1 for p in pages
+        ):
+            raise ValueError(f"pages {list(pages)!r} must list page numbers from 1, e.g. [3, 7]")
+        return tuple(pages)
+    if not isinstance(pages, str):
+        raise ValueError(f'pages {pages!r} must be a range such as "3-5" or a list such as [3, 7]')
+    numbers: list[int] = []
+    for part in filter(None, (p.strip() for p in pages.split(","))):
+        match = re.fullmatch(r"(\d+)\s*(?:[-–]\s*(\d+))?", part)
+        if not match:
+            raise ValueError(
+                f'pages {pages!r}: {part!r} is not a page or range; write e.g. "3-5, 8"'
+            )
+        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+        if first < 1 or last < first:
+            raise ValueError(f"pages {pages!r}: {part!r} must count up from page 1")
+        numbers.extend(range(first, last + 1))
+    if not numbers:
+        raise ValueError(f'pages {pages!r} names no page; write e.g. "3-5"')
+    return tuple(numbers)
 
 
 class _Frozen(BaseModel):
@@ -65,6 +100,21 @@ class ColumnMap(_Frozen):
     category: HeaderNames | None = None
     period: HeaderNames | None = None
     geography: HeaderNames | None = None
+    # A column whose text says what each row's figure is ("Share of postings", "YoY growth",
+    # "growth_pct"): compilation tables mix measures; the table's measure is the default.
+    measure: HeaderNames | None = None
+    # Extra dimensions printed as columns: { segment = "Business size", region = "Region" }.
+    dimensions: dict[str, HeaderNames] | None = None
+
+    @field_validator("dimensions")
+    @classmethod
+    def _dimension_names(cls, dimensions: dict[str, HeaderNames] | None) -> dict | None:
+        bad = [name for name in dimensions or {} if not re.fullmatch(r"[a-z][a-z0-9_]*", name)]
+        if bad:
+            raise ValueError(
+                f"dimension names {bad} must be lower-case letters, digits and '_', e.g. 'segment'"
+            )
+        return dimensions
 
     def headers(self, field: str) -> tuple[str, ...]:
         names = getattr(self, field)
@@ -99,10 +149,32 @@ class Constants(_Frozen):
     period: str | None = None
 
 
+class Subject(_Frozen):
+    """A declared subject for prose whose wording is too loose to read: sentences matching `match`
+    (a regular expression, any case) are about `skill` (in `category`)."""
+
+    match: str
+    skill: str
+    category: str | None = None
+
+    @field_validator("match")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"subjects.match is not a valid regular expression ({exc})") from exc
+        return pattern
+
+
+PROSE_FORMATS = ("text", "markdown", "html")
+
+
 class TableSpec(_Frozen):
     file: str
-    measure: Measure
-    columns: ColumnMap
+    # Prose tables read the measure from each figure's words; this is the default when they say none.
+    measure: Measure | None = None
+    columns: ColumnMap | None = None
     name: str | None = None
     format: Format | None = None
     sheet: str | int | None = None
@@ -116,8 +188,38 @@ class TableSpec(_Frozen):
     caption: str | None = None
     text_layout: Literal["label_value", "category_bullets", "aligned"] | None = None
     value_scale: float = 1.0
+    # Parentheses make a figure negative only when the publisher uses accounting notation: "(4.2)".
+    accounting_negatives: bool = False
+    # The skill cell also prints the value: "Germany (3.1%)", "Prompt engineering - up 48%".
+    value_in_label: bool = False
+    # Read a published typo as meant, without editing the file: { "per cnet" = "per cent" }.
+    # Replaced in value cells before reading; source_text keeps the text as published.
+    corrections: dict[str, str] = {}
     unpivot: Unpivot | None = None
     constants: Constants = Constants()
+    # Prose: every sentence with a figure yields observations; claims without numbers go to claims.
+    prose: bool = False
+    mode: Literal["table", "prose"] | None = None
+    subjects: list[Subject] = []
+
+    # PDF: the pages to look on (1-based) and a box [x0, top, x1, bottom] in points on the first.
+    pages: tuple[int, ...] | None = None
+    bbox: tuple[float, float, float, float] | None = None
+
+    @field_validator("pages", mode="before")
+    @classmethod
+    def _pages(cls, pages: object) -> tuple[int, ...] | None:
+        return parse_pages(pages)  # type: ignore[arg-type]
+
+    @field_validator("bbox")
+    @classmethod
+    def _bbox(cls, bbox: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if bbox is not None and not (0 <= bbox[0] < bbox[2] and 0 <= bbox[1] < bbox[3]):
+            raise ValueError(
+                f"bbox {list(bbox)} must be [x0, top, x1, bottom] with x0 < x1 and top < bottom, "
+                "in points from the page's top-left corner"
+            )
+        return bbox
 
     @field_validator("file")
     @classmethod
@@ -132,7 +234,33 @@ class TableSpec(_Frozen):
 
     @model_validator(mode="after")
     def _value_source(self) -> TableSpec:
-        if self.columns.value is None and self.unpivot is None:
+        if self.is_prose:
+            if self.file_format_or_none not in (*PROSE_FORMATS, None):
+                raise ValueError(
+                    f"prose is read from {', '.join(PROSE_FORMATS)} files, not {self.file_format_or_none}; "
+                    "drop prose = true or set format"
+                )
+            if self.columns is not None or self.unpivot is not None:
+                raise ValueError(
+                    "a prose table has no columns or unpivot: its subjects come from the sentences "
+                    "(declare [[tables.subjects]] for loose wording)"
+                )
+            return self
+        if self.measure is None:
+            raise ValueError('measure is required for a table (e.g. measure = "growth_pct")')
+        if self.columns is None:
+            raise ValueError(
+                'columns is required for a table (e.g. columns = { skill = "Skill", value = "Growth" })'
+            )
+        if self.subjects:
+            raise ValueError("subjects apply to prose tables only; set prose = true or drop them")
+        if self.value_in_label:
+            if self.columns.value is not None or self.unpivot is not None:
+                raise ValueError(
+                    "value_in_label reads the value from the skill cell: remove columns.value "
+                    "and [tables.unpivot]"
+                )
+        elif self.columns.value is None and self.unpivot is None:
             raise ValueError(
                 'the table has no value column: set columns.value = "<header>", or declare '
                 '[tables.unpivot] headers = "<regex>" for a wide table'
@@ -184,6 +312,14 @@ class TableSpec(_Frozen):
             or re.sub(r"[^a-z0-9._-]+", "-", Path(self.file).stem.lower()).strip("-.")
             or "table"
         )
+
+    @property
+    def is_prose(self) -> bool:
+        return self.prose or self.mode == "prose"
+
+    @property
+    def file_format_or_none(self) -> Format | None:
+        return self.format or FORMAT_BY_SUFFIX.get(Path(self.file).suffix.lower())
 
     @property
     def file_format(self) -> Format:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
-from flows.errors import SkillpulseError
+from flows.errors import ExtractError, SkillpulseError
 from flows.extract import read_table
 from flows.normalize.measures import MEASURES
 from flows.normalize.numbers import Reading, read_value
 from flows.normalize.periods import parse_periods
-from flows.raw.manifest import FORMAT_BY_SUFFIX, MANIFEST_NAME, TableSpec
+from flows.raw.manifest import FORMAT_BY_SUFFIX, MANIFEST_NAME, PROSE_FORMATS, TableSpec
 
 YEAR_HEADER = re.compile(r"^(19|20)\d\d$")
 ROLE_PATTERNS = {
@@ -32,18 +32,55 @@ class Draft:
     text: str
 
 
-def draft_manifest(raw_file: Path) -> Draft:
-    """Sniff one raw file and return a draft report.toml for the folder it sits in."""
+@dataclass(frozen=True)
+class ReportFields:
+    """[report] fields given on the command line; the draft leaves a TODO for each one missing."""
+
+    publisher: str | None = None
+    series: str | None = None
+    edition: str | None = None
+    source_url: str | None = None
+    title: str | None = None
+
+
+def draft_manifest(
+    raw_file: Path, fields: ReportFields = ReportFields(), prose: bool | None = None
+) -> Draft:
+    """Sniff one raw file and return a draft report.toml for the folder it sits in.
+
+    Text, Markdown and HTML files are drafted as prose (every sentence with a figure) when `prose`
+    says so, or when unset and the file holds no table: no pipe table, no <table>, or text lines
+    that mostly fit none of the text layouts (an article rather than a list)."""
     if raw_file.suffix.lower() not in FORMAT_BY_SUFFIX:
         raise SkillpulseError(
             f"{raw_file}: unknown file type {raw_file.suffix!r}; supported: {', '.join(sorted(FORMAT_BY_SUFFIX))}"
         )
+    fmt = FORMAT_BY_SUFFIX[raw_file.suffix.lower()]
     probe = TableSpec(file=raw_file.name, measure="count", columns={"skill": "?", "value": "?"})
-    raw = read_table(raw_file, probe)
+    raw = None
+    if prose is None and fmt in PROSE_FORMATS:
+        try:
+            raw = read_table(raw_file, probe)
+        except ExtractError:
+            prose = True
+        else:
+            prose = fmt == "text" and _mostly_unmatched(raw)
+    if prose:
+        if fmt not in PROSE_FORMATS:
+            raise SkillpulseError(
+                f"{raw_file}: prose is read from {', '.join(PROSE_FORMATS)} files, not {fmt}"
+            )
+        return Draft(raw_file.parent / MANIFEST_NAME, _render_prose(raw_file, fields))
+    raw = raw or read_table(raw_file, probe)
     samples = {h: _sample(raw.cells, i) for i, h in enumerate(raw.header, start=1)}
     roles = guess_roles(raw.header, samples)
-    text = _render(raw_file, roles)
+    text = _render(raw_file, roles, fields)
     return Draft(raw_file.parent / MANIFEST_NAME, text)
+
+
+def _mostly_unmatched(raw) -> bool:
+    """An article: more of its lines fit no text layout than fit one."""
+    return raw.skipped.num_rows > raw.cells.num_rows
 
 
 def guess_roles(header: tuple[str, ...], samples: dict[str, list[str]]) -> dict:
@@ -107,23 +144,79 @@ def _measure(header: str, texts: list[str]) -> str:
     return "share_pct" if percent else "count"
 
 
-def _render(raw_file: Path, roles: dict) -> str:
-    columns = ", ".join(
-        f"{field} = {_toml_string(header)}" for field, header in roles["columns"].items()
-    )
+def _report_lines(raw_file: Path, fields: ReportFields, title: str | None = None) -> list[str]:
     stem = re.sub(r"[^a-z0-9]+", "-", raw_file.parent.name.lower()).strip("-") or "report"
-    lines = [
+
+    def line(key: str, given: str | None, todo: str, note: str) -> str:
+        if given:
+            return f"{key} = {_toml_string(given)}"
+        return f"{key} = {_toml_string(todo)}{' ' * max(1, 22 - len(key) - len(todo))}# {note}"
+
+    return [
         "# Draft written by `skillpulse new-report`: check every line, fill in the TODOs, then run again.",
         "[report]",
-        f'series = "{stem}"                 # TODO: one slug for every edition of this report',
-        'edition = "TODO"                     # e.g. "2026"',
-        'publisher = "TODO"',
-        'title = "TODO"',
-        'source_url = "TODO"                  # the http(s) address the figures were published at',
+        line("series", fields.series, stem, "TODO: one slug for every edition of this report"),
+        line("edition", fields.edition, "TODO", 'e.g. "2026"'),
+        line("publisher", fields.publisher, "TODO", "who published the figures"),
+        line("title", fields.title or title, "TODO", "the report's title"),
+        line(
+            "source_url",
+            fields.source_url,
+            "TODO",
+            "the http(s) address the figures were published at",
+        ),
         "# published = 2026-01-31",
         "# period = { start = 2025-01-01, end = 2025-12-31 }",
         '# geography = "US"',
         "",
+    ]
+
+
+def _render_prose(raw_file: Path, fields: ReportFields) -> str:
+    lines = _report_lines(raw_file, fields, _title_of(raw_file))
+    lines += [
+        "# Prose: every sentence with a figure becomes observations (subject, value, measure from the",
+        "# figure's words); claims without a number ('highest since 2009') go to lake.claims.",
+        "[[tables]]",
+        f"file = {_toml_string(raw_file.name)}",
+        "prose = true",
+        f'# measure = "growth_pct"   # the default for figures whose words say none: {" | ".join(MEASURES)}',
+        "# When a sentence is too loosely worded to find its subject, declare it:",
+        "# [[tables.subjects]]",
+        '# match = "wizards of the spreadsheet"   # a regular expression, any case',
+        '# skill = "Spreadsheet automation"',
+        '# category = "Admin support"',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+_HEADING = re.compile(r"^\s{0,3}#{1,2}\s+(?P<title>.+?)\s*#*\s*$", re.M)
+_HTML_TITLE = re.compile(rb"<(?:title|h1)\b[^>]*>(?P<title>.*?)</(?:title|h1)>", re.I | re.S)
+
+
+def _title_of(raw_file: Path) -> str:
+    """The Markdown heading or HTML title; else the file name, as words."""
+    data = raw_file.read_bytes()[:65536]
+    found = _HTML_TITLE.search(data) if raw_file.suffix.lower() in (".html", ".htm") else None
+    if found:
+        title = re.sub(r"<[^>]+>", "", found["title"].decode("utf-8", "replace"))
+        return " ".join(title.split())
+    heading = (
+        _HEADING.search(data.decode("utf-8", "replace"))
+        if raw_file.suffix.lower() == ".md"
+        else None
+    )
+    if heading:
+        return heading["title"]
+    return re.sub(r"[_-]+", " ", raw_file.stem).strip().capitalize() or "Untitled"
+
+
+def _render(raw_file: Path, roles: dict, fields: ReportFields = ReportFields()) -> str:
+    columns = ", ".join(
+        f"{field} = {_toml_string(header)}" for field, header in roles["columns"].items()
+    )
+    lines = [
+        *_report_lines(raw_file, fields),
         "[[tables]]",
         f"file = {_toml_string(raw_file.name)}",
         f'measure = "{roles["measure"]}"   # {" | ".join(MEASURES)}',

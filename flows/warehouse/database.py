@@ -20,12 +20,14 @@ from flows.errors import CheckFailed, ConfigError
 from flows.failpoints import failpoint
 from flows.fsutil import sha256_file, write_text_atomic
 from flows.lake import (
+    CLAIMS_SCHEMA,
     DISCOVERY_QUARANTINE,
     OBSERVATIONS_SCHEMA,
     QUARANTINE_SCHEMA,
     REPORTS_FILE,
     REPORTS_SCHEMA,
     TABLE_COMMENTS,
+    claims_files,
     lake_files,
     quarantine_file,
     read_reports,
@@ -119,6 +121,7 @@ def load_lake(database: Path, lake: Path, reference_dir: Path) -> None:
         con.execute("CREATE SCHEMA lake; CREATE SCHEMA reference")
         _create_from_parquet(con, "observations", OBSERVATIONS_SCHEMA, observation_files)
         _create_from_parquet(con, "quarantine", QUARANTINE_SCHEMA, quarantine_files)
+        _create_from_parquet(con, "claims", CLAIMS_SCHEMA, claims_files(lake, report_ids))
         reports_file = lake / REPORTS_FILE
         _create_from_parquet(
             con, "reports", REPORTS_SCHEMA, [str(reports_file)] if reports_file.exists() else []
@@ -148,6 +151,9 @@ def refresh_lake(database: Path, lake: Path) -> list[str] | None:
         # Quarantine is small and discovery problems belong to no report: reload it whole.
         con.execute("DELETE FROM lake.quarantine")
         _insert_parquet(con, "quarantine", QUARANTINE_SCHEMA, quarantine_files)
+        # Claims are few: reloaded whole, like quarantine.
+        con.execute("DELETE FROM lake.claims")
+        _insert_parquet(con, "claims", CLAIMS_SCHEMA, claims_files(lake, present))
         con.execute("DELETE FROM lake.reports")
         con.execute(f"INSERT INTO lake.reports SELECT {_columns(REPORTS_SCHEMA)} FROM committed")
         con.commit()
@@ -191,7 +197,7 @@ def _insert_parquet(
 ) -> None:
     if files:
         con.execute(
-            f"INSERT INTO lake.{quote_ident(table)} SELECT {_columns(schema)} FROM read_parquet($files)",
+            f"INSERT INTO lake.{quote_ident(table)} SELECT {_columns(schema)} FROM read_parquet($files, union_by_name = true)",
             {"files": files},
         )
 
@@ -319,9 +325,30 @@ def export_marts(database: Path, warehouse: Path, sql_dir: Path) -> list[str]:
             # DuckDB streams the rows to Parquet itself: no copy of the mart in Python.
             con.execute(
                 f"COPY (SELECT * FROM marts.{quote_ident(name)}{order}) TO "
-                f"{quote_literal(str(staging / f'{name}.parquet'))} (FORMAT parquet, COMPRESSION zstd)"
+                f"{quote_literal(str(staging / f'{name}.parquet'))} "
+                f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {_comment_metadata(con, name)})"
             )
     return names
+
+
+def _comment_metadata(con: duckdb.DuckDBPyConnection, mart: str) -> str:
+    """The mart's COMMENTs as Parquet key-value metadata: table_comment, and column_comments as JSON."""
+    (table_comment,) = con.execute(
+        "SELECT coalesce(comment, '') FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = ?",
+        [mart],
+    ).fetchall()[0]
+    columns = dict(
+        con.execute(
+            "SELECT column_name, comment FROM duckdb_columns() "
+            "WHERE schema_name = 'marts' AND table_name = ? AND comment IS NOT NULL",
+            [mart],
+        ).fetchall()
+    )
+    # COPY options take no parameters; the texts are the project's own (sql/), quoted as literals.
+    return (
+        f"{{table_comment: {quote_literal(table_comment)}, "
+        f"column_comments: {quote_literal(json.dumps(columns, sort_keys=True))}}}"
+    )
 
 
 def publish(database: Path, warehouse: Path, inputs: BuildInputs) -> Path:
@@ -351,7 +378,7 @@ def inputs_digest(paths: Paths) -> BuildInputs:
     """Digests of everything the database is built from: the SQL models, the reference data and
     the lake schemas (code), and the committed lake (lake)."""
     code = [*sorted(paths.sql.rglob("*.sql")), *sorted(paths.reference.glob("*.csv"))]
-    schemas = [OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, REPORTS_SCHEMA]
+    schemas = [OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, REPORTS_SCHEMA, CLAIMS_SCHEMA]
     lake_state = [paths.lake / REPORTS_FILE, quarantine_file(paths.lake, DISCOVERY_QUARANTINE)]
     return BuildInputs(
         code=_digest(code, extra="|".join(str(schema) for schema in schemas)),

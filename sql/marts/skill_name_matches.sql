@@ -34,6 +34,7 @@ WITH matched AS (
         bool_and(skill_match_confirmed) AS confirmed,
         count(*) AS observations
     FROM staging.observations
+    WHERE subject_kind IS DISTINCT FROM 'statement'
     GROUP BY report_id, skill_raw, skill_id, skill_match_method
 )
 SELECT

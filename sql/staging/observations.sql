@@ -4,7 +4,8 @@
 -- NULL), types are pinned, and the canonical names from reference.skills / reference.categories
 -- are joined on.
 -- Grain: one row per published number, exactly as lake.observations (no row is dropped here).
--- Key: report_id, table_name, source_row, source_column (the cell the number was read from).
+-- Key: report_id, table_name, source_row, source_column, figure_index (the cell, or prose sentence,
+-- the number was read from, and which of its figures).
 -- Missing values: a skill whose name was not harmonized keeps skill_id NULL; its display name is
 -- then the raw name and its skill_key is 'raw:' + the lower-cased, space-collapsed raw name, so it
 -- can still be ranked inside its report (but never compared with other reports). category_id
@@ -13,7 +14,7 @@
 -- Ties, one-skill reports, tiny bases: not relevant at this grain (see the marts).
 -- @materialized view
 -- @partitioned_by report_id
--- @key report_id, table_name, source_row, source_column
+-- @key report_id, table_name, source_row, source_column, figure_index
 -- @table Every published number (lake.observations), cleaned, with canonical skill and category names; base of all models.
 -- @column report_id: Report edition the number was published in: <series>-<edition>.
 -- @column series_id: Report series; editions of one report share it.
@@ -34,7 +35,7 @@
 -- @column skill_name: Display name: reference.skills.name, or the raw name when skill_id is NULL.
 -- @column skill_key: Skill identity inside a report: skill_id, or 'raw:' + normalized raw name when unmatched.
 -- @column is_harmonized: True when skill_id is set (the skill can be compared across reports).
--- @column is_skill: False for names the harmonizer excluded (totals, notes); those are never ranked.
+-- @column is_skill: False for names the harmonizer excluded (totals, notes) and prose statements; those are never ranked.
 -- @column skill_match_method: How skill_raw was matched: alias, normalized, fuzzy, unmatched or excluded.
 -- @column skill_match_score: Match score 0-100 of skill_raw to skill_id.
 -- @column skill_match_confirmed: True when the matcher vouches for the match (confirmed alias or normalized name), as it decided at ingest.
@@ -46,7 +47,14 @@
 -- @column source_row: 1-based row of the raw file (or sheet) holding the number.
 -- @column source_column: Header of the raw column holding the number, as published.
 -- @column source_column_index: 1-based position of that column.
+-- @column source_page: 1-based page of a PDF holding the number; null for formats without pages.
 -- @column source_text: The cell's text exactly as published.
+-- @column figure_index: 0-based position of the figure in its cell or sentence.
+-- @column source_span: Characters start-end (0-based, end excluded) of source_text the figure was read from.
+-- @column comparison: What a change is measured against (yoy, mom, qoq, vs_baseline, ...); NULL when not said.
+-- @column currency: ISO 4217 code of a money figure.
+-- @column subject_kind: Prose: skill, or statement (a finding about something else; never ranked); NULL for table cells.
+-- @column subject_source: Prose: who the sentence credits for the figure; NULL when the publisher.
 WITH cleaned AS (
     SELECT
         o.*,
@@ -88,7 +96,8 @@ SELECT
         END
     )::VARCHAR AS skill_key,
     c.skill_id IS NOT NULL AS is_harmonized,
-    coalesce(c.skill_match_method <> 'excluded', true) AS is_skill,
+    coalesce(c.skill_match_method <> 'excluded', true)
+        AND c.subject_kind IS DISTINCT FROM 'statement' AS is_skill,
     c.skill_match_method::VARCHAR AS skill_match_method,
     c.skill_match_score::DOUBLE AS skill_match_score,
     coalesce(c.skill_match_confirmed, false) AS skill_match_confirmed,
@@ -100,7 +109,14 @@ SELECT
     c.source_row::BIGINT AS source_row,
     c.source_column::VARCHAR AS source_column,
     c.source_column_index::INTEGER AS source_column_index,
-    c.source_text::VARCHAR AS source_text
+    c.source_page::INTEGER AS source_page,
+    c.source_text::VARCHAR AS source_text,
+    c.figure_index::INTEGER AS figure_index,
+    c.source_span::VARCHAR AS source_span,
+    c.comparison::VARCHAR AS comparison,
+    c.currency::VARCHAR AS currency,
+    c.subject_kind::VARCHAR AS subject_kind,
+    c.subject_source::VARCHAR AS subject_source
 FROM cleaned AS c
 LEFT JOIN reference.skills AS s ON s.skill_id = c.skill_id
 LEFT JOIN reference.categories AS cat ON cat.category_id = coalesce(c.category_id, s.category_id)

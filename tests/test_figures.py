@@ -1,0 +1,208 @@
+"""Figures as publishers print them: the real corpus, the forms of issue 14, and the speed per distinct text."""
+
+from __future__ import annotations
+
+import collections
+import csv
+import math
+import time
+from pathlib import Path
+
+import pytest
+
+from flows.normalize.figures import Figure, figure_period, find_figures, in_measure
+
+CORPORA = Path(__file__).parent / "fixtures" / "corpus"
+
+
+def _corpus_cells(name: str) -> dict[tuple[str, str], list[dict]]:
+    """(source_url, printed) -> the figures a correct reader outputs, in printed order."""
+    cells: dict[tuple[str, str], list[dict]] = collections.OrderedDict()
+    with (CORPORA / name).open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            cells.setdefault((row["source_url"], row["printed"]), []).append(row)
+    return cells
+
+
+def _differences(figure: Figure, expected: dict) -> list[str]:
+    measure = figure.measure_hint or expected["declared_measure"]
+    value = in_measure(figure, measure)
+    period = figure_period(figure)
+    found_period = (str(period[0]), str(period[1])) if period else ("", "")
+    checks = {
+        "value": value is not None
+        and math.isclose(value, float(expected["value"]), rel_tol=1e-9, abs_tol=1e-12),
+        "measure": measure == expected["measure"],
+        "qualifier": figure.qualifier == expected["value_qualifier"],
+        "comparison": (figure.comparison or "") == expected["comparison"],
+        "currency": (figure.currency or "") == expected["currency"],
+        "period": found_period == (expected["period_start"], expected["period_end"]),
+        "range": (figure.low is None) == (expected["value_low"] == ""),
+    }
+    return [name for name, ok in checks.items() if not ok]
+
+
+@pytest.mark.parametrize(("name", "at_least"), [("figures.csv", 150), ("heldout.csv", 50)])
+def test_corpus_of_real_published_figures(name: str, at_least: int):
+    """>= 95% exact (value, qualifier, measure, period, comparison), none wrong, none lost.
+
+    heldout.csv was transcribed from other pages after figures.csv passed, and scored 49/57
+    (86%) before the forms it showed missing were added."""
+    cells = _corpus_cells(name)
+    exact, wrong, lost, report = 0, 0, 0, []
+    for (url, printed), expected in cells.items():
+        figures = find_figures(printed)
+        if expected[0]["value"] == "":
+            exact += not figures
+            wrong += bool(figures)
+            report += [f"not a figure, but read {printed!r} as {figures}"] if figures else []
+            continue
+        lost += max(0, len(expected) - len(figures))
+        if len(figures) != len(expected):
+            wrong += len(expected)
+            report.append(
+                f"{len(figures)} figures instead of {len(expected)} in {printed!r} ({url})"
+            )
+            continue
+        for figure, row in zip(figures, expected, strict=True):
+            if problems := _differences(figure, row):
+                wrong += 1
+                report.append(f"{printed!r} [{figure.text}]: {', '.join(problems)} ({url})")
+            else:
+                exact += 1
+    total = sum(len(rows) for rows in cells.values())
+    print(
+        f"\n{name}: {total} rows from {len({u for u, _ in cells})} pages: "
+        f"{exact} exact ({exact / total:.1%}), {wrong} wrong, {lost} lost"
+    )
+    assert total >= at_least
+    assert not report, "\n".join(report)
+    assert exact / total >= 0.95 and wrong == 0 and lost == 0
+
+
+def _one(text: str) -> Figure:
+    figures = find_figures(text)
+    assert len(figures) == 1, figures
+    return figures[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "qualifier", "unit", "comparison", "hint"),
+    [
+        # The forms issue 14 lists, none of them copied from the corpus.
+        ("(38 per cent)", 38, "exact", "percent", None, None),
+        ("(-4%)", -4, "exact", "percent", None, "growth_pct"),
+        ("(+12%)", 12, "exact", "percent", None, "growth_pct"),
+        ("climbed 23% quarter-over-quarter", 23, "exact", "percent", "qoq", "growth_pct"),
+        ("up nearly 90% year on year (YoY)", 90, "at_most", "percent", "yoy", "growth_pct"),
+        ("31% below average", -31, "exact", "percent", "vs_average", "growth_pct"),
+        ("2.4x faster", 2.4, "exact", "multiple", "vs_peer", "ratio"),
+        ("27% of postings", 27, "exact", "percent", None, "share_pct"),
+        ("over 12,500 job ads", 12500, "at_least", "number", None, "count"),
+        ("grew nearly fourfold", 4, "at_most", "multiple", None, "growth_pct"),
+        ("dropped by 12%", -12, "exact", "percent", None, "growth_pct"),
+        ("plunged 8.5%", -8.5, "exact", "percent", None, "growth_pct"),
+        ("grew 30%.2", 30, "exact", "percent", None, "growth_pct"),
+        ("41%*", 41, "exact", "percent", None, None),
+        ("12%†", 12, "exact", "percent", None, None),
+        ("about €2.3 billion", 2.3e9, "approx", "currency", None, "money"),
+        ("nearly $18,000", 18000, "at_most", "currency", None, "money"),
+        ("5 places lower", -5, "exact", "rank_change", None, "rank_change"),
+        ("a third of employers", 1 / 3, "exact", "fraction", None, "share_pct"),
+        ("one in five workers", 0.2, "exact", "fraction", None, "share_pct"),
+        ("twice as likely as men", 2, "exact", "multiple", "vs_peer", "ratio"),
+        ("Germany (3.1%)", 3.1, "exact", "percent", None, None),
+        ("Prompt engineering - up 48%", 48, "exact", "percent", None, "growth_pct"),
+        ("1.234,5 Stellen", 1234.5, "exact", "number", None, None),
+    ],
+)
+def test_printed_forms(text, value, qualifier, unit, comparison, hint):
+    figure = _one(text)
+    assert math.isclose(figure.value, value, rel_tol=1e-9)
+    assert (figure.qualifier, figure.unit, figure.comparison, figure.measure_hint) == (
+        qualifier,
+        unit,
+        comparison,
+        hint,
+    )
+    assert text[figure.start : figure.end] == figure.text
+
+
+def test_range_keeps_both_ends():
+    figure = _one("20-25%")
+    assert (figure.value, figure.low, figure.high, figure.qualifier) == (22.5, 20, 25, "approx")
+
+
+def test_several_figures_in_one_cell_keep_their_spans():
+    text = "+7% MoM, -3% YoY"
+    figures = find_figures(text)
+    assert [(f.value, f.comparison) for f in figures] == [(7, "mom"), (-3, "yoy")]
+    assert [text[f.start : f.end] for f in figures] == ["+7%", "-3%"]
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "horizon"),
+    [
+        ("grew 12% in the third quarter of 2024", "2024-07-01", "2024-09-30", False),
+        ("H1 2025: up 9%", "2025-01-01", "2025-06-30", False),
+        ("41% at the end of June 2023", "2023-06-01", "2023-06-30", False),
+        ("up 5% from March 2024 to February 2025", "2024-03-01", "2025-02-28", False),
+        ("12% in the 2021-2023 period", "2021-01-01", "2023-12-31", False),
+        ("rose 3% in FY2024", "2024-01-01", "2024-12-31", False),
+        ("39% by 2030", "2030-01-01", "2030-12-31", True),
+    ],
+)
+def test_period_words(text, start, end, horizon):
+    figure = _one(text)
+    period = figure_period(figure)
+    assert period is not None, figure.period_text
+    assert (str(period[0]), str(period[1]), figure.horizon) == (start, end, horizon)
+
+
+def test_unreadable_period_keeps_the_words():
+    figure = _one("60,784 in early 2024")
+    assert figure.value == 60784 and figure.period_text == "early 2024"
+    assert figure_period(figure) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The report suggests that workers should focus on AI",
+        "Layoffs are at an all-time high since 2009",
+        "Survey fielded from May-July 2024 among GPT-4 users in Q3",
+        "Users of Microsoft 365 and COVID-19 trackers over the past 15 years",
+    ],
+)
+def test_prose_without_figures(text):
+    assert find_figures(text) == ()
+
+
+def test_speed_on_distinct_strings():
+    """find_figures runs once per distinct string: measure 100,000 distinct cells and sentences."""
+    find_figures.cache_clear()
+    templates = (
+        "up {n}% year-over-year",
+        "{n}% of postings",
+        "-{n}% month-over-month, but +{m}% year-over-year",
+        "Skill {n} (up {m}%)",
+        "nearly ${n},{m:03d} in 2024",
+        "{n} in {m}00 job postings",
+        "The share rose from {n}% in Q1 2024 to {m}% by 2030, about {n}.{m} times the average",
+        "+{n}.{m}%",
+    )
+    texts = [
+        template.format(n=i + 1, m=i * 7919 % 1000 + 1)
+        for i in range(100_000 // len(templates))
+        for template in templates
+    ]
+    assert len(set(texts)) == len(texts)
+    started, cpu = time.perf_counter(), time.process_time()
+    found = sum(len(find_figures(t)) for t in texts)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    print(
+        f"\nfind_figures: {len(texts):,} distinct texts, {found:,} figures in {seconds:.2f} s "
+        f"({cpu_seconds / len(texts) * 1e6:.0f} us CPU per text)"
+    )
+    assert found > len(texts)
+    assert seconds < 60  # a 2-core machine shared by other work; the figure is printed above
