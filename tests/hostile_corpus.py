@@ -710,7 +710,9 @@ KINDS: list[Kind] = [
         "bad-period-column",
         "messages",
         "Period skill,+5%,2024-13\n",
-        [Quarantined("unparseable_period", column="Period"), NoObs("Period skill")],
+        # A period that cannot be read keeps the figure (period unknown) with a warning row at
+        # the period's own column.
+        [Quarantined("unparseable_period", column="Period"), Obs("Period skill", 5.0)],
         header="Skill,Growth,Period\n",
         anchor=False,
         columns=PERIOD_COLUMNS,

@@ -479,6 +479,32 @@ _TIED_RANK = re.compile(r"=\s*\d+(?:st|nd|rd|th)?")
 _INFINITY_WORDS = frozenset(("inf", "infinity", "\u221e"))
 
 
+# Texts the figure reader would read in part ("1e400%" as 1, "+-12%" as -12, "[1,2]" as 1.2,
+# "=5+7" as 5 and 7, "#DIV/0!" as 0): the strict cell reader decides them, whole or not at all.
+# An exponent, or more digits than a float holds exactly (16+), may overflow or lose digits.
+_EXPONENT = re.compile(r"\d\s*[eE][+-]?\d|\d{16,}")
+_EXCEL_ERROR = re.compile(
+    r"#(?:DIV/0!|N/A|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)", re.I
+)
+_CONTAINER = re.compile(r"^\s*(?:\[.*\]|\{.*\})\s*$", re.S)
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def needs_strict_reading(text: str) -> bool:
+    """True for a cell only the strict reader may read: an exponent (which may overflow), two
+    signs, a formula, an Excel error, a JSON list or object, or invisible characters."""
+    stripped = text.strip()
+    return bool(
+        _EXPONENT.search(stripped)
+        or _TWO_SIGNS.match(stripped)
+        or (stripped.startswith("=") and not _TIED_RANK.fullmatch(stripped))
+        or _EXCEL_ERROR.search(stripped)
+        or _CONTAINER.match(stripped)
+        or _INVISIBLE.search(stripped)
+        or stripped.lstrip("+-").lower() in _INFINITY_WORDS
+    )
+
+
 def not_finite(text: str, how: str = "reads as") -> Rejection:
     """A number beyond what a float holds (1e400) or not a number: quarantined, never stored."""
     return Rejection(

@@ -29,6 +29,7 @@ from flows.normalize.figures import (
 )
 from flows.normalize.measures import REGISTRY
 from flows.normalize.names import harmonize_names
+from flows.normalize.numbers import needs_strict_reading
 from flows.normalize.periods import parse_period, parse_periods
 from flows.normalize.printed import quote
 from flows.normalize.prose import prose_tables, read_prose_file
@@ -315,7 +316,9 @@ def read_cell_values(cells: pa.Table, spec: TableSpec) -> pa.Table:
         read_as = [_corrected(text, spec.corrections) for text in published]
         texts = pa.array(read_as, pa.string())
         plain = pc.fill_null(pc.match_substring_regex(texts, _PLAIN_CELL), False)
-        worded = texts.filter(pc.invert(plain)).to_pylist()
+        worded = [
+            t for t in texts.filter(pc.invert(plain)).to_pylist() if not needs_strict_reading(t)
+        ]
         figures = figure_rows(worded, measure, spec.accounting_negatives) if worded else {}
         single = (
             texts.filter(pc.invert(pc.is_in(texts, pa.array(list(figures), pa.string()))))
