@@ -12,8 +12,15 @@ from typing import Annotated
 
 import typer
 
-from flows.config import DEFAULT_RAW, DEFAULT_WAREHOUSE, PROJECT_ROOT, current_settings, is_remote
-from flows.errors import ConfigError, SkillpulseError
+from flows.config import (
+    DEFAULT_RAW,
+    DEFAULT_WAREHOUSE,
+    PROJECT_ROOT,
+    Paths,
+    current_settings,
+    is_remote,
+)
+from flows.errors import ConfigError, SkillpulseError, WarehouseBusy
 from flows.taxonomy.cli import skills_app
 
 
@@ -92,6 +99,13 @@ def run(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show Prefect's log lines too.")
     ] = False,
+    allow_retire: Annotated[
+        bool,
+        typer.Option(
+            "--allow-retire",
+            help="Let the run retire most reports of the warehouse (their folders were removed on purpose).",
+        ),
+    ] = False,
 ) -> None:
     """Run the pipeline once: raw reports -> lake -> DuckDB -> marts."""
     started, started_at = time.perf_counter(), time.time()
@@ -105,8 +119,19 @@ def run(
     if not verbose:
         # The summary below says what a person needs; Prefect's per-task lines stay in its API and UI.
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    from prefect.exceptions import CancelledRun
+    from flows.writer_lock import acquire_writer_lock
 
+    paths = Paths.resolve(raw, warehouse, lake=lake)
+    try:
+        preflight(paths, raw, allow_retire)
+        # Taken before Prefect starts (10-30 s on a busy machine): a second writer is told at once.
+        lock = acquire_writer_lock(paths, wait)
+    except WarehouseBusy as exc:
+        typer.secho(f"skillpulse: {exc}", fg="yellow", err=True)
+        raise typer.Exit(EXIT_BUSY) from exc
+    except SkillpulseError as exc:
+        typer.secho(f"skillpulse: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from exc
     from flows.ops.progress import live_progress
     from flows.ops.summary import RunSummary
     from flows.pipeline import pipeline_with_runner
@@ -115,14 +140,18 @@ def run(
     try:
         with one_off_run_settings(), live_progress(watching(verbose)):
             summary = pipeline(
-                raw, str(warehouse), full_refresh=full_refresh, lock_timeout=wait, lake_url=lake
+                raw,
+                str(warehouse),
+                full_refresh=full_refresh,
+                lake_url=lake,
+                allow_retire=allow_retire,
+                lock_held=True,
             )
-    except CancelledRun as exc:
-        typer.secho(f"skillpulse: {exc}", fg="yellow", err=True)
-        raise typer.Exit(EXIT_BUSY) from exc
     except SkillpulseError as exc:
         typer.secho(f"skillpulse: {exc}", fg="red", err=True)
         raise typer.Exit(1) from exc
+    finally:
+        lock.release()
     wall = time.perf_counter() - started
     typer.echo(RunSummary(**summary).render())
     prefect_start = summary["flow_started_at"] - started_at
@@ -139,6 +168,30 @@ def run(
         json_summary.write_text(
             json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
+    if summary.get("stale_reports"):
+        typer.secho(
+            f"skillpulse: {len(summary['stale_reports'])} report(s) are stale: their manifest is "
+            "invalid, so their last good data was kept; fix the manifest(s) listed above",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(1)
+
+
+def preflight(paths: Paths, raw: str, allow_retire: bool) -> None:
+    """Mistakes caught before anything starts: a missing or empty raw folder, a mass retirement."""
+    if paths.raw_url:
+        return  # checked by the flow once the mirror is pulled
+    from flows.errors import LakeError
+    from flows.lake import known_report_dirs
+    from flows.raw.discover import check_raw_root, check_retirements
+
+    check_raw_root(paths.raw, raw)
+    try:
+        known = known_report_dirs(paths.lake)
+    except LakeError:
+        return  # the run itself reports an unreadable lake, and records the failure
+    check_retirements(paths.raw, known, allow_retire)
 
 
 def watching(verbose: bool):

@@ -47,6 +47,10 @@ class WarehouseBusy(SkillpulseError):
     """Another run holds the writer lock on the warehouse."""
 
 
+class RawFolderError(SkillpulseError):
+    """The raw folder is missing or holds no report, or the run would retire most reports."""
+
+
 class ConfigError(SkillpulseError):
     """An environment setting has a value skillpulse cannot use."""
 

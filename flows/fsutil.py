@@ -12,6 +12,15 @@ from pathlib import Path
 CHUNK = 1 << 20
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def sha256_file(path: Path) -> str:
     """Hex sha256 of a file's bytes, read in chunks so big files cost no memory."""
     digest = hashlib.sha256()
@@ -31,6 +40,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temp path in the target's folder; on success rename it over the target."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    # mkstemp makes the file 0600; the lake and marts are for every analyst on the machine.
+    os.fchmod(fd, 0o666 & ~_UMASK)
     os.close(fd)
     tmp_path = Path(tmp)
     try:

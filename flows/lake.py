@@ -301,7 +301,8 @@ REPORTS_SCHEMA = pa.schema(
         _field(
             "status",
             pa.string(),
-            "ok, partial (some input quarantined) or failed (nothing loaded).",
+            "ok, partial (some input quarantined), failed (nothing loaded) or stale (its manifest "
+            "broke; the last good data is kept until it is mended).",
         ),
         _field(
             "ingested_at",
@@ -382,6 +383,9 @@ def write_report_tables(
     """Replace a report's observation files, quarantine and claims; files of tables no longer declared go."""
     _replace_small(claims_file(lake, report_id), claims, CLAIMS_SCHEMA)
     folder = observations_dir(lake, report_id)
+    # A run killed while writing this report left its temp files here; they are never read.
+    for leftover in folder.glob(".*.tmp") if folder.exists() else ():
+        leftover.unlink(missing_ok=True)
     for name, table in tables.items():
         write_parquet(table.cast(OBSERVATIONS_SCHEMA), folder / f"{name}.parquet")
     if folder.exists():
@@ -425,16 +429,28 @@ def commit(
     ingested: list[dict],
     retired: Iterable[str],
     problems: pa.Table,
+    stale: Iterable[str] = (),
 ) -> None:
-    """Record new report rows beside the unchanged ones, then remove the data of retired reports."""
-    retired = list(retired)
+    """Record new report rows beside the unchanged ones, then remove the data of retired reports.
+
+    Stale reports (their manifest broke) keep their data and row, marked status 'stale' with an
+    empty fingerprint, so the run after the manifest is mended ingests them again.
+    """
+    retired, stale = list(retired), list(stale)
     write_discovery_quarantine(lake, problems)
-    if ingested or retired or not (lake / REPORTS_FILE).exists():
-        previous = read_reports(lake) if unchanged else REPORTS_SCHEMA.empty_table()
+    if ingested or retired or stale or not (lake / REPORTS_FILE).exists():
+        previous = read_reports(lake) if unchanged or stale else REPORTS_SCHEMA.empty_table()
         kept = previous.filter(pc.is_in(previous["report_id"], pa.array(unchanged, pa.string())))
-        commit_reports(
-            lake, pa.concat_tables([kept, pa.Table.from_pylist(ingested, schema=REPORTS_SCHEMA)])
+        old = previous.filter(pc.is_in(previous["report_id"], pa.array(stale, pa.string())))
+        old = old.set_column(
+            old.schema.get_field_index("status"), "status", pa.repeat("stale", old.num_rows)
+        ).set_column(
+            old.schema.get_field_index("input_fingerprint"),
+            "input_fingerprint",
+            pa.repeat("", old.num_rows),
         )
+        ingested_rows = pa.Table.from_pylist(ingested, schema=REPORTS_SCHEMA)
+        commit_reports(lake, pa.concat_tables([kept, old.cast(REPORTS_SCHEMA), ingested_rows]))
     failpoint("lake:after-commit")
     remove_uncommitted(lake)
 
@@ -450,6 +466,14 @@ def read_reports(lake: Path) -> pa.Table:
         raise LakeError(
             f"{path} is unreadable ({exc}); rebuild the lake from the raw files with `skillpulse run --full-refresh`"
         ) from exc
+
+
+def known_report_dirs(lake: Path) -> dict[str, str]:
+    """Report folder (relative to raw) -> report_id of what the lake holds."""
+    reports = read_reports(lake)
+    return dict(
+        zip(reports["report_dir"].to_pylist(), reports["report_id"].to_pylist(), strict=True)
+    )
 
 
 def known_fingerprints(lake: Path) -> dict[str, str]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
@@ -18,12 +18,13 @@ from prefect.utilities.annotations import quote
 
 from flows import ingest, lake
 from flows.config import Paths
-from flows.errors import WarehouseBusy
+from flows.errors import LakeError, WarehouseBusy
 from flows.ops import artifacts, progress
 from flows.ops.summary import RunSummary, record_failure, summarize, write_summary
 from flows.raw import discover as discovery
 from flows.raw import storage
 from flows.warehouse import database as warehouse
+from flows.writer_lock import acquire_writer_lock
 
 
 def stage(**options: Any):
@@ -60,10 +61,22 @@ def push_lake(paths: Paths) -> None:
 
 
 @stage()
-def discover_reports(paths: Paths, full_refresh: bool) -> discovery.Plan:
+def discover_reports(paths: Paths, full_refresh: bool, allow_retire: bool) -> discovery.Plan:
+    discovery.check_raw_root(paths.raw)
+    try:
+        known_dirs = lake.known_report_dirs(paths.lake)
+    except LakeError:
+        if not full_refresh:
+            raise
+        known_dirs = {}  # --full-refresh rebuilds an unreadable lake from raw
+    discovery.check_retirements(paths.raw, known_dirs, allow_retire)
     known = {} if full_refresh else lake.known_fingerprints(paths.lake)
     return discovery.discover(
-        paths.raw, discovery.reference_fingerprint(paths.reference), known, full_refresh
+        paths.raw,
+        discovery.reference_fingerprint(paths.reference),
+        known,
+        full_refresh,
+        known_dirs,
     )
 
 
@@ -83,7 +96,12 @@ def ingest_reports_from_storage(
 @stage()
 def commit_lake(paths: Paths, plan: discovery.Plan, ingested: list[dict]) -> None:
     return lake.commit(
-        paths.lake, [s.report_id for s in plan.unchanged], ingested, plan.retired, plan.problems
+        paths.lake,
+        [s.report_id for s in plan.unchanged],
+        ingested,
+        plan.retired,
+        plan.problems,
+        [report_id for report_id, _ in plan.stale],
     )
 
 
@@ -123,12 +141,17 @@ def skillpulse_pipeline(
     full_refresh: bool = False,
     lock_timeout: float = 0,
     lake_url: str | None = None,
+    allow_retire: bool = False,
+    lock_held: bool = False,
 ) -> dict[str, Any]:
-    """Ingest every report under raw_dir into the lake and publish the warehouse built from it."""
+    """Ingest every report under raw_dir into the lake and publish the warehouse built from it.
+
+    lock_held: the caller (the CLI) already holds the writer lock, taken before Prefect started.
+    """
     paths = Paths.resolve(raw_dir, warehouse_dir, lake=lake_url)
     clock = StageClock()
     try:
-        lock = acquire_writer_lock(paths, lock_timeout)
+        lock = nullcontext() if lock_held else acquire_writer_lock(paths, lock_timeout)
     except WarehouseBusy as exc:
         # Not a failure of this run's work: it found another writer and did nothing.
         return Cancelled(message=str(exc))
@@ -136,7 +159,7 @@ def skillpulse_pipeline(
         warehouse.remove_stale_temps(paths.warehouse)
         if paths.raw_url or paths.lake_url:
             clock.time("pull", pull_from_storage, paths)
-        plan = clock.time("discover", discover_reports, paths, full_refresh)
+        plan = clock.time("discover", discover_reports, paths, full_refresh, allow_retire)
         ingested = clock.time("ingest", ingest_all, plan, paths)
         if paths.ingest_via_storage and ingested:
             clock.time("fetch", fetch_ingested, paths)
@@ -204,17 +227,3 @@ class StageClock:
             return call(*args)
         finally:
             self.seconds[stage] = round(time.perf_counter() - start, 4)
-
-
-def acquire_writer_lock(paths: Paths, timeout: float) -> FileLock:
-    """One writer at a time; the OS releases the lock if the process dies, so it never goes stale."""
-    paths.warehouse.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(paths.lock, timeout=timeout)
-    try:
-        lock.acquire()
-    except Timeout as exc:
-        raise WarehouseBusy(
-            f"another skillpulse run is writing to {paths.warehouse} (lock {paths.lock}); "
-            "wait for it to finish, or pass --wait SECONDS to queue behind it"
-        ) from exc
-    return lock

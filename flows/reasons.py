@@ -17,6 +17,8 @@ READER_CODES: dict[str, str] = {
     "sheet_not_found": "no sheet with that name or 0-based index; set sheet to one of the sheets the message lists",
     "table_not_found": "no table matches table_index/caption/records_key; pick one of those the message lists",
     "invalid_json": 'the file is not valid JSON; fix it at the reported line, or declare format = "jsonl" for one record per line',
+    "regex_too_slow": "footer_pattern or unpivot.headers backtracks past its time budget (a nested quantifier such as (a+)+); simplify it, or drop look-arounds so the linear-time engine runs it",
+    "file_changed": "the file was rewritten between discovery and reading (still downloading?); nothing loaded from it now, the next run reads it again",
     "chart_only": "the declared PDF page shows its figures only as a chart or image (no table, no text to read); the message names the page: type the figures into a CSV beside the PDF, or point pages/bbox at the table that holds them",
     "page_not_found": "tables.pages names a page the PDF does not have; the message gives the page count",
     "too_many_pages": "the PDF has more pages than SKILLPULSE_MAX_PDF_PAGES (default 2,000); raise that limit if the file is genuine",
@@ -37,6 +39,8 @@ VALUE_CODES: dict[str, str] = {
     "unparseable_value": "The text is not a number in any form skillpulse reads.",
     "period_not_value": "The text is a year, date or period: the wrong column is mapped as value.",
     "measure_mismatch": "The text is a number of another kind than the table's declared measure.",
+    "not_finite": "The number is too large to store (1e400, 400 digits, a value_scale product beyond 1.8e308) or is infinity; fix the cell.",
+    "formula_without_value": "A spreadsheet formula saved without its result (or a cell starting with '='); save the file from a spreadsheet so results are stored.",
     "out_of_range": "The number is impossible for the measure (share of 120%, rank 2.5, count -3).",
     "blank_period": "The period cell is empty.",
     "unparseable_period": "The text is not a year, quarter, month, date or span of those.",
@@ -46,11 +50,15 @@ VALUE_CODES: dict[str, str] = {
 PIPELINE_CODES: dict[str, str] = {
     "invalid_manifest": "report.toml is missing keys, has unknown keys or bad values; the message lists every problem with its fix.",
     "undeclared_file": "a raw file no manifest declares; add a [[tables]] entry for it, list it under ignore, or scaffold one with `skillpulse new-report FILE`.",
+    "symlink_ignored": "a folder under raw is a symbolic link, which is not followed; move or copy the folder itself under raw.",
     "duplicate_report": "two report folders declare the same series and edition; change one of them.",
     "missing_column": "a header named in columns (or the unpivot pattern) is not in the file; the message lists the headers present and the closest match.",
+    "duplicate_header": "two columns share the header a mapped field (or the unpivot pattern) names, so which holds the figures is ambiguous; the message names both columns.",
     "no_data_rows": "the table has a header but no data rows; check header_row, or whether the file was exported completely.",
     "missing_skill": "a row has a figure but no skill name; fill in the name or delete the row.",
+    "total_row": "a row named Total, Subtotal, All skills or Overall is the table's total, not a skill; kept out of the rankings, nothing to fix.",
     "duplicate_row": "a row repeats an earlier row of the same table cell for cell; delete the copy.",
+    "check_failed": "the report's observations failed a warehouse check (e.g. a value that is not finite in a lake written by an older version); they are left out of the build, the other reports are published.",
     "report_failed": "the report could not be ingested at all (an unexpected error); the message names it, the other reports still load, and the next run retries.",
 }
 

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from flows.config import current_settings
 from flows.errors import ExtractError
 from flows.raw.manifest import TableSpec
+from flows.user_regex import search_hits
 
 READING_RULES: dict[str, str] = {
     "cells": "Every cell is text exactly as published; a blank or whitespace-only cell is null. Cells are "
@@ -116,6 +117,18 @@ def check_file_size(path: Path) -> None:
         )
     if size == 0:
         raise empty_file_error(path)
+
+
+def check_cell_bound(path: Path, bound: int) -> None:
+    """Refuse before parsing when even a count of separators says the table is above the cell
+    limit: parsing first would spend the memory the limit is there to save."""
+    limit = current_settings().max_cells
+    if bound > limit:
+        raise ExtractError(
+            "too_many_cells",
+            f"{path}: the file holds up to {bound:,} cells (counted from its separators), above "
+            f"the limit of {limit:,}; if it is genuine, raise it with SKILLPULSE_MAX_CELLS=<cells>",
+        )
 
 
 def check_cells(path: Path, rows: int, columns: int) -> None:
@@ -347,14 +360,7 @@ def _footer(cells, present, blank, ragged, pattern, joiner) -> np.ndarray:
 
 
 def _regex_hits(column: pa.ChunkedArray, pattern: str) -> np.ndarray:
-    try:
-        hits = pc.match_substring_regex(column, pattern)
-    except pa.ArrowInvalid:
-        # RE2 lacks some Python syntax (look-arounds): test each distinct text with `re` instead.
-        compiled = re.compile(pattern)
-        matched = [t for t in pc.unique(column).to_pylist() if t is not None and compiled.search(t)]
-        hits = pc.is_in(column, value_set=pa.array(matched, pa.string()))
-    return pc.fill_null(hits, False).to_numpy(zero_copy_only=False)
+    return search_hits(column, pattern, "footer_pattern")
 
 
 def _repeated_header(cells, header_rows) -> np.ndarray:

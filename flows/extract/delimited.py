@@ -19,6 +19,7 @@ from flows.extract.common import (
     RawTable,
     assemble,
     blank_to_null,
+    check_cell_bound,
     data_body,
     empty_file_error,
     no_header,
@@ -55,8 +56,13 @@ def read_csv(path: Path, spec: TableSpec) -> RawTable:
     body_at = _offset_after_lines(data, spec.header_row - 1 + header_lines) or len(data)
     header_width = max(map(len, header_rows))
     width = max(header_width, _sample_width(data[body_at : body_at + _SAMPLE_BYTES], delimiter))
+    # At most a cell per delimiter and per line: counted in place, before anything is parsed.
+    lines = max(data.count(b"\n", body_at), data.count(b"\r", body_at))
+    lines += 0 if body_at >= len(data) or data.endswith((b"\n", b"\r")) else 1
+    check_cell_bound(path, data.count(delimiter.encode(), body_at) + lines)
     body = _csv_body(path, data, body_at, spec.header_row + header_lines, delimiter, width)
     body = _set_aside_extra_cells(body, header_width, width, delimiter)
+    body = _set_aside_unterminated_quote(body, data[body_at:], delimiter)
     return assemble(path, spec, header_rows, body, joiner=delimiter, fill_header_across=True)
 
 
@@ -227,6 +233,23 @@ def _record_lines(table: pa.Table, body: bytes, first_line: int) -> np.ndarray:
     in_raw = pc.count_substring_regex(optional(table, "_raw", pa.string()), newline)
     spans = 1 + pc.coalesce(in_raw, pa.array(in_cells, pa.int32())).to_numpy(zero_copy_only=False)
     return first_line + np.concatenate(([0], np.cumsum(spans)[:-1])).astype(np.int64)
+
+
+def _set_aside_unterminated_quote(body: pa.Table, data: bytes, delimiter: str) -> pa.Table:
+    """A quote that never closes swallows every later line into one cell of the last record:
+    set that record aside as malformed_csv, with its text, instead of loading it as a name."""
+    if data.count(b'"') % 2 == 0 or not body.num_rows:
+        return body
+    last = body.num_rows - 1
+    cells = [name for name in body.column_names if name.startswith("c")]
+    texts = [body.column(name)[last].as_py() or "" for name in cells]
+    if not any("\n" in text or "\r" in text for text in texts):
+        return body
+    reason = pa.array([None] * last + ["malformed_csv"], pa.string())
+    previous = optional(body, "_raw", pa.string())
+    raw = pc.if_else(pc.is_valid(reason), delimiter.join(texts), previous)
+    body = body.drop_columns([n for n in ("_reason", "_raw") if n in body.column_names])
+    return body.append_column("_reason", reason).append_column("_raw", raw)
 
 
 def _set_aside_extra_cells(

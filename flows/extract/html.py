@@ -15,6 +15,7 @@ from flows.errors import ExtractError
 from flows.extract.common import (
     RawTable,
     assemble,
+    check_cells,
     data_body,
     empty_file_error,
     no_header,
@@ -41,7 +42,7 @@ def read_html(path: Path, spec: TableSpec) -> RawTable:
     for element in table.xpath(".//script | .//style"):
         element.drop_tree()
     rows = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
-    grid = _html_grid(rows)
+    grid = _html_grid(rows, path)
     header_count = _html_header_rows(rows, spec)
     first = spec.header_row - 1 if header_count is None else 0
     count = spec.header_rows if header_count is None else header_count
@@ -117,8 +118,9 @@ def _html_header_rows(rows, spec: TableSpec) -> int | None:
     return sum(1 for _ in leading) or None
 
 
-def _html_grid(rows) -> list[list[str | None]]:
+def _html_grid(rows, path: Path) -> list[list[str | None]]:
     """Rows of cell texts with every colspan/rowspan cell filled with its text."""
+    _check_spans(rows, path)
     occupied: dict[tuple[int, int], str | None] = {}
     for r, row in enumerate(rows):
         column = 0
@@ -132,6 +134,21 @@ def _html_grid(rows) -> list[list[str | None]]:
             column += _span(cell.get("colspan"))
     width = max((c for _, c in occupied), default=-1) + 1
     return [[occupied.get((r, c)) for c in range(width)] for r in range(len(rows))]
+
+
+def _check_spans(rows, path: Path) -> None:
+    """The cells the spans would fill, counted before they are filled: 200 cells of rowspan and
+    colspan 1000 in a few KB of markup would fill 200 million."""
+    covered, widest = 0, 0
+    for r, row in enumerate(rows):
+        spans = [
+            (min(_span(cell.get("rowspan")), len(rows) - r), _span(cell.get("colspan")))
+            for cell in row.xpath("./td | ./th")
+        ]
+        covered += sum(down * across for down, across in spans)
+        widest = max(widest, sum(across for _, across in spans))
+    check_cells(path, len(rows), widest)
+    check_cells(path, 1, covered)
 
 
 def _span(value: str | None) -> int:

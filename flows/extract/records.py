@@ -16,6 +16,7 @@ from flows.extract.common import (
     JsonNumber,
     RawTable,
     assemble,
+    check_cell_bound,
     check_cells,
     data_body,
     decoded_text,
@@ -32,6 +33,7 @@ from flows.raw.manifest import TableSpec
 def read_json(path: Path, spec: TableSpec) -> RawTable:
     """JSON: an array of records (or of arrays, the first holding the header), at records_key if set."""
     text = decoded_text(path, spec)
+    check_cell_bound(path, text.count(",") + 1)
     try:
         records = _records_at(_json_loads(text), spec.records_key, path)
     except json.JSONDecodeError as exc:
@@ -52,7 +54,9 @@ def read_json(path: Path, spec: TableSpec) -> RawTable:
 
 def read_jsonl(path: Path, spec: TableSpec) -> RawTable:
     """JSON Lines: one record per non-blank line; a bad line is skipped with its line number."""
-    all_lines = text_lines(decoded_text(path, spec))
+    text = decoded_text(path, spec)
+    check_cell_bound(path, text.count(",") + text.count("\n") + 1)
+    all_lines = text_lines(text)
     filled = list(map(bool, map(str.strip, all_lines)))
     lines = list(itertools.compress(all_lines, filled))
     array = f"[{','.join(lines)}]"

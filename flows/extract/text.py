@@ -18,6 +18,7 @@ from flows.extract.common import (
     text_lines,
 )
 from flows.raw.manifest import TableSpec
+from flows.user_regex import search_texts
 
 _BULLET = r"^\s*(?:[-*•‣▪\u2013]|\d+[.)])\s+"
 _CATEGORY = r"(?:(?P<category>[^:]+?)\s*:\s+)?"
@@ -47,12 +48,12 @@ def read_text(path: Path, spec: TableSpec) -> RawTable:
         return _read_aligned(path, spec, lines)
     parse = _bullet_fields if layout == "category_bullets" else _pair_fields
     names = ["category", "label", "value"] if layout == "category_bullets" else ["label", "value"]
-    footer = re.compile(spec.footer_pattern) if spec.footer_pattern else None
+    footer = _footer_lines(lines, spec)
     numbers, fields, reasons, raws = [], [], [], []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        note = _is_note(line, footer)
+        note = _is_note(line, footer[number - 1])
         found = None if note else parse(line)
         numbers.append(number)
         fields.append(found or {})
@@ -65,8 +66,15 @@ def read_text(path: Path, spec: TableSpec) -> RawTable:
     return assemble(path, spec, [names], body, classify=False)
 
 
-def _is_note(line: str, footer: re.Pattern | None) -> bool:
-    return bool(FOOTNOTE_LINE.match(line) or (footer and footer.search(line)))
+def _footer_lines(lines: list[str], spec: TableSpec) -> list[bool]:
+    """Which lines footer_pattern finds, in bounded time (it is the user's regex)."""
+    if not spec.footer_pattern:
+        return [False] * len(lines)
+    return search_texts(lines, spec.footer_pattern, "footer_pattern")
+
+
+def _is_note(line: str, footer_hit: bool) -> bool:
+    return bool(FOOTNOTE_LINE.match(line) or footer_hit)
 
 
 def _guess_layout(lines: list[str]) -> str:
@@ -99,9 +107,10 @@ def _read_aligned(path: Path, spec: TableSpec, lines: list[str]) -> RawTable:
     )
     if start is None:
         raise no_header(path, f"no non-blank line at or after line {spec.header_row}")
-    footer = re.compile(spec.footer_pattern) if spec.footer_pattern else None
+    footer = _footer_lines(expanded, spec)
     notes_from = next(
-        (i for i in range(start + 1, len(expanded)) if _is_note(expanded[i], footer)), len(expanded)
+        (i for i in range(start + 1, len(expanded)) if _is_note(expanded[i], footer[i])),
+        len(expanded),
     )
     table_lines = [
         i

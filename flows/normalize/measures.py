@@ -49,6 +49,8 @@ class Measure:
 
     def fits(self, value: float) -> bool:
         """True when the (converted) value is possible for this measure."""
+        if not math.isfinite(value):
+            return False  # 1e400 as a count: never stored (see numbers.not_finite)
         whole = abs(value - round(value)) <= 1e-9 * max(1.0, abs(value)) if self.whole else True
         return self.low <= value <= self.high and whole
 

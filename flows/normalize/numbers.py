@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -466,6 +467,54 @@ FAST_NUMBER = re.compile(r"(?P<sign>[+-]?)" + _SIMPLE_NUMBER)  # "+329%", "-12.5
 
 def read_value(text: str) -> Reading | Rejection:
     """Read a printed value without a measure: '3.5x' -> Reading(3.5, 'exact', 'multiple')."""
+    reading = _read_value(text)
+    if isinstance(reading, Reading) and not math.isfinite(reading.value):
+        return not_finite(text)
+    return reading
+
+
+_TWO_SIGNS = re.compile(r"[+-]\s*[+-]\s*\d")
+# "=3" is a tied rank; "=5+7" or "=SUM(B2:B9)" is a formula.
+_TIED_RANK = re.compile(r"=\s*\d+(?:st|nd|rd|th)?")
+_INFINITY_WORDS = frozenset(("inf", "infinity", "\u221e"))
+
+
+# Texts the figure reader would read in part ("1e400%" as 1, "+-12%" as -12, "[1,2]" as 1.2,
+# "=5+7" as 5 and 7, "#DIV/0!" as 0): the strict cell reader decides them, whole or not at all.
+# An exponent, or more digits than a float holds exactly (16+), may overflow or lose digits.
+_EXPONENT = re.compile(r"\d\s*[eE][+-]?\d|\d{16,}")
+_EXCEL_ERROR = re.compile(
+    r"#(?:DIV/0!|N/A|VALUE!|REF!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)", re.I
+)
+_CONTAINER = re.compile(r"^\s*(?:\[.*\]|\{.*\})\s*$", re.S)
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def needs_strict_reading(text: str) -> bool:
+    """True for a cell only the strict reader may read: an exponent (which may overflow), two
+    signs, a formula, an Excel error, a JSON list or object, or invisible characters."""
+    stripped = text.strip()
+    return bool(
+        _EXPONENT.search(stripped)
+        or _TWO_SIGNS.match(stripped)
+        or (stripped.startswith("=") and not _TIED_RANK.fullmatch(stripped))
+        or _EXCEL_ERROR.search(stripped)
+        or _CONTAINER.match(stripped)
+        or _INVISIBLE.search(stripped)
+        or stripped.lstrip("+-").lower() in _INFINITY_WORDS
+    )
+
+
+def not_finite(text: str, how: str = "reads as") -> Rejection:
+    """A number beyond what a float holds (1e400) or not a number: quarantined, never stored."""
+    return Rejection(
+        "not_finite",
+        f"{quote(text)} {how} a number too large to store (beyond 1.8e308) or not a number; "
+        "check the cell for a stray exponent or extra digits",
+    )
+
+
+def _read_value(text: str) -> Reading | Rejection:
     if fast := FAST_NUMBER.fullmatch(text):
         value = float(fast["n"].replace(",", ""))
         return Reading(
@@ -474,12 +523,25 @@ def read_value(text: str) -> Reading | Rejection:
             "percent" if fast["pct"] else "number",
         )
     cleaned = _clean(text)
+    if cleaned.startswith("=") and not _TIED_RANK.fullmatch(cleaned):
+        return Rejection(
+            "formula_without_value",
+            f"{quote(text)} is a formula without its result (the file was written by a program, "
+            "not saved by a spreadsheet); open and save it in Excel or LibreOffice so the "
+            "results are stored, then run again",
+        )
+    if cleaned.lstrip("+-") in _INFINITY_WORDS:
+        return not_finite(text, "is")
     if cleaned in _MISSING_MARKERS:
         return Rejection(
             "missing_marker",
             f"{quote(text)} marks a value the publisher did not give; nothing to load",
         )
-    cleaned = _strip_markers(cleaned)
+    stripped = _strip_markers(cleaned)
+    if not stripped and any(c.isdigit() for c in cleaned):
+        # "[1,2]" is a list (a JSON array), not a footnote mark on an empty cell.
+        return Rejection("unparseable_value", _unparseable_message(text, cleaned))
+    cleaned = stripped
     if not cleaned:
         return Rejection(
             "blank_value", f"{quote(text)} holds no value; leave the cell empty or give a number"
@@ -488,6 +550,12 @@ def read_value(text: str) -> Reading | Rejection:
 
 
 def _read_phrase(text: str, cleaned: str) -> Reading | Rejection:
+    if _TWO_SIGNS.match(cleaned):
+        return Rejection(
+            "unparseable_value",
+            f"{quote(text)} has two signs, so its direction is unclear; keep the one the "
+            "publisher meant (check the report) in a corrected copy, or leave it quarantined",
+        )
     phrasing = _split_qualifiers(cleaned)
     qualifier = phrasing.qualifier
     negative = phrasing.core.startswith("-") or phrasing.direction < 0

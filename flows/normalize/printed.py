@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 import pyarrow as pa
@@ -21,8 +22,23 @@ FOOTNOTE_MARKS = re.compile(
 
 
 def quote(text: str) -> str:
+    """A cell's text for a message: shortened, invisible characters written as escapes."""
     shown = text if len(text) <= 80 else text[:77] + "..."
-    return f'"{shown}"'
+    return f'"{escape_invisible(shown)}"'
+
+
+def escape_invisible(text: str) -> str:
+    """NUL, control and zero-width characters as \\xNN / \\uNNNN, so a message shows what is there."""
+    if text.isprintable():
+        return text
+    return "".join(_escape(char) for char in text)
+
+
+def _escape(char: str) -> str:
+    if char == " " or unicodedata.category(char) not in ("Cc", "Cf", "Zl", "Zp"):
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def distinct_texts(texts: Sequence[str | None] | pa.Array | pa.ChunkedArray) -> pa.Array:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,6 +17,7 @@ import pyarrow.compute as pc
 from flows.errors import AccountingError, ExtractError
 from flows.extract import RawTable, read_table
 from flows.extract.common import optional
+from flows.fsutil import sha256_file
 from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, conform
 from flows.normalize.figures import (
     FIGURE_ROWS_SCHEMA,
@@ -27,11 +29,14 @@ from flows.normalize.figures import (
 )
 from flows.normalize.measures import REGISTRY
 from flows.normalize.names import harmonize_names
+from flows.normalize.numbers import needs_strict_reading
 from flows.normalize.periods import parse_period, parse_periods
+from flows.normalize.printed import quote
 from flows.normalize.prose import prose_tables, read_prose_file
 from flows.normalize.values import parse_values
 from flows.raw.discover import ReportSource
 from flows.raw.manifest import TableSpec
+from flows.user_regex import search_texts
 
 FIELDS = ("skill", "category", "period", "geography", "measure")
 FIELD_COLUMNS = {
@@ -92,6 +97,7 @@ def _normalize_declared(
         return _normalize_prose(source, spec, reference_dir, rel_file)
     try:
         raw = read_table(source.report_dir / spec.file, spec)
+        _check_unchanged(source, spec, rel_file)
         layout = resolve_layout(raw.header, spec, rel_file)
         if raw.cells.num_rows == 0 and raw.skipped.num_rows == 0:
             raise ExtractError(
@@ -102,6 +108,25 @@ def _normalize_declared(
     except ExtractError as exc:
         return _rejected_file(source, spec, rel_file, exc)
     return normalize_table(con, source, spec, raw, layout, reference_dir)
+
+
+def _check_unchanged(source: ReportSource, spec: TableSpec, rel_file: str) -> None:
+    """Lineage carries the hash discovery planned with: the bytes read must be those bytes.
+
+    Hashed again after reading: a file rewritten while the run read it (a download still in
+    progress) would otherwise pass its new figures off under the old hash.
+    """
+    try:
+        now = sha256_file(source.report_dir / spec.file)
+    except OSError:
+        now = None
+    if now != source.file_hashes[spec.file]:
+        raise ExtractError(
+            "file_changed",
+            f"{rel_file}: the file changed while this run read it (its sha256 is no longer the one "
+            "discovered), so its figures are not loaded now; the next run reads it again, once "
+            "it is complete",
+        )
 
 
 def _normalize_prose(
@@ -133,11 +158,17 @@ def resolve_layout(header: tuple[str, ...], spec: TableSpec, rel_file: str) -> L
     folded = {_fold(h): i for i, h in reversed(list(enumerate(header, start=1)))}
     fields: dict[str, int] = {}
     missing: list[str] = []
+    duplicated: list[str] = []
     for field in ("skill", "value", *FIELDS[1:]):
         names = spec.columns.headers(field)
         if not names:
             continue
         index = next((folded[_fold(n)] for n in names if _fold(n) in folded), None)
+        if index is not None and (twice := _positions(header, header[index - 1]))[1:]:
+            duplicated.append(
+                f'columns.{field} = "{header[index - 1].strip()}" names columns '
+                + " and ".join(map(str, twice))
+            )
         if index is None:
             missing.append(_missing_column_message(field, names, header))
         else:
@@ -153,10 +184,12 @@ def resolve_layout(header: tuple[str, ...], spec: TableSpec, rel_file: str) -> L
     if spec.value_in_label and "skill" in fields:
         value_columns = ((fields["skill"], header[fields["skill"] - 1]),)
     elif spec.unpivot is not None:
+        stripped = [h.strip() for h in header]
+        matched = search_texts(stripped, spec.unpivot.headers, "unpivot.headers")
         value_columns = tuple(
             (i, h)
             for i, h in enumerate(header, start=1)
-            if spec.unpivot.matches(h) and i not in fields.values()
+            if matched[i - 1] and i not in fields.values()
         )
         if not value_columns:
             missing.append(
@@ -165,6 +198,18 @@ def resolve_layout(header: tuple[str, ...], spec: TableSpec, rel_file: str) -> L
     else:
         value_index = fields.pop("value", None)
         value_columns = ((value_index, header[value_index - 1]),) if value_index else ()
+    unpivoted = [h for _, h in value_columns] if spec.unpivot is not None else []
+    duplicated += [
+        f'unpivot.headers matches "{h.strip()}" in columns ' + " and ".join(map(str, twice))
+        for h in dict.fromkeys(unpivoted)
+        if (twice := _positions(header, h))[1:]
+    ]
+    if duplicated:
+        raise LayoutError(
+            "duplicate_header",
+            f"{rel_file}: " + "; ".join(duplicated) + "; the header is ambiguous, so no column "
+            "is guessed: set header_row/header_rows so the names differ, or map the table another way",
+        )
     if missing:
         raise LayoutError(
             "missing_column",
@@ -182,6 +227,11 @@ def _missing_column_message(field: str, names: tuple[str, ...], header: tuple[st
 
 def _list(header: tuple[str, ...]) -> str:
     return "[" + ", ".join(f'"{h}"' for h in header) + "]"
+
+
+def _positions(header: tuple[str, ...], name: str) -> list[int]:
+    """1-based columns whose header is `name` (spacing and case aside)."""
+    return [i for i, h in enumerate(header, start=1) if _fold(h) == _fold(name)]
 
 
 def _fold(text: str) -> str:
@@ -266,7 +316,9 @@ def read_cell_values(cells: pa.Table, spec: TableSpec) -> pa.Table:
         read_as = [_corrected(text, spec.corrections) for text in published]
         texts = pa.array(read_as, pa.string())
         plain = pc.fill_null(pc.match_substring_regex(texts, _PLAIN_CELL), False)
-        worded = texts.filter(pc.invert(plain)).to_pylist()
+        worded = [
+            t for t in texts.filter(pc.invert(plain)).to_pylist() if not needs_strict_reading(t)
+        ]
         figures = figure_rows(worded, measure, spec.accounting_negatives) if worded else {}
         single = (
             texts.filter(pc.invert(pc.is_in(texts, pa.array(list(figures), pa.string()))))
@@ -442,7 +494,15 @@ def scale_values(parsed: pa.Table, scale: float, measure: str = "count") -> pa.T
         if row["value"] is None:
             continue
         row["value"] = float(Decimal(repr(row["value"])) * factor)
-        if not kind.low <= row["value"] <= kind.high:
+        if not math.isfinite(row["value"]):
+            row |= {
+                "value": None,
+                "value_qualifier": None,
+                "reason_code": "not_finite",
+                "message": f"{quote(row['source_text'])} x value_scale {scale:g} is too large to "
+                "store (beyond 1.8e308); check value_scale in report.toml and the cell",
+            }
+        elif not kind.low <= row["value"] <= kind.high:
             row |= {
                 "value": None,
                 "value_qualifier": None,
@@ -475,6 +535,12 @@ def long_cells(raw: RawTable, layout: Layout, spec: TableSpec) -> pa.Table:
         }
         for field in FIELDS:
             columns[FIELD_COLUMNS[field]] = _field_values(raw, layout, spec, field, header, n)
+        # A bad period is reported at the period's own column, when it has one.
+        period_index = layout.fields.get("period", index)
+        columns["period_column_index"] = pa.repeat(pa.scalar(period_index, pa.int32()), n)
+        columns["period_column"] = pa.repeat(
+            pa.scalar(raw.header[period_index - 1], pa.string()), n
+        )
         if spec.value_in_label:
             labels, values, offsets = _split_labels(text)
             columns |= {"skill_raw": labels, "source_text": values, "span_offset": offsets}
@@ -526,21 +592,35 @@ def _classify(cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table]) -> p
     row_of_cell = pc.index_in(cells["source_row"], value_set=raw.cells["source_row"])
     duplicate = _duplicate_rows(raw).take(row_of_cell)
     blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(cells["source_text"]), ""), True)
-    no_skill = pc.fill_null(pc.equal(cells["skill_raw"], ""), True)
+    name = _visible_name(cells["skill_raw"])
+    no_skill = pc.fill_null(pc.equal(name, ""), True)
+    # "Total", "TOTAL:", "Total*" and "Grand total (all skills)" alike.
+    label = pc.replace_substring_regex(pc.utf8_lower(name), r"\s*(\(.*\))?[\p{P}\p{S}\s]*$", "")
+    total = pc.fill_null(pc.is_in(label, value_set=_TOTAL_NAMES), False)
     bad_value = pc.is_valid(cells["value_reason"])
     has_period = pc.fill_null(pc.not_equal(cells["period_text"], ""), False)
     bad_period = pc.and_(has_period, pc.is_valid(period["reason_code"]))
-    rejected = pc.or_(pc.or_(duplicate, no_skill), bad_value)
+    rejected = pc.or_(pc.or_(duplicate, no_skill), pc.or_(total, bad_value))
     status = pc.if_else(blank, "blank", pc.if_else(rejected, "rejected", "ok"))
     reason_code = _first_of(
         (duplicate, "duplicate_row"),
         (no_skill, "missing_skill"),
+        (total, "total_row"),
         (bad_value, cells["value_reason"]),
         default=period["reason_code"],
     )
     reason_message = _first_of(
         (duplicate, "the whole row repeats an earlier row of the same table; delete the copy"),
-        (no_skill, "the row has a figure but no skill name; fill in the skill or delete the row"),
+        (
+            no_skill,
+            "the row has a figure but no skill name (blank, invisible or punctuation only); "
+            "fill in the skill or delete the row",
+        ),
+        (
+            total,
+            "the row is a total of the table, not a skill, so it is kept out of the rankings; "
+            "nothing to fix",
+        ),
         (bad_value, cells["value_message"]),
         default=pc.binary_join_element_wise(
             period["message"],
@@ -548,6 +628,8 @@ def _classify(cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table]) -> p
             "",
         ),
     )
+    # A period warning is reported at the period's own column, when it has one.
+    period_is_reason = pc.and_(bad_period, pc.invert(rejected))
     own_period = pc.is_valid(cells["figure_period_start"])
     extra = {
         "period_start": pc.if_else(
@@ -567,6 +649,12 @@ def _classify(cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table]) -> p
         "onet_code": skill["onet_code"],
         "category_id": category["canonical_id"],
         "status": status,
+        "problem_column": pc.if_else(
+            period_is_reason, cells["period_column"], cells["source_column"]
+        ),
+        "problem_column_index": pc.if_else(
+            period_is_reason, cells["period_column_index"], cells["source_column_index"]
+        ),
         "reason_code": reason_code,
         "reason_message": reason_message,
     }
@@ -614,9 +702,38 @@ def _lookup(keys: pa.ChunkedArray, table: pa.Table, key: str) -> dict[str, pa.Ar
     return {name: table[name].take(positions) for name in table.column_names}
 
 
+# Rows a publisher adds below the skills: the table's own total, not a skill to rank.
+_TOTAL_NAMES = pa.array(
+    [
+        "total",
+        "totals",
+        "grand total",
+        "subtotal",
+        "sub-total",
+        "sub total",
+        "all skills",
+        "overall",
+    ]
+)
+# What a person cannot see or read as a name: spaces, control, format (zero-width) and
+# punctuation-only texts.
+_INVISIBLE = r"[\s\p{Z}\p{C}]+"
+_NOT_A_NAME = r"^[\s\p{Z}\p{C}\p{P}\p{S}]*$"
+
+
+def _visible_name(names: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The name with invisible characters dropped and spaces collapsed; "" when nothing readable is left."""
+    spaced = pc.utf8_trim_whitespace(pc.replace_substring_regex(names, _INVISIBLE, " "))
+    return pc.if_else(pc.match_substring_regex(spaced, _NOT_A_NAME), "", spaced)
+
+
 def _duplicate_rows(raw: RawTable) -> pa.ChunkedArray:
-    """True for a raw row identical to an earlier one: it is published once, later copies are rejected."""
-    columns = [pc.fill_null(raw.cells[f"c{i}"], "\x00") for i in range(1, len(raw.header) + 1)]
+    """True for a raw row identical to an earlier one (spaces aside): published once, later copies
+    are rejected. "ChatGPT" and "ChatGPT " printed twice are one row printed twice."""
+    columns = [
+        pc.fill_null(_visible_name(raw.cells[f"c{i}"]), "\x00")
+        for i in range(1, len(raw.header) + 1)
+    ]
     row_text = pc.binary_join_element_wise(*columns, "\x1f")
     rows = pa.table({"row_text": row_text, "source_row": raw.cells["source_row"]})
     first = rows.group_by("row_text").aggregate([("source_row", "min")])
@@ -750,10 +867,11 @@ def _cell_quarantine(con, header: tuple[str, ...], ctx: dict) -> pa.Table:
     table = con.sql(
         f"""
         SELECT $report_id AS report_id, $table_name AS table_name, $source_file AS source_file,
-               $source_sha256 AS source_sha256, q.source_row, q.source_column, q.reason_code,
-               $source_file || ':' || q.source_row || ':' || q.source_column_index
+               $source_sha256 AS source_sha256, q.source_row, q.problem_column AS source_column,
+               q.reason_code,
+               $source_file || ':' || q.source_row || ':' || q.problem_column_index
                  || ' (' || coalesce('page ' || q.source_page || ', ', '') || 'column "'
-                 || q.source_column || '"): ' || q.reason_message AS message,
+                 || q.problem_column || '"): ' || q.reason_message AS message,
                json_object({record})::VARCHAR AS raw_record,
                CASE WHEN q.status = 'rejected' THEN 'error' ELSE 'warning' END AS severity
         FROM classified q JOIN raw_cells r USING (source_row)
@@ -806,7 +924,8 @@ def _rejected_file(
         "source_file": rel_file,
         "source_sha256": source.file_hashes[spec.file],
         "reason_code": exc.reason_code,
-        "message": str(exc),
+        # Readers name the file they were given; messages name it as lineage does, from raw.
+        "message": str(exc).replace(str(source.report_dir / spec.file), rel_file),
         "severity": "error",
     }
     return TableResult(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -11,7 +12,7 @@ import pyarrow.compute as pc
 
 from flows.errors import SkillpulseError
 from flows.normalize.measures import REGISTRY, measure_names_text, same
-from flows.normalize.numbers import FAST_NUMBER, Reading, Rejection, read_value
+from flows.normalize.numbers import FAST_NUMBER, Reading, Rejection, not_finite, read_value
 from flows.normalize.printed import distinct_texts, quote
 
 VALUES_SCHEMA = pa.schema(
@@ -78,6 +79,9 @@ def conform(reading: Reading, measure: str, text: str) -> ParsedValue:
             None, None, unit, "measure_mismatch", _mismatch_message(text, reading.form, measure)
         )
     value = convert(reading.value)
+    if not math.isfinite(value):
+        rejection = not_finite(text, "converts to")
+        return ParsedValue(None, None, unit, rejection.reason_code, rejection.message)
     if not kind.fits(value):
         return ParsedValue(
             None, None, unit, "out_of_range", _range_message(text, kind.problem, value, measure)
@@ -168,6 +172,8 @@ def _fits_measure_columnar(numbers: pa.Array, is_percent: pa.Array, measure: str
     fits = pc.if_else(
         is_percent, kind.forms.get("percent") is same, kind.forms.get("number") is same
     )
+    # Too many digits for a float (1 followed by 400 zeros) reads as inf: parse_value says why.
+    fits = pc.and_(fits, pc.is_finite(numbers))
     fits = pc.and_(fits, pc.greater_equal(numbers, kind.low))
     fits = pc.and_(fits, pc.less_equal(numbers, kind.high))
     if kind.whole:

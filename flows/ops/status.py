@@ -19,9 +19,10 @@ def render_status(warehouse: Path, runs: int) -> tuple[str, bool]:
         lines.append("  none yet: run `skillpulse run`")
     for run in history:
         lines.append("  " + _run_line(run))
-    lines += ["", *_contents(warehouse / DATABASE_NAME)]
+    contents, unwell = _contents(warehouse / DATABASE_NAME)
+    lines += ["", *contents]
     last_failed = bool(history) and history[-1].get("status") == "failed"
-    return "\n".join(lines), last_failed
+    return "\n".join(lines), last_failed or bool(unwell)
 
 
 def _run_line(run: dict) -> str:
@@ -40,9 +41,10 @@ def _run_line(run: dict) -> str:
     return f"{when}  ok      {did}; {run.get('observations', 0):,} observations, {run.get('quarantined', 0):,} quarantined, {seconds:.1f} s"
 
 
-def _contents(database: Path) -> list[str]:
+def _contents(database: Path) -> tuple[list[str], list[tuple[str, str]]]:
+    """What the warehouse holds, and its reports that failed or are stale (they fail status too)."""
     if not database.exists():
-        return ["no warehouse published yet"]
+        return ["no warehouse published yet"], []
     with closing(duckdb.connect(str(database), read_only=True)) as con:
         reports = con.execute(
             "SELECT count(*), count(DISTINCT series_id), count(DISTINCT publisher) FROM lake.reports"
@@ -53,6 +55,10 @@ def _contents(database: Path) -> list[str]:
             "SELECT reason_code, count(*), arg_min(message, (source_file, source_row)) "
             "FROM lake.quarantine GROUP BY ALL ORDER BY 2 DESC, 1"
         ).fetchall()
+        unwell = con.execute(
+            "SELECT report_id, status FROM lake.reports WHERE status IN ('failed', 'stale') "
+            "ORDER BY ALL"
+        ).fetchall()
     lines = [
         f"warehouse holds: {reports[0]} report edition(s) of {reports[1]} series from {reports[2]} publisher(s); "
         f"{observations:,} observations",
@@ -61,7 +67,10 @@ def _contents(database: Path) -> list[str]:
     lines += [
         f"  {code:<24} {count:>8,}  e.g. {_short(example)}" for code, count, example in reasons
     ]
-    return lines
+    if unwell:
+        lines.append("reports needing attention (see lake.quarantine for why):")
+        lines += [f"  {report_id}  {status}" for report_id, status in unwell]
+    return lines, unwell
 
 
 def _short(text: str, width: int = 160) -> str:

@@ -46,6 +46,8 @@ class RunSummary:
     quarantine_examples: dict[str, str] = field(default_factory=dict)
     # Warning checks (sql/checks with '-- @severity warn') and the rows each found this build.
     warnings: dict[str, int] = field(default_factory=dict)
+    # Reports kept with their last good data because their manifest broke: report_id -> problem.
+    stale_reports: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -78,6 +80,12 @@ class RunSummary:
             f"  warning:      {name}: {rows:,} row(s) (see sql/checks/{name}.sql)"
             for name, rows in sorted(self.warnings.items())
         ]
+        if self.stale_reports:
+            lines.append(
+                f"  stale:        {len(self.stale_reports)} report(s) kept with their last good data "
+                "until their manifest is mended:"
+            )
+            lines += [f"    {rid}: {problem}" for rid, problem in self.stale_reports.items()]
         return "\n".join(lines[:3] + self._top_reasons() + lines[3:])
 
     def _top_reasons(self, top: int = 5, width: int = 240) -> list[str]:
@@ -126,6 +134,7 @@ def summarize(
         marts=marts,
         seconds=seconds,
         flow_started_at=flow_started_at,
+        stale_reports=dict(plan.stale),
         warehouse_build="none" if not marts else "full" if refreshed is None else "incremental",
         reports_refreshed=len(refreshed or []),
         warnings=warnings or {},

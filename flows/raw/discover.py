@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from flows.config import current_settings
-from flows.errors import ManifestError
+from flows.errors import ManifestError, RawFolderError
 from flows.fsutil import sha256_file
 from flows.lake import QUARANTINE_SCHEMA
 from flows.raw.manifest import MANIFEST_NAME, Manifest, load_manifest
@@ -49,15 +49,62 @@ class Plan:
     problems: pa.Table
     new: frozenset[str] = frozenset()
     reports_seen: int = 0
+    # Reports already in the lake whose manifest broke: kept as they are, marked stale; each
+    # with the manifest's problem (report_id -> message).
+    stale: tuple[tuple[str, str], ...] = ()
+
+
+def check_raw_root(raw_dir: Path, given: str | Path | None = None) -> None:
+    """A raw folder that is missing or holds no report is a mistake, never an empty corpus: a run
+    on it would retire every report."""
+    shown = given if given is not None else raw_dir
+    if raw_dir.exists() and not raw_dir.is_dir():
+        raise RawFolderError(
+            f"the raw folder {shown} is a file, not a folder; pass --raw with the folder holding "
+            "the reports; nothing was changed"
+        )
+    if not raw_dir.is_dir():
+        raise RawFolderError(
+            f"the raw folder {shown} does not exist ({raw_dir}); pass --raw with the folder "
+            "holding the reports, or run from the project folder; nothing was changed"
+        )
+    try:
+        found = next(raw_dir.rglob(MANIFEST_NAME), None)
+    except OSError as exc:
+        raise RawFolderError(
+            f"the raw folder {shown} cannot be read ({exc.strerror}); check its permissions; "
+            "nothing was changed"
+        ) from exc
+    if found is None:
+        raise RawFolderError(
+            f"the raw folder {shown} holds no {MANIFEST_NAME}; pass --raw with the folder holding "
+            "the reports (one report.toml per report folder); nothing was changed"
+        )
+
+
+def check_retirements(raw_dir: Path, known_dirs: dict[str, str], allow: bool) -> None:
+    """Refuse a run that would retire most of the warehouse (report folders gone from raw)."""
+    gone = [rid for rel, rid in known_dirs.items() if not (raw_dir / rel / MANIFEST_NAME).exists()]
+    if not allow and len(known_dirs) > 1 and len(gone) * 2 > len(known_dirs):
+        raise RawFolderError(
+            f"this run would retire {len(gone)} of {len(known_dirs)} report editions, whose "
+            f"folders are gone from {raw_dir} (e.g. {', '.join(sorted(gone)[:3])}); check --raw, "
+            "or pass --allow-retire if they were removed on purpose; nothing was changed"
+        )
 
 
 def discover(
-    raw_dir: Path, reference_sha: str, known: dict[str, str], full_refresh: bool = False
+    raw_dir: Path,
+    reference_sha: str,
+    known: dict[str, str],
+    full_refresh: bool = False,
+    known_dirs: dict[str, str] | None = None,
 ) -> Plan:
-    """Scan raw_dir; `known` maps report_id -> fingerprint of what the lake already holds."""
+    """Scan raw_dir; `known` maps report_id -> fingerprint of what the lake already holds, and
+    `known_dirs` its report folders (relative to raw) -> report_id."""
     problems: list[dict] = []
     sources: dict[str, ReportSource] = {}
-    files = _all_files(raw_dir)
+    files = _all_files(raw_dir, problems)
     report_dirs = [f.parent for f in files if f.name == MANIFEST_NAME]
     readable = [
         (report_dir, manifest)
@@ -77,7 +124,8 @@ def discover(
     unchanged = [
         s for s in sources.values() if not full_refresh and known.get(s.report_id) == s.fingerprint
     ]
-    retired = sorted(set(known) - set(sources))
+    stale = _stale(problems, known_dirs or {}, sources)
+    retired = sorted(set(known) - set(sources) - {rid for rid, _ in stale})
     return Plan(
         changed=tuple(changed),
         unchanged=tuple(unchanged),
@@ -85,7 +133,23 @@ def discover(
         problems=pa.Table.from_pylist(problems, schema=QUARANTINE_SCHEMA),
         new=frozenset(s.report_id for s in changed if s.report_id not in known),
         reports_seen=len(sources),
+        stale=stale,
     )
+
+
+def _stale(
+    problems: list[dict], known_dirs: dict[str, str], sources: dict[str, ReportSource]
+) -> tuple[tuple[str, str], ...]:
+    """Loaded reports whose manifest is now invalid: a typo must not retire the edition."""
+    stale = []
+    for problem in problems:
+        if problem["reason_code"] != "invalid_manifest":
+            continue
+        rel_dir = problem["source_file"].removesuffix(MANIFEST_NAME).rstrip("/")
+        report_id = known_dirs.get(rel_dir)
+        if report_id is not None and report_id not in sources:
+            stale.append((report_id, problem["message"]))
+    return tuple(sorted(stale))
 
 
 def _read_manifest(raw_dir: Path, report_dir: Path, problems: list[dict]) -> Manifest | None:
@@ -93,7 +157,11 @@ def _read_manifest(raw_dir: Path, report_dir: Path, problems: list[dict]) -> Man
         return load_manifest(report_dir / MANIFEST_NAME)
     except ManifestError as exc:
         rel = (report_dir / MANIFEST_NAME).relative_to(raw_dir).as_posix()
-        problems.append(_problem(rel, "invalid_manifest", str(exc), "\n".join(exc.problems)))
+        rel_dir = report_dir.relative_to(raw_dir).as_posix()
+        # Messages name files from the raw root, as lineage does, never by absolute path.
+        message = str(exc).replace(str(report_dir / MANIFEST_NAME), rel)
+        message = message.replace(str(report_dir), rel_dir)
+        problems.append(_problem(rel, "invalid_manifest", message, "\n".join(exc.problems)))
         return None
 
 
@@ -196,13 +264,29 @@ def _problem(source_file: str, reason_code: str, message: str, raw_record: str |
     }
 
 
-def _all_files(raw_dir: Path) -> list[Path]:
-    """Every file under raw_dir, sorted, in one walk; hidden files and folders are not raw data."""
+def _all_files(raw_dir: Path, problems: list[dict] | None = None) -> list[Path]:
+    """Every file under raw_dir, sorted, in one walk; hidden files and folders are not raw data.
+
+    Linked folders are not followed (they could loop or reach anywhere) but are reported, so a
+    report kept behind a link is not silently missing.
+    """
     found = []
     for folder, dirs, names in os.walk(raw_dir):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for linked in sorted(d for d in dirs if os.path.islink(os.path.join(folder, d))):
+            rel = Path(folder, linked).relative_to(raw_dir).as_posix()
+            if problems is not None:
+                problems.append(_problem(rel, "symlink_ignored", _link_message(rel), None))
         found += [Path(folder, name) for name in names if not name.startswith(".")]
     return sorted(found)
+
+
+def _link_message(rel: str) -> str:
+    return (
+        f"{rel}: the folder is a symbolic link, which skillpulse does not follow (it could "
+        "reach outside the raw folder or loop), so none of its reports are loaded; move or copy "
+        "the folder itself under the raw folder"
+    )
 
 
 def _is_doc(path: Path) -> bool:

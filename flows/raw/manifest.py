@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 from datetime import date
@@ -139,9 +140,6 @@ class Unpivot(_Frozen):
             ) from exc
         return pattern
 
-    def matches(self, header: str) -> bool:
-        return re.search(self.headers, header.strip()) is not None
-
 
 class Constants(_Frozen):
     """Fixed values for a whole table, for fields the table does not print as a column."""
@@ -275,6 +273,16 @@ class TableSpec(_Frozen):
                 f'cannot tell the format of {self.file!r} from its suffix ({known}); set format = "csv" or similar'
             )
         return self
+
+    @field_validator("value_scale")
+    @classmethod
+    def _scale_is_a_factor(cls, scale: float) -> float:
+        if not math.isfinite(scale) or scale <= 0:
+            raise ValueError(
+                f"value_scale = {scale!r} must be a finite number above 0, e.g. 100 for fractions "
+                "published as 0.41 or 1000 for counts in thousands"
+            )
+        return scale
 
     @field_validator("footer_pattern")
     @classmethod

@@ -38,6 +38,7 @@ class CheckResult:
     sample: list[tuple] = field(default_factory=list)
     seconds: float = 0.0
     severity: str = "error"  # 'warn': listed in the run summary, never fails the run
+    queries: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -134,8 +135,28 @@ def _check(
     except duckdb.Error as exc:
         raise ModelError(f"{path}: check {name} failed to run: {exc}") from exc
     return CheckResult(
-        name, path, description, rows, columns, sample, time.perf_counter() - started
+        name,
+        path,
+        description,
+        rows,
+        columns,
+        sample,
+        time.perf_counter() - started,
+        queries=queries,
     )
+
+
+def offending_reports(con: duckdb.DuckDBPyConnection, failed: list[CheckResult]) -> set[str]:
+    """The reports whose rows failed the checks; empty when a failed check does not name
+    reports (reference data, a whole-warehouse problem): then nothing can be set aside."""
+    if any("report_id" not in result.columns for result in failed):
+        return set()
+    reports: set[str] = set()
+    for result in failed:
+        for query in result.queries:
+            rows = con.sql(f"SELECT DISTINCT report_id FROM ({query})").fetchall()
+            reports |= {row[0] for row in rows}
+    return reports - {None}
 
 
 def _describe_failures(failed: list[CheckResult]) -> str:

@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from flows.config import DATABASE_NAME, Paths, current_settings
-from flows.errors import ConfigError
+from flows.errors import CheckFailed, ConfigError
 from flows.failpoints import failpoint
 from flows.fsutil import sha256_file, write_text_atomic
 from flows.lake import (
@@ -36,7 +36,7 @@ from flows.normalize.measures import reference_table
 from flows.normalize.reference import WAREHOUSE_TABLES
 from flows.ops.docs import render_data_dictionary
 from flows.sqlutil import quote_ident, quote_literal
-from flows.warehouse.checks import run_checks
+from flows.warehouse.checks import CheckResult, offending_reports, run_checks
 from flows.warehouse.models import build_models, discover_models, mart_tables
 
 # Past this share of changed reports, replacing their rows costs more than building afresh.
@@ -99,13 +99,17 @@ def prepare(paths: Paths, previous: BuildInputs | None, inputs: BuildInputs) -> 
     and few reports did; otherwise load a fresh database from the whole lake."""
     database = temp_database(paths.warehouse)
     published = paths.warehouse / DATABASE_NAME
-    if previous is not None and previous.code == inputs.code and published.exists():
-        shutil.copyfile(published, database)
-        changed = refresh_lake(database, paths.lake)
-        if changed is not None:
-            return Draft(database, changed)
-        discard(database)
-    load_lake(database, paths.lake, paths.reference)
+    try:
+        if previous is not None and previous.code == inputs.code and published.exists():
+            shutil.copyfile(published, database)
+            changed = refresh_lake(database, paths.lake)
+            if changed is not None:
+                return Draft(database, changed)
+            discard(database)
+        load_lake(database, paths.lake, paths.reference)
+    except BaseException:
+        discard(database)  # a failed load leaves no temp database behind
+        raise
     return Draft(database, None)
 
 
@@ -244,10 +248,45 @@ def build(database: Path, sql_dir: Path, changed: list[str] | None = None) -> di
     with closing(connect(database, keep_order=False)) as con:
         bounds = part_bounds(con) if changed is None else None
         build_models(con, sql_dir, changed, bounds)
-        results = run_checks(con, sql_dir, changed, bounds)
+        try:
+            results = run_checks(con, sql_dir, changed, bounds)
+        except CheckFailed as exc:
+            failed = [r for r in exc.results if not r.passed and r.severity == "error"]
+            culprits = offending_reports(con, failed)
+            if not culprits:
+                raise
+            # One report's bad rows must not stop the warehouse: set them aside and build again.
+            set_aside_reports(con, sorted(culprits), failed)
+            again = None if changed is None else sorted(set(changed) | culprits)
+            build_models(con, sql_dir, again, bounds)
+            results = run_checks(con, sql_dir, again, bounds)
         con.execute("CHECKPOINT")
         failpoint("warehouse:after-build")
         return {r.name: r.rows for r in results if r.severity == "warn" and r.rows}
+
+
+def set_aside_reports(
+    con: duckdb.DuckDBPyConnection, report_ids: list[str], failed: list[CheckResult]
+) -> None:
+    """Drop these reports' observations from the build and say why in lake.quarantine."""
+    checks = ", ".join(r.name for r in failed)
+    message = (
+        "{dir}: the report's observations failed the warehouse check(s) " + checks + ", so they "
+        "are left out of this build and the other reports are published; fix the cause (see the "
+        "check) and run again, with --full-refresh if the lake was written by an older version"
+    )
+    for report_id in report_ids:
+        folder = con.execute(
+            "SELECT coalesce(report_dir, report_id) FROM lake.reports WHERE report_id = ?",
+            [report_id],
+        ).fetchone()
+        where = folder[0] if folder else report_id
+        con.execute("DELETE FROM lake.observations WHERE report_id = ?", [report_id])
+        con.execute(
+            "INSERT INTO lake.quarantine BY NAME SELECT ? AS report_id, ? AS source_file, "
+            "'check_failed' AS reason_code, ? AS message",
+            [report_id, f"{where}/report.toml", message.format(dir=f"{where}/report.toml")],
+        )
 
 
 def part_bounds(con: duckdb.DuckDBPyConnection, rows_per_part: int = PART_ROWS) -> list[str]:
@@ -375,6 +414,11 @@ def remove_stale_temps(warehouse: Path) -> None:
     """Delete what a killed run left unpublished (databases, staged marts); called under the writer lock."""
     for stale in warehouse.glob(f".{DATABASE_NAME}.*.tmp*"):
         stale.unlink(missing_ok=True)
+    # Temp files of lake writes a killed run left (a report's own folder is cleaned when it is
+    # written again, see flows.lake.write_report_tables).
+    for folder in (warehouse / "lake", warehouse / "lake" / "quarantine"):
+        for stale in folder.glob(".*.tmp") if folder.is_dir() else ():
+            stale.unlink(missing_ok=True)
     shutil.rmtree(warehouse / MARTS_STAGING, ignore_errors=True)
 
 

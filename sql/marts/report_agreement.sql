@@ -93,7 +93,8 @@ paired AS (
         ranking_a,
         ranking_b,
         count(*) AS shared_skills,
-        corr(rank_a, rank_b ORDER BY skill_id) AS correlation,  -- fixed order: byte-identical rebuilds
+        -- Fed in value order, so a rebuild gives the same bits (see skill_comparisons).
+        corr(rank_a, rank_b ORDER BY rank_a, rank_b) AS correlation,
         coalesce(
             min_by(
                 {'skill_id': skill_id, 'skill_name': skill_name, 'rank_a': rank_a, 'rank_b': rank_b,

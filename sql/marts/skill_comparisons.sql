@@ -63,10 +63,8 @@ per_skill AS (
         skill_id,
         count(DISTINCT report_id) FILTER (WHERE is_independent) AS reports,
         count(DISTINCT publisher) FILTER (WHERE is_independent) AS publishers,
-        -- Summed in a fixed order: an incremental build feeds rows in another order than a
-        -- fresh one, and a float sum's last bit depends on it (rebuilds stay byte-identical).
-        avg(percentile ORDER BY report_id, table_name, geography) FILTER (WHERE is_independent)
-            AS consensus_percentile,
+        -- Summed in value order: a parallel sum in any order differs in the last bit between builds.
+        avg(percentile ORDER BY percentile) FILTER (WHERE is_independent) AS consensus_percentile,
         max(percentile) FILTER (WHERE is_independent)
             - min(percentile) FILTER (WHERE is_independent) AS percentile_spread
     FROM mentions

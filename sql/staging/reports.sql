@@ -25,7 +25,8 @@
 -- @column source_url: Where the figures were published.
 -- @column method_change: The manifest's note when this edition changed method from the previous one.
 -- @column method_changed: True when method_change holds a note (the edition is not like-for-like with the previous one).
--- @column status: ok, partial (some input quarantined) or failed (nothing loaded).
+-- @column status: ok, partial (some input quarantined), failed (nothing loaded) or stale (its
+--   manifest broke; the last good data is kept until it is mended).
 -- @column observations: Observations this edition loaded.
 -- @column quotes_report_id: report_id of the report this one quotes (manifest quotes); NULL for an original.
 -- @column quotes_loaded: True when the quoted report is loaded too, so this one is not an independent source.
