@@ -54,7 +54,7 @@ prose = true
 measure = "growth_pct"
 """
 
-QUOTING_ARTICLE = """Demand for AI video generation and editing is up more than 300%.
+QUOTING_ARTICLE = """Demand for data annotation and labeling is up more than 150%.
 AI integration grew 150%, the marketplace said.
 """
 

@@ -96,7 +96,7 @@ def test_progress_shows_on_a_terminal_and_nowhere_else(tmp_path: Path) -> None:
     shown = run_on_a_terminal("run", "--raw", str(raw), "--warehouse", str(tmp_path / "a"))
     for text in ("starting Prefect", "stage: discover", "stage: build", "reports ingested"):
         assert text in shown, text
-    assert "4/4, 224 observations" in shown
+    assert "5/5, 226 observations" in shown
     assert "unparseable_value (1), e.g. upwork/in-demand-skills-2025/ai-skills.csv:6:3" in shown
 
     piped = subprocess.run(

@@ -34,7 +34,8 @@ class RunProgress:
         self.reports = self.done = self.rows = 0
 
     def stage(self, name: str) -> None:
-        self.progress.update(self.stage_task, description=f"stage: {name}")
+        # Drawn at once: a stage shorter than the refresh interval would otherwise never show.
+        self.progress.update(self.stage_task, description=f"stage: {name}", refresh=True)
 
     def ingest(self, reports: int) -> None:
         self.reports = reports
