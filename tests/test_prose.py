@@ -6,18 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from flows.extract.prose import (
+from flows.extract.claims import find_claims
+from flows.extract.sentences import (
     Sentence,
-    SubjectRule,
-    antecedent,
-    credited_source,
-    find_claims,
-    find_subject,
     html_blocks,
     markdown_blocks,
     split_sentences,
     text_blocks,
 )
+from flows.extract.subjects import SubjectRule, antecedent, credited_source, find_subject
 
 ARTICLES = Path(__file__).parent / "fixtures" / "articles"
 

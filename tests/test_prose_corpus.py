@@ -8,7 +8,9 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from flows.extract.prose import find_claims, read_sentences, split_sentences, text_blocks
+from flows.extract.claims import find_claims
+from flows.extract.prose import read_sentences
+from flows.extract.sentences import split_sentences, text_blocks
 from flows.normalize.figures import find_figures
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "sentences.jsonl"

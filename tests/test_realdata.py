@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from flows.extract import read_table
-from flows.normalize.table import resolve_layout
+from flows.normalize.layout import resolve_layout
 from flows.pipeline import skillpulse_pipeline
 from flows.raw.manifest import MANIFEST_NAME, Manifest, TableSpec, load_manifest
 from flows.reasons import all_reason_codes

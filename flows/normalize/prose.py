@@ -12,16 +12,15 @@ import pyarrow.compute as pc
 from flows.errors import ExtractError
 from flows.extract.common import check_file_size, decoded_text, read_bytes
 from flows.extract.pdf import page_texts
-from flows.extract.prose import (
-    ProseReading,
-    SubjectRule,
+from flows.extract.prose import ProseReading, read_sentences
+from flows.extract.sentences import (
     html_blocks,
     markdown_blocks,
     pdf_blocks,
-    read_sentences,
     split_sentences,
     text_blocks,
 )
+from flows.extract.subjects import SubjectRule
 from flows.lake import CLAIMS_SCHEMA, OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, conform
 from flows.normalize.figures import find_figures
 from flows.normalize.names import harmonize_names

@@ -1,0 +1,66 @@
+"""What a table sets aside, as quarantine rows with file:row:column and the fix, and the check that every cell is accounted for."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from flows.extract import RawTable
+from flows.extract.common import optional
+from flows.lake import QUARANTINE_SCHEMA, conform
+
+
+def cell_quarantine(con, header: tuple[str, ...], ctx: dict) -> pa.Table:
+    params = {k: ctx[k] for k in ("report_id", "table_name", "source_file", "source_sha256")}
+    params |= {f"h{i}": h for i, h in enumerate(header, start=1)}
+    # The raw row as {header: text}; headers are bound parameters, never SQL text.
+    record = ", ".join(f"$h{i}::VARCHAR, r.c{i}" for i in range(1, len(header) + 1))
+    table = con.sql(
+        f"""
+        SELECT $report_id AS report_id, $table_name AS table_name, $source_file AS source_file,
+               $source_sha256 AS source_sha256, q.source_row, q.problem_column AS source_column,
+               q.reason_code,
+               $source_file || ':' || q.source_row || ':' || q.problem_column_index
+                 || ' (' || coalesce('page ' || q.source_page || ', ', '') || 'column "'
+                 || q.problem_column || '"): ' || q.reason_message AS message,
+               json_object({record})::VARCHAR AS raw_record,
+               CASE WHEN q.status = 'rejected' THEN 'error' ELSE 'warning' END AS severity
+        FROM classified q JOIN raw_cells r USING (source_row)
+        WHERE q.status = 'rejected' OR q.period_warning
+        ORDER BY q.source_row, q.source_column_index, q.figure_index
+        """,
+        params=params,
+    ).to_arrow_table()
+    return conform(table, QUARANTINE_SCHEMA)
+
+
+def skipped_quarantine(raw: RawTable, ctx: dict) -> pa.Table:
+    skipped = raw.skipped
+    n = skipped.num_rows
+    row = pc.cast(skipped["source_row"], pa.string())
+    page = pc.cast(optional(skipped, "source_page", pa.int32()), pa.string())
+    messages = pc.binary_join_element_wise(
+        pa.array([ctx["source_file"]] * n, pa.string()),
+        pc.coalesce(pc.binary_join_element_wise(row, " (page ", page, ")", ""), row),
+        pa.array([_SKIP_HINT] * n, pa.string()),
+        pc.cast(skipped["reason_code"], pa.string()),
+        ":",
+    )
+    return pa.table(
+        {
+            "report_id": pa.array([ctx["report_id"]] * n, pa.string()),
+            "table_name": pa.array([ctx["table_name"]] * n, pa.string()),
+            "source_file": pa.array([ctx["source_file"]] * n, pa.string()),
+            "source_sha256": pa.array([ctx["source_sha256"]] * n, pa.string()),
+            "source_row": skipped["source_row"],
+            "source_column": pa.nulls(n, pa.string()),
+            "reason_code": skipped["reason_code"],
+            "message": messages,
+            "raw_record": skipped["raw_record"],
+            "severity": pa.array(["error"] * n, pa.string()),
+        },
+        schema=QUARANTINE_SCHEMA,
+    )
+
+
+_SKIP_HINT = " the row is not data and was set aside; if it holds figures, fix the layout options (header_row, footer_pattern) in report.toml. reason"
