@@ -21,7 +21,7 @@ from flows.errors import WarehouseBusy
 from flows.ops import artifacts
 from flows.ops.summary import RunSummary, record_failure, summarize, write_summary
 from flows.raw import discover as discovery
-from flows.raw import storage
+from flows.raw import manifest_cache, storage
 from flows.warehouse import database as warehouse
 
 
@@ -62,7 +62,11 @@ def push_lake(paths: Paths) -> None:
 def discover_reports(paths: Paths, full_refresh: bool) -> discovery.Plan:
     known = {} if full_refresh else lake.known_fingerprints(paths.lake)
     return discovery.discover(
-        paths.raw, discovery.reference_fingerprint(paths.reference), known, full_refresh
+        paths.raw,
+        discovery.reference_fingerprint(paths.reference),
+        known,
+        full_refresh,
+        manifest_cache=paths.warehouse / manifest_cache.CACHE_NAME,
     )
 
 
