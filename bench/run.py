@@ -160,9 +160,11 @@ def skillpulse(name: str, raw: Path, warehouse: Path, work: Path) -> Measurement
         result.prefect_start_s = float(start) if isinstance(start, int | float) else None
         observations = find_key(result.summary, "observations")
         result.observations = observations if isinstance(observations, int) else None
-    rankings = warehouse / "marts" / "skill_growth_rankings.parquet"
-    if result.ok and rankings.exists():
-        result.ranked = pq.read_metadata(rankings).num_rows
+    # A mart is a folder of Parquet parts (older versions wrote one file).
+    rankings = warehouse / "marts" / "skill_growth_rankings"
+    parts = sorted(rankings.glob("*.parquet")) or [rankings.with_suffix(".parquet")]
+    if result.ok and parts[0].exists():
+        result.ranked = sum(pq.read_metadata(part).num_rows for part in parts)
     return result
 
 

@@ -103,13 +103,15 @@ def build_models(draft: warehouse.Draft, paths: Paths) -> dict[str, int]:
 
 
 @stage()
-def export_marts(database: Path, paths: Paths) -> list[str]:
-    return warehouse.export_marts(database, paths.warehouse, paths.sql)
+def export_marts(draft: warehouse.Draft, paths: Paths) -> dict[str, Path]:
+    return warehouse.export_marts(draft.database, paths.warehouse, paths.sql, draft.changed)
 
 
 @stage()
-def publish_warehouse(database: Path, paths: Paths, inputs: warehouse.BuildInputs) -> Path:
-    return warehouse.publish(database, paths.warehouse, inputs)
+def publish_warehouse(
+    database: Path, paths: Paths, inputs: warehouse.BuildInputs, marts: dict[str, Path]
+) -> Path:
+    return warehouse.publish(database, paths.warehouse, inputs, marts)
 
 
 @stage()
@@ -154,8 +156,9 @@ def skillpulse_pipeline(
             draft = clock.time("load", load_warehouse, paths, previous, inputs)
             try:
                 clock.time("build", build_models, quote(draft), paths)
-                marts = clock.time("export", export_marts, draft.database, paths)
-                clock.time("publish", publish_warehouse, draft.database, paths, inputs)
+                staged = clock.time("export", export_marts, quote(draft), paths)
+                clock.time("publish", publish_warehouse, draft.database, paths, inputs, staged)
+                marts = sorted(staged)
             finally:
                 warehouse.discard(draft.database)
             refreshed = draft.changed

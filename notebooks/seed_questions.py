@@ -2,7 +2,7 @@
 
 # %% [markdown]
 # # What is growing fastest, and does anyone agree?
-# Run `make run` first; this reads `data/warehouse/marts/*.parquet` only, as a notebook would.
+# Run `make run` first; this reads `data/warehouse/marts/<name>/*.parquet` only, as a notebook would.
 # Open it in Jupyter or VS Code (percent cells), or run it: `uv run python notebooks/seed_questions.py`.
 
 # %%
@@ -17,8 +17,11 @@ MARTS = (
     else Path(__file__).resolve().parents[1] / "data" / "warehouse" / "marts"
 )
 con = duckdb.connect()
-for mart in sorted(MARTS.glob("*.parquet")):
-    con.execute(f"CREATE VIEW {mart.stem} AS SELECT * FROM read_parquet('{mart.as_posix()}')")
+# Each mart is a folder of Parquet parts (marts/<name>/); the glob reads all of them as one table.
+for mart in sorted(p for p in MARTS.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    con.execute(
+        f"CREATE VIEW {mart.name} AS SELECT * FROM read_parquet('{mart.as_posix()}/*.parquet')"
+    )
 
 # %% [markdown]
 # ## Which AI skill grew fastest on Upwork in 2025?
