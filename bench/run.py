@@ -221,8 +221,8 @@ def targets(results: dict[str, Measurement], corpus: dict) -> list[dict]:
     rerun, changed = results.get("skillpulse_rerun"), results.get("skillpulse_one_changed")
     if full is None or not full.ok:
         return []
-    # 10,000 reports of 100 rows may take 2x (per-report overhead); big tables 1.3x.
-    time_limit = 2.0 if corpus.get("params", {}).get("rows", 0) <= 100 else 1.3
+    # 10,000 reports of 100 rows may take 2x (per-report overhead); big tables 1.5x (issue 18).
+    time_limit = 2.0 if corpus.get("params", {}).get("rows", 0) <= 100 else 1.5
     checks = [
         ("time x DuckDB (excl. Prefect start)", ratio(full.work_s, duck.wall_s), time_limit),
         ("peak memory x DuckDB", ratio(full.peak_mib, duck.peak_mib), 1.5),
