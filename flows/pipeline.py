@@ -22,7 +22,7 @@ from flows.errors import LakeError, WarehouseBusy
 from flows.ops import artifacts, progress
 from flows.ops.summary import RunSummary, record_failure, summarize, write_summary
 from flows.raw import discover as discovery
-from flows.raw import storage
+from flows.raw import manifest_cache, storage
 from flows.warehouse import database as warehouse
 from flows.writer_lock import acquire_writer_lock
 
@@ -77,6 +77,7 @@ def discover_reports(paths: Paths, full_refresh: bool, allow_retire: bool) -> di
         known,
         full_refresh,
         known_dirs,
+        manifest_cache=paths.warehouse / manifest_cache.CACHE_NAME,
     )
 
 
@@ -118,13 +119,15 @@ def build_models(draft: warehouse.Draft, paths: Paths) -> dict[str, int]:
 
 
 @stage()
-def export_marts(database: Path, paths: Paths) -> list[str]:
-    return warehouse.export_marts(database, paths.warehouse, paths.sql)
+def export_marts(draft: warehouse.Draft, paths: Paths) -> dict[str, Path]:
+    return warehouse.export_marts(draft.database, paths.warehouse, paths.sql, draft.changed)
 
 
 @stage()
-def publish_warehouse(database: Path, paths: Paths, inputs: warehouse.BuildInputs) -> Path:
-    return warehouse.publish(database, paths.warehouse, inputs)
+def publish_warehouse(
+    database: Path, paths: Paths, inputs: warehouse.BuildInputs, marts: dict[str, Path]
+) -> Path:
+    return warehouse.publish(database, paths.warehouse, inputs, marts)
 
 
 @stage()
@@ -175,8 +178,9 @@ def skillpulse_pipeline(
             draft = clock.time("load", load_warehouse, paths, previous, inputs)
             try:
                 warnings = clock.time("build", build_models, quote(draft), paths)
-                marts = clock.time("export", export_marts, draft.database, paths)
-                clock.time("publish", publish_warehouse, draft.database, paths, inputs)
+                staged = clock.time("export", export_marts, quote(draft), paths)
+                clock.time("publish", publish_warehouse, draft.database, paths, inputs, staged)
+                marts = sorted(staged)
             finally:
                 warehouse.discard(draft.database)
             refreshed = draft.changed

@@ -16,7 +16,7 @@
 # %% [markdown]
 # # What is growing fastest, and does anyone agree?
 # Run `make run` first: this notebook reads the mart Parquet files only
-# (`data/warehouse/marts/*.parquet`, or the folder in `MARTS_DIR`).
+# (`data/warehouse/marts/<name>/*.parquet`, or the folder in `MARTS_DIR`).
 # It is paired with `seed_questions.py` (jupytext percent format): open either in Jupyter or VS Code,
 # or run the script: `uv run python notebooks/seed_questions.py`.
 
@@ -40,15 +40,20 @@ def repo_root() -> Path:
 alt.renderers.enable("svg")
 MARTS = Path(os.environ.get("MARTS_DIR") or repo_root() / "data" / "warehouse" / "marts")
 con = duckdb.connect()
-for mart in sorted(MARTS.glob("*.parquet")):
-    con.read_parquet(str(mart)).create_view(mart.stem)
-print(f"marts from {MARTS}: {', '.join(sorted(p.stem for p in MARTS.glob('*.parquet')))}")
+# Each mart is a folder of Parquet parts (marts/<name>/); the glob reads all of them as one table.
+for mart in sorted(p for p in MARTS.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    con.execute(
+        f"CREATE VIEW {mart.name} AS SELECT * FROM read_parquet('{mart.as_posix()}/*.parquet')"
+    )
+print(
+    f"marts from {MARTS}: {', '.join(sorted(p.name for p in MARTS.iterdir() if p.is_dir() and not p.name.startswith('.')))}"
+)
 
 # %% [markdown]
 # Every mart file carries its columns' meanings in its Parquet metadata:
 
 # %%
-schema = pq.read_schema(MARTS / "skill_growth_rankings.parquet")
+schema = pq.read_schema(next((MARTS / "skill_growth_rankings").glob("*.parquet")))
 comments = json.loads((schema.metadata or {}).get(b"column_comments", b"{}"))
 for column in ("growth_pct", "rank_in_report", "percentile"):
     print(f"{column}: {comments.get(column, '(no comment)')}")

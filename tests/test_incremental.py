@@ -43,7 +43,7 @@ def assert_marts_in_key_order(warehouse_dir: Path) -> None:
         if model.schema != "marts" or not model.key or model.materialized != "table":
             continue
         key = ", ".join(model.key)
-        mart = warehouse_dir / "marts" / f"{model.table}.parquet"
+        mart = warehouse_dir / "marts" / model.table / "*.parquet"
         as_written = duckdb.sql(f"SELECT {key} FROM read_parquet('{mart}')").fetchall()
         in_order = duckdb.sql(f"SELECT {key} FROM read_parquet('{mart}') ORDER BY {key}").fetchall()
         assert as_written == in_order, model.name

@@ -60,16 +60,19 @@ def snapshot(warehouse: Path, every_schema: bool = False) -> dict[str, list[tupl
             tables[f"{schema}.{table}"] = con.execute(
                 f'SELECT *{exclude} FROM "{schema}"."{table}" ORDER BY ALL'
             ).fetchall()
-    for mart in sorted((warehouse / "marts").glob("*.parquet")):
+    for mart in sorted((warehouse / "marts").glob("[!.]*")):
         tables[f"file:{mart.name}"] = duckdb.sql(
-            f"SELECT * FROM read_parquet('{mart}') ORDER BY ALL"
+            f"SELECT * FROM read_parquet('{mart}/*.parquet') ORDER BY ALL"
         ).fetchall()
     return tables
 
 
 def published_digest(warehouse: Path) -> dict[str, str]:
-    files = [warehouse / "skillpulse.duckdb", *sorted((warehouse / "marts").glob("*.parquet"))]
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    files = [warehouse / "skillpulse.duckdb", *sorted((warehouse / "marts").glob("*/*.parquet"))]
+    return {
+        p.relative_to(warehouse).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in files
+    }
 
 
 def edit_sample(raw: Path) -> None:
@@ -104,7 +107,7 @@ def published(tmp_path_factory: pytest.TempPathFactory, prefect_server: str) -> 
 def copy_of(published: dict, tmp_path: Path) -> tuple[Path, Path]:
     raw, warehouse = tmp_path / "raw", tmp_path / "warehouse"
     shutil.copytree(published["raw"], raw)
-    shutil.copytree(published["warehouse"], warehouse)
+    shutil.copytree(published["warehouse"], warehouse, symlinks=True)  # marts/<name> are links
     return raw, warehouse
 
 

@@ -32,7 +32,7 @@ def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
 def digest_outputs(warehouse: Path) -> dict[str, str]:
     files = [
         warehouse / "skillpulse.duckdb",
-        *sorted((warehouse / "marts").glob("*.parquet")),
+        *sorted((warehouse / "marts").glob("*/*.parquet")),
         *sorted((warehouse / "lake").rglob("*.parquet")),
     ]
     return {
@@ -126,7 +126,7 @@ def test_growth_rankings_answer_the_seed_question(built) -> None:
         [STANFORD],
     )
     assert derived == [(round((66635 / 15741 - 1) * 100, 2),)]
-    exported = pq.read_table(warehouse / "marts" / "skill_growth_rankings.parquet")
+    exported = pq.read_table(warehouse / "marts" / "skill_growth_rankings")
     assert (
         exported.num_rows
         == query(warehouse, "SELECT count(*) FROM marts.skill_growth_rankings")[0][0]
@@ -278,7 +278,7 @@ def test_bad_input_is_quarantined_and_the_rest_still_loads(tmp_path: Path) -> No
 
 def _copy(raw: Path, warehouse: Path, tmp_path: Path) -> tuple[Path, Path]:
     shutil.copytree(raw, tmp_path / "raw")
-    shutil.copytree(warehouse, tmp_path / "warehouse")
+    shutil.copytree(warehouse, tmp_path / "warehouse", symlinks=True)
     return tmp_path / "raw", tmp_path / "warehouse"
 
 

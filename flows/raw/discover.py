@@ -16,7 +16,8 @@ from flows.config import current_settings
 from flows.errors import ManifestError, RawFolderError
 from flows.fsutil import sha256_file
 from flows.lake import QUARANTINE_SCHEMA
-from flows.raw.manifest import MANIFEST_NAME, Manifest, load_manifest
+from flows.raw.manifest import MANIFEST_NAME, Manifest, check_declared_files
+from flows.raw.manifest_cache import ManifestCache, ParsedManifest
 
 # Bump when normalize gives different output for the same input, so every report is re-ingested.
 PIPELINE_VERSION = "1"
@@ -30,9 +31,14 @@ class ReportSource:
     report_id: str
     report_dir: Path
     rel_dir: str
-    manifest: Manifest
+    parsed: ParsedManifest
     file_hashes: dict[str, str]
     fingerprint: str
+
+    @property
+    def manifest(self) -> Manifest:
+        """Validated on first use: most reports of a rerun are never read again."""
+        return self.parsed.manifest
 
     def rel_file(self, file: str) -> str:
         """Path of a declared file relative to the raw root, as lineage records it."""
@@ -99,18 +105,22 @@ def discover(
     known: dict[str, str],
     full_refresh: bool = False,
     known_dirs: dict[str, str] | None = None,
+    manifest_cache: Path | None = None,
 ) -> Plan:
     """Scan raw_dir; `known` maps report_id -> fingerprint of what the lake already holds, and
-    `known_dirs` its report folders (relative to raw) -> report_id."""
+    `known_dirs` its report folders (relative to raw) -> report_id. `manifest_cache` is a file
+    keeping parsed manifests by content hash between runs."""
     problems: list[dict] = []
     sources: dict[str, ReportSource] = {}
     files = _all_files(raw_dir, problems)
     report_dirs = [f.parent for f in files if f.name == MANIFEST_NAME]
+    cache = ManifestCache(manifest_cache, read=not full_refresh)
     readable = [
-        (report_dir, manifest)
+        (report_dir, parsed)
         for report_dir in report_dirs
-        if (manifest := _read_manifest(raw_dir, report_dir, problems)) is not None
+        if (parsed := _read_manifest(raw_dir, report_dir, cache, problems)) is not None
     ]
+    cache.save()
     for (report_dir, manifest), hashes in zip(readable, _hash_all(readable), strict=True):
         source = _source(raw_dir, report_dir, manifest, hashes, reference_sha)
         if source.report_id in sources:
@@ -152,9 +162,14 @@ def _stale(
     return tuple(sorted(stale))
 
 
-def _read_manifest(raw_dir: Path, report_dir: Path, problems: list[dict]) -> Manifest | None:
+def _read_manifest(
+    raw_dir: Path, report_dir: Path, cache: ManifestCache, problems: list[dict]
+) -> ParsedManifest | None:
+    path = report_dir / MANIFEST_NAME
     try:
-        return load_manifest(report_dir / MANIFEST_NAME)
+        parsed = cache.load(path)
+        check_declared_files(path, parsed.files)
+        return parsed
     except ManifestError as exc:
         rel = (report_dir / MANIFEST_NAME).relative_to(raw_dir).as_posix()
         rel_dir = report_dir.relative_to(raw_dir).as_posix()
@@ -165,7 +180,7 @@ def _read_manifest(raw_dir: Path, report_dir: Path, problems: list[dict]) -> Man
         return None
 
 
-def _hash_all(readable: list[tuple[Path, Manifest]]) -> list[dict[str, str]]:
+def _hash_all(readable: list[tuple[Path, ParsedManifest]]) -> list[dict[str, str]]:
     """sha256 of each report's manifest and declared files, in order, on as many threads as cores.
 
     hashlib releases the GIL while it hashes, so rehashing hundreds of MB of raw files on a rerun
@@ -179,24 +194,25 @@ def _hash_all(readable: list[tuple[Path, Manifest]]) -> list[dict[str, str]]:
         return [hashes for run in pool.map(_hash_reports, runs) for hashes in run]
 
 
-def _hash_reports(reports: list[tuple[Path, Manifest]]) -> list[dict[str, str]]:
+def _hash_reports(reports: list[tuple[Path, ParsedManifest]]) -> list[dict[str, str]]:
     return [
-        {
-            name: sha256_file(report_dir / name)
-            for name in (MANIFEST_NAME, *(t.file for t in manifest.tables))
-        }
-        for report_dir, manifest in reports
+        {MANIFEST_NAME: parsed.sha256, **{f: sha256_file(report_dir / f) for f in parsed.files}}
+        for report_dir, parsed in reports
     ]
 
 
 def _source(
-    raw_dir: Path, report_dir: Path, manifest: Manifest, hashes: dict[str, str], reference_sha: str
+    raw_dir: Path,
+    report_dir: Path,
+    parsed: ParsedManifest,
+    hashes: dict[str, str],
+    reference_sha: str,
 ) -> ReportSource:
     rel_dir = report_dir.relative_to(raw_dir).as_posix()
     rel_dir = "" if rel_dir == "." else rel_dir
-    file_hashes = {t.file: hashes[t.file] for t in manifest.tables}
+    file_hashes = {file: hashes[file] for file in parsed.files}
     fingerprint = _fingerprint(hashes[MANIFEST_NAME], file_hashes, reference_sha)
-    return ReportSource(manifest.report_id, report_dir, rel_dir, manifest, file_hashes, fingerprint)
+    return ReportSource(parsed.report_id, report_dir, rel_dir, parsed, file_hashes, fingerprint)
 
 
 def _fingerprint(manifest_sha: str, file_hashes: dict[str, str], reference_sha: str) -> str:
@@ -211,7 +227,7 @@ def _undeclared_files(
 ) -> list[dict]:
     declared = {s.report_dir / f for s in sources for f in s.file_hashes}
     declared |= {d / MANIFEST_NAME for d in report_dirs}
-    ignores = {s.report_dir: s.manifest.report.ignore for s in sources}
+    ignores = {s.report_dir: s.parsed.ignore for s in sources}
     # A folder whose manifest is invalid is already reported; its files are not "undeclared" too.
     valid = {s.report_dir for s in sources}
     folders = set(report_dirs)

@@ -36,8 +36,9 @@ from flows.normalize.measures import reference_table
 from flows.normalize.reference import WAREHOUSE_TABLES
 from flows.ops.docs import render_data_dictionary
 from flows.sqlutil import quote_ident, quote_literal
+from flows.warehouse import datasets
 from flows.warehouse.checks import CheckResult, offending_reports, run_checks
-from flows.warehouse.models import build_models, discover_models, mart_tables
+from flows.warehouse.models import build_models, discover_models, mart_tables, split_bounds
 
 # Past this share of changed reports, replacing their rows costs more than building afresh.
 MAX_CHANGED_SHARE = 0.25
@@ -295,80 +296,37 @@ def part_bounds(con: duckdb.DuckDBPyConnection, rows_per_part: int = PART_ROWS) 
     reports = con.execute(
         "SELECT report_id, coalesce(observations, 0) FROM lake.reports ORDER BY report_id"
     ).fetchall()
-    bounds: list[str] = []
-    rows = 0
-    for report_id, observations in reports:
-        if rows >= rows_per_part:
-            bounds.append(report_id)
-            rows = 0
-        rows += observations
-    return bounds
+    return split_bounds(reports, rows_per_part)
 
 
-def export_marts(database: Path, warehouse: Path, sql_dir: Path) -> list[str]:
-    """Write every mart to a staging folder; publish() moves them beside the new database.
+def export_marts(
+    database: Path, warehouse: Path, sql_dir: Path, changed: list[str] | None = None
+) -> dict[str, Path]:
+    """Write a new version folder of every mart (datasets.export_mart); publish() switches them in.
 
-    A mart with a `@key` is written in the order it is stored: key order from a full build, with
-    the rows an incremental build refreshed after the others (sorting 10M rows again would cost
-    more than the rest of such a build). Other marts are sorted by all columns.
+    Parts are sorted by the mart's `@key` (by all columns without one). After an incremental
+    build (`changed`), only the parts holding the changed reports are written.
     """
-    staging = warehouse / MARTS_STAGING
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    keyed = {
-        model.table for model in discover_models(sql_dir) if model.schema == "marts" and model.key
-    }
+    marts = warehouse / "marts"
+    models = {m.table: m for m in discover_models(sql_dir) if m.schema == "marts"}
     with closing(connect(database, read_only=True)) as con:
-        names = mart_tables(con)
-        for name in names:
-            order = "" if name in keyed else " ORDER BY ALL"
-            # DuckDB streams the rows to Parquet itself: no copy of the mart in Python.
-            con.execute(
-                f"COPY (SELECT * FROM marts.{quote_ident(name)}{order}) TO "
-                f"{quote_literal(str(staging / f'{name}.parquet'))} "
-                f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {_comment_metadata(con, name)})"
-            )
-    return names
+        return {
+            name: datasets.export_mart(con, marts, models[name], changed)
+            for name in mart_tables(con)
+        }
 
 
-def _comment_metadata(con: duckdb.DuckDBPyConnection, mart: str) -> str:
-    """The mart's COMMENTs as Parquet key-value metadata: table_comment, and column_comments as JSON."""
-    (table_comment,) = con.execute(
-        "SELECT coalesce(comment, '') FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = ?",
-        [mart],
-    ).fetchall()[0]
-    columns = dict(
-        con.execute(
-            "SELECT column_name, comment FROM duckdb_columns() "
-            "WHERE schema_name = 'marts' AND table_name = ? AND comment IS NOT NULL",
-            [mart],
-        ).fetchall()
-    )
-    # COPY options take no parameters; the texts are the project's own (sql/), quoted as literals.
-    return (
-        f"{{table_comment: {quote_literal(table_comment)}, "
-        f"column_comments: {quote_literal(json.dumps(columns, sort_keys=True))}}}"
-    )
-
-
-def publish(database: Path, warehouse: Path, inputs: BuildInputs) -> Path:
-    """Swap the new database and marts in by rename; open readers keep the old file until they reconnect.
+def publish(database: Path, warehouse: Path, inputs: BuildInputs, marts: dict[str, Path]) -> Path:
+    """Swap the new database and the marts' new versions in by rename; open readers keep the old
+    files until they reopen them.
 
     The digest of the inputs is written last: a run killed between the renames leaves a stale
     digest, so the next run rebuilds and the database and marts agree again.
     """
     target = warehouse / DATABASE_NAME
-    marts = warehouse / "marts"
-    marts.mkdir(parents=True, exist_ok=True)
     failpoint("warehouse:before-publish")
     os.replace(database, target)
-    staged = sorted((warehouse / MARTS_STAGING).glob("*.parquet"))
-    for mart in staged:
-        os.replace(mart, marts / mart.name)
-    for stale in marts.glob("*.parquet"):
-        if stale.name not in {m.name for m in staged}:
-            stale.unlink()
-    shutil.rmtree(warehouse / MARTS_STAGING, ignore_errors=True)
+    datasets.switch(warehouse / "marts", marts)
     failpoint("warehouse:after-publish")
     write_text_atomic(warehouse / BUILT_FROM, json.dumps(asdict(inputs)) + "\n")
     return target
@@ -419,7 +377,8 @@ def remove_stale_temps(warehouse: Path) -> None:
     for folder in (warehouse / "lake", warehouse / "lake" / "quarantine"):
         for stale in folder.glob(".*.tmp") if folder.is_dir() else ():
             stale.unlink(missing_ok=True)
-    shutil.rmtree(warehouse / MARTS_STAGING, ignore_errors=True)
+    shutil.rmtree(warehouse / MARTS_STAGING, ignore_errors=True)  # left by versions before datasets
+    datasets.remove_old_versions(warehouse / "marts")
 
 
 def data_dictionary(sql_dir: Path, reference_dir: Path) -> str:

@@ -339,6 +339,19 @@ def _parts(model: Model, bounds: list[str]) -> list[str]:
     return [where(model.sql, part) for part in report_ranges(model.partitioned_by, bounds)]
 
 
+def split_bounds(counts: list[tuple[str, int]], rows_per_part: int) -> list[str]:
+    """Values at which a new part starts, for (value, rows) pairs in sorted order: parts of about
+    `rows_per_part` rows, a value never split across two parts."""
+    bounds: list[str] = []
+    rows = 0
+    for value, count in counts:
+        if rows >= rows_per_part:
+            bounds.append(value)
+            rows = 0
+        rows += count
+    return bounds
+
+
 def report_ranges(column: str, bounds: list[str]) -> list[str]:
     """Conditions splitting `column` at the bounds: [..., b1), [b1, b2), ..., [bn, ...] and NULL,
     so every row meets exactly one, and the ranges follow key order (NULLs sort last)."""
