@@ -315,7 +315,10 @@ def test_rebuilds_are_byte_identical(prefect_server: str, tmp_path: Path) -> Non
         result = run_pipeline(prefect_server, raw, warehouse)
         assert result.returncode == 0, result.stderr
         marts.append(
-            {p.name: p.read_bytes() for p in sorted((warehouse / "marts").glob("*.parquet"))}
+            {
+                p.relative_to(warehouse / "marts").as_posix(): p.read_bytes()
+                for p in sorted((warehouse / "marts").glob("*/*.parquet"))
+            }
         )
     assert marts[0].keys() == marts[1].keys() and marts[0]
     with duckdb.connect(str(tmp_path / "first" / "skillpulse.duckdb"), read_only=True) as con:
