@@ -20,7 +20,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from flows.lake import OBSERVATIONS_SCHEMA, lake_files, read_parquet, read_reports, write_parquet
+from flows.lake import lake_files, read_parquet, read_reports, write_parquet
+from flows.lake_schemas import OBSERVATIONS_SCHEMA
 
 BATCH = 500
 

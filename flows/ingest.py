@@ -19,7 +19,8 @@ from flows.config import Paths, current_settings
 from flows.errors import ConfigError
 from flows.failpoints import failpoint
 from flows.fsutil import write_atomic
-from flows.lake import QUARANTINE_SCHEMA, observations_dir, quarantine_file, write_report_tables
+from flows.lake import observations_dir, quarantine_file, write_report_tables
+from flows.lake_schemas import QUARANTINE_SCHEMA
 from flows.normalize.table import TableResult, normalize_report
 from flows.raw import storage
 from flows.raw.discover import ReportSource

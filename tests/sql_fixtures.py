@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, REPORTS_SCHEMA
+from flows.lake_schemas import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, REPORTS_SCHEMA
 from flows.normalize import measures
 from flows.normalize.reference import WAREHOUSE_TABLES
 from flows.warehouse.models import build_models

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from flows.config import DEFAULT_THRESHOLD
 from flows.errors import TaxonomyError
-from flows.lake import OBSERVATIONS_SCHEMA
+from flows.lake_schemas import OBSERVATIONS_SCHEMA
 from flows.normalize import names as hz
 from flows.normalize.name_keys import name_keys, normalize_name, slugify, token_alignment_score
 from flows.normalize.names import (

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from flows.lake import OBSERVATIONS_SCHEMA
+from flows.lake_schemas import OBSERVATIONS_SCHEMA
 from flows.normalize import identity
 from flows.normalize.name_keys import reordered, token_alignment_score
 from flows.normalize.names import HARMONIZED_SCHEMA, harmonize_names

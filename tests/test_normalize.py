@@ -7,7 +7,7 @@ import pytest
 
 from flows.errors import AccountingError, ExtractError
 from flows.extract import SKIPPED_SCHEMA, RawTable
-from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
+from flows.lake_schemas import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
 from flows.normalize.cell_values import scale_values
 from flows.normalize.layout import resolve_layout
 from flows.normalize.table import TableResult, check_accounting, long_cells

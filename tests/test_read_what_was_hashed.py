@@ -6,7 +6,8 @@ from pathlib import Path
 
 from flows.config import DEFAULT_REFERENCE
 from flows.ingest import Batch, ingest_batch
-from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, quarantine_file, read_parquet
+from flows.lake import quarantine_file, read_parquet
+from flows.lake_schemas import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
 from flows.raw.discover import discover, reference_fingerprint
 from tests.conftest import write_report
 from tests.hostile_corpus import manifest

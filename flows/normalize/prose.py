@@ -21,7 +21,8 @@ from flows.extract.sentences import (
     text_blocks,
 )
 from flows.extract.subjects import SubjectRule
-from flows.lake import CLAIMS_SCHEMA, OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, conform
+from flows.lake import conform
+from flows.lake_schemas import CLAIMS_SCHEMA, OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
 from flows.normalize.figures import find_figures
 from flows.normalize.names import harmonize_names
 from flows.normalize.periods import parse_periods

@@ -7,7 +7,8 @@ import pyarrow.compute as pc
 
 from flows.extract import RawTable
 from flows.extract.common import optional
-from flows.lake import QUARANTINE_SCHEMA, conform
+from flows.lake import conform
+from flows.lake_schemas import QUARANTINE_SCHEMA
 
 
 def cell_quarantine(con, header: tuple[str, ...], ctx: dict) -> pa.Table:

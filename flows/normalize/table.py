@@ -14,7 +14,8 @@ from flows.errors import AccountingError, ExtractError
 from flows.extract import RawTable, read_table
 from flows.extract.common import optional
 from flows.fsutil import sha256_file
-from flows.lake import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, conform
+from flows.lake import conform
+from flows.lake_schemas import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
 from flows.normalize.cell_values import (
     distinct_nonblank,
     lookup,

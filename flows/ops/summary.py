@@ -13,7 +13,8 @@ import pyarrow.compute as pc
 
 from flows.config import Paths
 from flows.fsutil import write_text_atomic
-from flows.lake import QUARANTINE_SCHEMA, lake_files, read_parquet, read_reports
+from flows.lake import lake_files, read_parquet, read_reports
+from flows.lake_schemas import QUARANTINE_SCHEMA
 from flows.raw.discover import Plan
 
 SUMMARY_FILE = "last_run.json"

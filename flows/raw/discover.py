@@ -15,7 +15,7 @@ import pyarrow as pa
 from flows.config import current_settings
 from flows.errors import ManifestError, RawFolderError
 from flows.fsutil import sha256_file
-from flows.lake import QUARANTINE_SCHEMA
+from flows.lake_schemas import QUARANTINE_SCHEMA
 from flows.raw.manifest import MANIFEST_NAME, Manifest, check_declared_files
 from flows.raw.manifest_cache import ManifestCache, ParsedManifest
 
@@ -327,7 +327,7 @@ def reader_code_digest() -> str:
     """Hash of the modules that turn raw files into lake rows (extract, normalize, the lake)."""
     package = Path(__file__).resolve().parents[1]
     files = sorted(
-        [*package.glob("extract/*.py"), *package.glob("normalize/*.py"), package / "lake.py"]
+        [*package.glob("extract/*.py"), *package.glob("normalize/*.py"), *package.glob("lake*.py")]
     )
     digest = hashlib.sha256()
     for path in files:

@@ -20,17 +20,19 @@ from flows.errors import CheckFailed, ConfigError
 from flows.failpoints import failpoint
 from flows.fsutil import sha256_file, write_text_atomic
 from flows.lake import (
-    CLAIMS_SCHEMA,
     DISCOVERY_QUARANTINE,
-    OBSERVATIONS_SCHEMA,
-    QUARANTINE_SCHEMA,
     REPORTS_FILE,
-    REPORTS_SCHEMA,
-    TABLE_COMMENTS,
     claims_files,
     lake_files,
     quarantine_file,
     read_reports,
+)
+from flows.lake_schemas import (
+    CLAIMS_SCHEMA,
+    OBSERVATIONS_SCHEMA,
+    QUARANTINE_SCHEMA,
+    REPORTS_SCHEMA,
+    TABLE_COMMENTS,
 )
 from flows.normalize.measures import reference_table
 from flows.normalize.reference import WAREHOUSE_TABLES
