@@ -5,11 +5,11 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from flows.normalize.measures import exact_decimal
+from flows.normalize.number_forms import SCALE_SUFFIXES, SIMPLE_NUMBER, read_form, read_range
+from flows.normalize.number_tokens import NUMBER_TOKEN, phrases, words
 from flows.normalize.periods import parse_period
 from flows.normalize.printed import FOOTNOTE_MARKS, QUOTES, SUPERSCRIPT_LETTERS, quote
 
@@ -73,11 +73,6 @@ class Rejection:
 # ----------------------------------------------------------------------------- cleaning
 
 
-def _words(spec: str) -> tuple[str, ...]:
-    """'at least|more than' -> ('at least', 'more than'): word tables stay one line each."""
-    return tuple(spec.split("|"))
-
-
 _CHARACTER_FIXES = str.maketrans(
     {
         "\u200b": None,  # zero-width space
@@ -104,8 +99,8 @@ _FOOTNOTE_ENDINGS = frozenset(
 _GROUP_SEPARATOR = re.compile(r"(?<=\d)[ '\u2019](?=\d{3}(?!\d))")  # "66 635", "1'234" (Swiss)
 _TRAILING_PUNCTUATION = re.compile(r"[.,;:]+$")
 _MISSING_MARKERS = frozenset(
-    _words("-|--|---|n/a|na|n.a.|n.a|n/d|nd|null|none|nan|..|...|x|*|**|***|:|?|not available")
-    + _words("not applicable|tbd|(x)|(na)|(d)")
+    words("-|--|---|n/a|na|n.a.|n.a|n/d|nd|null|none|nan|..|...|x|*|**|***|:|?|not available")
+    + words("not applicable|tbd|(x)|(na)|(d)")
 )
 
 
@@ -128,113 +123,42 @@ def _strip_markers(text: str) -> str:
 
 # ----------------------------------------------------------------------------- numbers
 
-_NUMBER_TOKEN = r"(?:\d[\d.,]*|\.\d+)"
-_PLAIN = re.compile(
-    r"(?:\d+(?:\.\d+)?|\.\d+)(?:e[+-]?\d+)?"
-)  # "3e-05": a float written by a program
-_THOUSANDS_COMMA = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-_THOUSANDS_DOT = re.compile(r"\d{1,3}(?:\.\d{3})+")
-_DECIMAL_COMMA = re.compile(r"\d+,\d+")
-_EUROPEAN = re.compile(r"\d{1,3}(?:\.\d{3})*,\d+")
-
-_SMALL_NUMBER_WORDS = {
-    word: n
-    for n, word in enumerate(
-        _words("zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen")
-        + _words("fourteen|fifteen|sixteen|seventeen|eighteen|nineteen")
-    )
-} | {
-    word: 10 * n
-    for n, word in enumerate(_words("twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"), 2)
-}
-_SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-
-
-def _number(token: str) -> float | None:
-    """A digit string with thousands separators or a decimal comma -> float."""
-    if _PLAIN.fullmatch(token):
-        return float(token)
-    if _THOUSANDS_COMMA.fullmatch(token):
-        return float(token.replace(",", ""))
-    if _EUROPEAN.fullmatch(token):
-        return float(token.replace(".", "").replace(",", "."))
-    if _DECIMAL_COMMA.fullmatch(token):
-        return float(token.replace(",", "."))
-    if _THOUSANDS_DOT.fullmatch(token) and token.count(".") > 1:
-        return float(token.replace(".", ""))
-    return None
-
-
-def _word_number(text: str) -> float | None:
-    """'seven', 'twenty-five', 'a hundred', 'two million' -> float."""
-    total = current = 0.0
-    seen = False
-    for word in text.replace("-", " ").split():
-        if word == "and" and seen:
-            continue
-        if word in ("a", "an") and not seen:
-            current = 1.0
-        elif word in _SMALL_NUMBER_WORDS:
-            current += _SMALL_NUMBER_WORDS[word]
-            seen = True
-        elif word == "hundred":
-            current = (current or 1.0) * 100
-            seen = True
-        elif word in _SCALE_WORDS:
-            total += (current or 1.0) * _SCALE_WORDS[word]
-            current = 0.0
-            seen = True
-        else:
-            return None
-    return total + current if seen else None
-
-
-def _amount(text: str) -> float | None:
-    """Digits or number words."""
-    return _number(text) if text[:1].isdigit() or text[:1] == "." else _word_number(text)
-
 
 # ----------------------------------------------------------------------------- qualifiers
 
 
-def _phrases(*words: str) -> str:
-    return "|".join(
-        re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)
-    )
-
-
 _QUALIFIER_WORDS = {
-    "at_least": _words(
+    "at_least": words(
         "at least|more than|greater than|over|above|upwards of|in excess of|exceeding|"
         "no less than|not less than|>=|\u2265|>"
     ),
-    "at_most": _words(
+    "at_most": words(
         "up to|less than|fewer than|under|below|at most|no more than|not more than|nearly|"
         "almost|<=|\u2264|<"
     ),
-    "approx": _words(
+    "approx": words(
         "about|around|roughly|approximately|approx.|approx|circa|ca.|c.|some|close to|"
         "an estimated|estimated|est.|~|\u2248|between"
     ),
 }
 _DIRECTION_WORDS = {
-    1: _words(
+    1: words(
         "up|rose|risen|rising|increased|an increase of|increase of|grew|growth of|gained|"
         "jumped|surged|climbed"
     ),
-    -1: _words(
+    -1: words(
         "down|fell|fallen|falling|decreased|a decrease of|decrease of|declined|a decline of|"
         "decline of|dropped|a drop of|drop of|shrank|lost"
     ),
 }
 _SUFFIX_WORDS = {
-    "at_least": _words("+|or more|or higher|or above|and above|and over|and up|plus"),
-    "at_most": _words("or less|or fewer|or lower|and below|and under"),
-    1: _words(
+    "at_least": words("+|or more|or higher|or above|and above|and over|and up|plus"),
+    "at_most": words("or less|or fewer|or lower|and below|and under"),
+    1: words(
         "yoy|y/y|y-o-y|year over year|year-over-year|year on year|year-on-year|growth|"
         "increase|rise|gain"
     ),
-    -1: _words("decline|decrease|drop|fall|loss"),
+    -1: words("decline|decrease|drop|fall|loss"),
 }
 _KIND_OF_PHRASE: dict[str, str | int] = {
     " ".join(w.split()): kind
@@ -247,11 +171,11 @@ _PREFIX_WORDS = [
 ]
 _PREFIX = re.compile(
     r"(?:(?:well|just|slightly|far|much|somewhat)\s+)?"
-    rf"(?P<phrase>{_phrases(*_PREFIX_WORDS)})"
+    rf"(?P<phrase>{phrases(*_PREFIX_WORDS)})"
     r"(?:\s+by)?(?:\s+|(?<=[^\w\s])|$)"
 )
 _SUFFIX = re.compile(
-    rf"\s*(?P<phrase>{_phrases(*(w for ws in _SUFFIX_WORDS.values() for w in ws))})$"
+    rf"\s*(?P<phrase>{phrases(*(w for ws in _SUFFIX_WORDS.values() for w in ws))})$"
 )
 _SYMBOL_PREFIXES = frozenset("<>~\u2248\u2264\u2265")
 _FLIPPED = {"at_least": "at_most", "at_most": "at_least", "approx": "approx", "exact": "exact"}
@@ -289,180 +213,9 @@ def _apply_phrase(kind: str | int, qualifier: str, direction: int) -> tuple[str,
     return (kind if qualifier == "exact" else qualifier), direction
 
 
-# ----------------------------------------------------------------------------- forms
-# Each reader takes the core (no sign, no qualifier) and returns (value, form) or None.
-
-_PERCENT = re.compile(r"(?P<n>.+?)\s*(?:%|per\s?cent|percent|pct\.?|pc)")
-_MULTIPLE = re.compile(rf"(?P<n>{_NUMBER_TOKEN})\s*x|x\s*(?P<m>{_NUMBER_TOKEN})")
-_TIMES = re.compile(r"(?P<n>.+?)(?:\s*-?\s*fold|\s+times)")
-_MULTIPLE_WORDS = {"twice": 2.0, "thrice": 3.0, "double": 2.0, "doubled": 2.0, "doubling": 2.0}
-_MULTIPLE_WORDS |= {"triple": 3.0, "tripled": 3.0, "quadrupled": 4.0, "halved": 0.5}
-_SCALE_SUFFIXES = dict.fromkeys(_words("k|thousand"), 10**3)
-_SCALE_SUFFIXES |= dict.fromkeys(_words("m|mn|mio|mil|million|millions"), 10**6)
-_SCALE_SUFFIXES |= dict.fromkeys(_words("b|bn|billion|billions"), 10**9)
-_SCALE_SUFFIXES |= dict.fromkeys(_words("tn|trillion"), 10**12)
-_SCALED = re.compile(rf"(?P<n>{_NUMBER_TOKEN})\s*(?P<scale>{_phrases(*_SCALE_SUFFIXES)})\.?")
-_CURRENCY = re.compile(
-    r"(?:(?:us\$|a\$|c\$|\$|€|£|¥|₹|usd|eur|gbp|jpy|inr)\s*(?P<pre>.+)"
-    r"|(?P<post>.+?)\s*(?:\$|€|£|usd|eur|gbp|jpy|inr|dollars|euros|pounds))"
-)
-_DENOMINATORS = {"half": 2, "halves": 2, "third": 3, "quarter": 4, "fourth": 4, "fifth": 5}
-_DENOMINATORS |= {"sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10}
-_FRACTION_WORD = re.compile(
-    rf"(?:(?P<n>a|an|one|two|three|four|five|six|seven|eight|nine|\d+)[\s-]+)?"
-    rf"(?P<d>{_phrases(*_DENOMINATORS)})s?"
-)
-_N_IN_M = re.compile(r"(?P<n>.+?)\s+(?:in|out\s+of|of|per|for)(?:\s+every)?\s+(?P<m>.+)")
-_ORDINAL_WORDS = {
-    word: n
-    for n, word in enumerate(
-        _words("first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh")
-        + _words("twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth")
-        + _words("nineteenth|twentieth"),
-        1,
-    )
-}
-_RANK = re.compile(
-    r"(?P<mark>#|no\.?|number|rank(?:ed)?|tied|joint|equal|=|t-?)?\s*"
-    r"(?P<n>\d+|" + _phrases(*_ORDINAL_WORDS) + r")\s*(?P<suffix>st|nd|rd|th)?\s*(?P<tie>=)?"
-)
-
-
-_SIMPLE_NUMBER = r"(?P<n>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?P<pct>%?)"
-_SIMPLE = re.compile(_SIMPLE_NUMBER)
-
-
-def _read_simple(core: str) -> tuple[float, str] | None:
-    """The common case in one regex: '1234', '12.5%', '66,635'."""
-    match = _SIMPLE.fullmatch(core)
-    if not match:
-        return None
-    return float(match["n"].replace(",", "")), "percent" if match["pct"] else "number"
-
-
-def _read_plain(core: str) -> tuple[float, str] | None:
-    value = _number(core)
-    return None if value is None else (value, "number")
-
-
-def _read_percent(core: str) -> tuple[float, str] | None:
-    match = _PERCENT.fullmatch(core)
-    value = _amount(match["n"]) if match else None
-    return None if value is None else (value, "percent")
-
-
-def _read_multiple(core: str) -> tuple[float, str] | None:
-    if core in _MULTIPLE_WORDS:
-        return _MULTIPLE_WORDS[core], "multiple"
-    if match := _MULTIPLE.fullmatch(core):
-        value = _number(match["n"] or match["m"])
-    elif match := _TIMES.fullmatch(core):
-        value = _amount(match["n"])
-    else:
-        return None
-    return None if value is None else (value, "multiple")
-
-
-def _read_scaled(core: str) -> tuple[float, str] | None:
-    match = _SCALED.fullmatch(core)
-    value = _number(match["n"]) if match else None
-    return (
-        None
-        if value is None
-        else (float(exact_decimal(value) * _SCALE_SUFFIXES[match["scale"]]), "count")
-    )
-
-
-def _read_currency(core: str) -> tuple[float, str] | None:
-    match = _CURRENCY.fullmatch(core)
-    if not match:
-        return None
-    amount = (match["pre"] or match["post"]).strip()
-    found = _read_plain(amount) or _read_scaled(amount)
-    return None if found is None else (found[0], "currency")
-
-
-def _read_fraction_word(core: str) -> tuple[float, str] | None:
-    match = _FRACTION_WORD.fullmatch(core)
-    if not match or (match["n"] is None and match["d"] not in ("half", "quarter")):
-        return None  # a bare "third" is a rank, read by _read_rank
-    numerator = 1.0 if match["n"] in (None, "a", "an") else _amount(match["n"])
-    return None if numerator is None else (numerator / _DENOMINATORS[match["d"]], "fraction")
-
-
-def _read_n_in_m(core: str) -> tuple[float, str] | None:
-    match = _N_IN_M.fullmatch(core)
-    if not match:
-        return None
-    part, whole = _amount(match["n"]), _amount(match["m"])
-    if part is None or not whole:
-        return None
-    return part / whole, "fraction"
-
-
-def _read_rank(core: str) -> tuple[float, str] | None:
-    match = _RANK.fullmatch(core)
-    if not match or not (
-        match["mark"] or match["suffix"] or match["tie"] or not match["n"].isdigit()
-    ):
-        return None
-    n = match["n"]
-    return (float(n) if n.isdigit() else float(_ORDINAL_WORDS[n])), "ordinal"
-
-
-def _read_words(core: str) -> tuple[float, str] | None:
-    value = _word_number(core)
-    return None if value is None else (value, "number")
-
-
-_READERS: tuple[Callable[[str], tuple[float, str] | None], ...] = (
-    _read_simple,
-    _read_plain,
-    _read_percent,
-    _read_multiple,
-    _read_scaled,
-    _read_currency,
-    _read_fraction_word,
-    _read_n_in_m,
-    _read_rank,
-    _read_words,
-)
-
-
-def _read_form(core: str) -> tuple[float, str] | None:
-    for reader in _READERS:
-        if found := reader(core):
-            return found
-    return None
-
-
-def _read_signed(text: str) -> tuple[float, str] | None:
-    sign = -1.0 if text.startswith("-") else 1.0
-    found = _read_form(text.lstrip("+-").lstrip())
-    return None if found is None else (sign * found[0], found[1])
-
-
-_RANGE = re.compile(
-    rf"(?P<low>[+-]?\s*{_NUMBER_TOKEN})\s*(?P<low_unit>%|x)?\s*(?:-|to|and)\s*"
-    rf"(?P<high>[+-]?\s*{_NUMBER_TOKEN}(?P<high_unit>.*))"
-)
-
-
-def _read_range(core: str) -> tuple[float, str] | None:
-    """'20-30%', '20% to 30%', '3-5x' -> midpoint; both ends must be of one form."""
-    match = _RANGE.fullmatch(core)
-    if not match:
-        return None
-    high = _read_signed(match["high"])
-    low = _read_signed(match["low"] + (match["low_unit"] or match["high_unit"]))
-    if high is None or low is None or high[1] != low[1]:
-        return None
-    return float((exact_decimal(low[0]) + exact_decimal(high[0])) / 2), high[1]
-
-
 # ----------------------------------------------------------------------------- reading
 
-FAST_NUMBER = re.compile(r"(?P<sign>[+-]?)" + _SIMPLE_NUMBER)  # "+329%", "-12.5%", "66,635"
+FAST_NUMBER = re.compile(r"(?P<sign>[+-]?)" + SIMPLE_NUMBER)  # "+329%", "-12.5%", "66,635"
 
 
 def read_value(text: str) -> Reading | Rejection:
@@ -559,14 +312,14 @@ def _read_phrase(text: str, cleaned: str) -> Reading | Rejection:
     phrasing = _split_qualifiers(cleaned)
     qualifier = phrasing.qualifier
     negative = phrasing.core.startswith("-") or phrasing.direction < 0
-    found = _read_form(phrasing.core.lstrip("+-").lstrip())
+    found = read_form(phrasing.core.lstrip("+-").lstrip())
     if found is None and (period := parse_period(text)) is not None:
         return Rejection(
             "period_not_value",
             f"{quote(text)} is a period ({period[2]}), not a value; map this column as "
             "columns.period in report.toml and point columns.value at the column of numbers",
         )
-    if found is None and (found := _read_range(phrasing.core)) is not None:
+    if found is None and (found := read_range(phrasing.core)) is not None:
         qualifier, negative = "approx", phrasing.direction < 0
     if found is None:
         return Rejection("unparseable_value", _unparseable_message(text, phrasing.core))
@@ -576,11 +329,11 @@ def _read_phrase(text: str, cleaned: str) -> Reading | Rejection:
     return Reading(-abs(value) if negative else value, qualifier, form)
 
 
-_KNOWN_TAILS = ("%", "per cent", "percent", "pct", "x", "times", "fold", *_SCALE_SUFFIXES)
-_NUMBER_AND_TAIL = re.compile(rf"[+-]?{_NUMBER_TOKEN}\s*(?P<tail>\D.*)")
+_KNOWN_TAILS = ("%", "per cent", "percent", "pct", "x", "times", "fold", *SCALE_SUFFIXES)
+_NUMBER_AND_TAIL = re.compile(rf"[+-]?{NUMBER_TOKEN}\s*(?P<tail>\D.*)")
 # Flag columns ("Hot Technology": Y/N in O*NET) are mapped as values by mistake; the fix is in the
 # manifest, not in the cell, so the message must not ask for a number in its place.
-_FLAGS = frozenset(_words("y|n|yes|no|true|false"))
+_FLAGS = frozenset(words("y|n|yes|no|true|false"))
 
 
 def _unparseable_message(text: str, core: str) -> str:
