@@ -1,0 +1,246 @@
+"""Identity keys of a name: acronyms expanded or contracted, vendor prefixes and .js suffixes dropped, diacritics folded; the rule and concept types."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from flows.normalize.name_keys import (
+    PARENTHETICAL,
+    STOPWORDS,
+    normalize_name,
+    slugify,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+MEMO_LIMIT = 200_000
+
+UNREGISTERED_PREFIX = "u-"
+ACRONYM_TOKEN = re.compile(r"^[A-Z][A-Z0-9&+/-]{1,7}s?$")
+ANY_ACRONYM = re.compile(r"\s[A-Z][A-Z0-9&+/-]{1,7}s?(?:\s|$)")
+
+
+@dataclass(frozen=True)
+class Concept:
+    """Where an identity key leads: a registry id or an imported concept."""
+
+    canonical_id: str
+    name: str
+    esco_uri: str | None = None
+    onet_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The acronym table (one expansion per acronym, else no contraction), vendors and generic words."""
+
+    contractions: Mapping[tuple[str, ...], str]  # expansion tokens -> acronym
+    vendors: tuple[tuple[str, ...], ...]  # longest first
+    vendor_starts: frozenset[str]
+    generic: frozenset[str]
+    keep_js: frozenset[str]
+    drop_prefix: tuple[tuple[str, ...], ...]  # "perform data analysis" is "data analysis"
+    drop_suffix: tuple[tuple[str, ...], ...]  # "Agile methodology" is "Agile"
+    expansions: Mapping[str, tuple[str, ...]]  # acronym -> its one expansion
+    # first word of an expansion -> the expansions' lengths, longest first
+    expansion_sizes: Mapping[str, tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class Identities:
+    """Identity keys of the registry and of imported labels, for names the matcher did not resolve."""
+
+    rules: Rules
+    registry: Mapping[str, frozenset[str]]  # identity key -> registry ids
+    external_exact: Mapping[str, tuple[Concept, ...]]  # normalized label key -> concepts
+    external: Mapping[str, tuple[Concept, ...]]  # identity key -> concepts
+    concepts: Mapping[str, Concept]  # registry id -> its external ids
+    fuzzy_keys: tuple[str, ...]  # imported labels open to fuzzy matching
+    fuzzy_ids: tuple[str, ...]
+    by_id: Mapping[str, Concept]
+    # threshold -> name -> Identity (keyed by the name alone: a str caches its hash, a tuple not).
+    memo: dict[float, dict[str, Identity]] = field(default_factory=dict, compare=False, repr=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Identity keys
+
+
+def defined_acronyms(text: str) -> list[tuple[str, str]]:
+    """(acronym, expansion) pairs a name defines: 'Large Language Model (LLM)', 'Apache Subversion SVN'."""
+    return [(letters, expansion) for letters, expansion, _ in _definitions(text)]
+
+
+def _definitions(text: str) -> list[tuple[str, str, str]]:
+    if "(" not in text and not ANY_ACRONYM.search(text):
+        return []  # most names: no parentheses, no capitals run
+    found = []
+    for match in re.finditer(r"([^()]*?)\(\s*([^()\s]+)\s*\)", text):
+        found += _defines(match.group(1).split(), match.group(2))
+    words = PARENTHETICAL.sub(" ", text).split()
+    for i, word in enumerate(words):
+        if i and ACRONYM_TOKEN.match(word):
+            found += _defines(words[:i], word)
+    return found
+
+
+def _defines(before: list[str], acronym: str) -> list[tuple[str, str, str]]:
+    letters = re.sub(r"[^a-z0-9]", "", acronym.casefold())
+    letters = letters[:-1] if acronym.endswith("s") and acronym[:-1].isupper() else letters
+    if len(letters) < 2 or not acronym[0].isupper():
+        return []
+    words = [w for w in re.split(r"[\s/-]+", " ".join(before)) if w]
+    for skip_stopwords in (False, True):
+        kept = [
+            i for i, w in enumerate(words) if not (skip_stopwords and w.casefold() in STOPWORDS)
+        ]
+        tail = kept[-len(letters) :]
+        if len(tail) == len(letters) and "".join(words[i][0].casefold() for i in tail) == letters:
+            # The expansion as printed, stopwords included: "Visual Basic for Applications".
+            return [(letters, " ".join(words[tail[0] :]), acronym)]
+    return []
+
+
+def strip_defined_acronyms(text: str, known: Collection[str] = ()) -> str:
+    """The name saying each acronym it defines once: the known acronym, else the expansion.
+
+    'Natural Language Processing (NLP)' -> 'NLP' when NLP is a known acronym, else
+    'Natural Language Processing'. A known acronym wins over the name's own expansion, so
+    'transact-structural query language T-SQL' is T-SQL, as everywhere else.
+    """
+    without = text
+    for letters, expansion, token in _definitions(text):
+        if letters in known:
+            spelled = r"[\s/-]+".join(re.escape(w) for w in expansion.split())
+            without = re.sub(spelled, " ", without, count=1)
+            without = re.sub(rf"\(\s*{re.escape(token)}\s*\)", f" {token} ", without)
+            continue
+        without = re.sub(
+            rf"\(\s*{re.escape(token)}\s*\)|(?<=\s){re.escape(token)}(?=\s|$)",
+            " ",
+            without,
+            flags=re.IGNORECASE,
+        )
+    return " ".join(without.split())
+
+
+def _fold(text: str) -> str:
+    # Diacritics go too: 'Café' and 'Cafe' are one spelling.
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+JS_SUFFIX = re.compile(r"\b([A-Za-z]{3,})\.?js\b", re.IGNORECASE)
+
+
+def base_tokens(text: str, known: Collection[str] = ()) -> list[str]:
+    """Normalized tokens without qualifiers in parentheses, each acronym the name defines said once."""
+    stripped = strip_defined_acronyms(_fold(text), known)
+    if "(" in stripped:
+        stripped = PARENTHETICAL.sub(" ", stripped)
+    if "js" in stripped.casefold():
+        stripped = JS_SUFFIX.sub(r"\1 js", stripped)
+    return (normalize_name(stripped) or normalize_name(_fold(text))).split()
+
+
+def identity_key(text: str, rules: Rules) -> str:
+    """The key two spellings of one skill share: tokens, .js suffix, acronyms contracted, vendor dropped, no spaces."""
+    return key_of(base_tokens(text, rules.expansions), rules)
+
+
+def key_of(tokens: list[str], rules: Rules) -> str:
+    tokens = _contract(_drop_js(tokens, rules), rules)
+    tokens = _drop_qualifiers(_drop_vendor(tokens, rules), rules)
+    return "".join(tokens)
+
+
+def _drop_qualifiers(tokens: list[str], rules: Rules) -> list[str]:
+    for prefix in rules.drop_prefix:
+        if tuple(tokens[: len(prefix)]) == prefix and len(tokens) > len(prefix):
+            tokens = tokens[len(prefix) :]
+            break
+    for suffix in rules.drop_suffix:
+        if tuple(tokens[-len(suffix) :]) == suffix and len(tokens) > len(suffix):
+            tokens = tokens[: -len(suffix)]
+            break
+    return tokens
+
+
+def expanded_text(text: str, rules: Rules) -> str | None:
+    """The name with its known acronyms spelled out ('LLMs' -> 'large language model'), or None without any."""
+    return expanded_of(base_tokens(text, rules.expansions), rules)
+
+
+def expanded_of(tokens: list[str], rules: Rules) -> str | None:
+    if "".join(tokens) in rules.expansions:
+        tokens = ["".join(tokens)]  # "Gen AI" spells the acronym "genai" with a space
+    if not any(t in rules.expansions for t in tokens):
+        return None
+    return " ".join(w for t in tokens for w in rules.expansions.get(t, (t,)))
+
+
+def _drop_js(tokens: list[str], rules: Rules) -> list[str]:
+    out: list[str] = []
+    for token in tokens:
+        if token == "js" and out and out[-1] not in rules.keep_js:
+            continue
+        out.append(token)
+    return out
+
+
+def _contract(tokens: list[str], rules: Rules) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for size in rules.expansion_sizes.get(tokens[i], ()):
+            acronym = rules.contractions.get(tuple(tokens[i : i + size]))
+            if acronym is not None:
+                out.append(acronym)
+                i += size
+                # "Amazon Web Services AWS": the acronym right after its expansion says it twice.
+                if i < len(tokens) and tokens[i] == acronym:
+                    i += 1
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
+def _drop_vendor(tokens: list[str], rules: Rules) -> list[str]:
+    if not tokens or tokens[0] not in rules.vendor_starts:
+        return tokens
+    for vendor in rules.vendors:
+        rest = tokens[len(vendor) :]
+        if tuple(tokens[: len(vendor)]) == vendor and rest:
+            # "Google Cloud", "SAP ERP", "Microsoft Word": a generic remainder names something else.
+            if all(t in rules.generic or t in STOPWORDS for t in rest):
+                return tokens
+            return rest
+    return tokens
+
+
+def unregistered_id(key: str) -> str:
+    """A stable id for a name nobody registered: 'u-' and the slug of its identity key."""
+    return UNREGISTERED_PREFIX + (slugify(key) or "x")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A skill name's identity after the registry matcher: its id, how it was found, its external ids."""
+
+    canonical_id: str | None
+    canonical_name: str | None
+    method: str
+    score: float | None
+    confirmed: bool
+    esco_uri: str | None
+    onet_code: str | None
