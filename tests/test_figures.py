@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.normalize.figures import Figure, figure_period, find_figures, in_measure
+from flows.normalize.figure_cells import in_measure
+from flows.normalize.figures import Figure, figure_period, find_figures
 
 CORPORA = Path(__file__).parent / "fixtures" / "corpus"
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flows.extract.claims import Claim, find_claims
 from flows.extract.sentences import Sentence
 from flows.extract.subjects import Subject, SubjectRule, antecedent, clause_opening, find_subject
-from flows.normalize.figures import in_measure
+from flows.normalize.figure_cells import in_measure
 
 # ---------------------------------------------------------------------------------------------
 # Reading: sentences -> figures with subjects, claims, and what yielded nothing

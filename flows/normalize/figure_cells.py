@@ -8,7 +8,7 @@ from functools import lru_cache
 import pyarrow as pa
 
 from flows.normalize.figure_words import ONE_CHAR
-from flows.normalize.figures import Figure, figure_period, find_figures, in_measure, strip_left
+from flows.normalize.figures import _FORM_OF_UNIT, Figure, figure_period, find_figures, strip_left
 from flows.normalize.measures import REGISTRY
 
 # ----------------------------------------------------------------------------- for the table normalizer
@@ -178,3 +178,10 @@ def split_label(text: str) -> tuple[str, str, int]:
     value = text[cut:].strip(" -–—:|,")
     offset = text.index(value, cut) if value else len(text)
     return label.strip(" -–—:|,"), value, offset
+
+
+def in_measure(figure: Figure, measure: str) -> float | None:
+    """The figure's value on the scale of a measure (flows/normalize/measures.py), or None when
+    the measure does not take this form; bounds are checked by the caller."""
+    convert = REGISTRY[measure].forms.get(_FORM_OF_UNIT.get(figure.unit, figure.unit))
+    return None if convert is None else convert(figure.value)

@@ -26,7 +26,6 @@ from flows.normalize.figure_words import (
     WORD,
     anchor_positions,
 )
-from flows.normalize.measures import REGISTRY
 from flows.normalize.periods import Period, parse_period
 
 # How a text is read (decisions kept here so docs/formats.md can quote them):
@@ -503,13 +502,6 @@ def _has_word_figure(text: str) -> bool:
 
 
 # ----------------------------------------------------------------------------- in a measure
-
-
-def in_measure(figure: Figure, measure: str) -> float | None:
-    """The figure's value on the scale of a measure (flows/normalize/measures.py), or None when
-    the measure does not take this form; bounds are checked by the caller."""
-    convert = REGISTRY[measure].forms.get(_FORM_OF_UNIT.get(figure.unit, figure.unit))
-    return None if convert is None else convert(figure.value)
 
 
 _FORM_OF_UNIT = {"rank": "ordinal"}

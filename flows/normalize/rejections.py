@@ -65,3 +65,48 @@ def skipped_quarantine(raw: RawTable, ctx: dict) -> pa.Table:
 
 
 _SKIP_HINT = " the row is not data and was set aside; if it holds figures, fix the layout options (header_row, footer_pattern) in report.toml. reason"
+
+
+# Rows a publisher adds below the skills: the table's own total, not a skill to rank.
+TOTAL_NAMES = pa.array(
+    [
+        "total",
+        "totals",
+        "grand total",
+        "subtotal",
+        "sub-total",
+        "sub total",
+        "all skills",
+        "overall",
+    ]
+)
+
+
+# What a person cannot see or read as a name: spaces, control, format (zero-width) and
+# punctuation-only texts.
+_INVISIBLE = r"[\s\p{Z}\p{C}]+"
+
+
+_NOT_A_NAME = r"^[\s\p{Z}\p{C}\p{P}\p{S}]*$"
+
+
+def visible_name(names: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The name with invisible characters dropped and spaces collapsed; "" when nothing readable is left."""
+    spaced = pc.utf8_trim_whitespace(pc.replace_substring_regex(names, _INVISIBLE, " "))
+    return pc.if_else(pc.match_substring_regex(spaced, _NOT_A_NAME), "", spaced)
+
+
+def duplicate_rows(raw: RawTable) -> pa.ChunkedArray:
+    """True for a raw row identical to an earlier one (spaces aside): published once, later copies
+    are rejected. "ChatGPT" and "ChatGPT " printed twice are one row printed twice."""
+    columns = [
+        pc.fill_null(visible_name(raw.cells[f"c{i}"]), "\x00")
+        for i in range(1, len(raw.header) + 1)
+    ]
+    row_text = pc.binary_join_element_wise(*columns, "\x1f")
+    rows = pa.table({"row_text": row_text, "source_row": raw.cells["source_row"]})
+    first = rows.group_by("row_text").aggregate([("source_row", "min")])
+    first_row = first["source_row_min"].take(
+        pc.index_in(row_text, value_set=first["row_text"].combine_chunks())
+    )
+    return pc.not_equal(raw.cells["source_row"], first_row)

@@ -30,7 +30,13 @@ from flows.normalize.figure_cells import (
 from flows.normalize.layout import FIELDS, Layout, resolve_layout
 from flows.normalize.names import harmonize_names
 from flows.normalize.prose import prose_tables, read_prose_file
-from flows.normalize.rejections import cell_quarantine, skipped_quarantine
+from flows.normalize.rejections import (
+    TOTAL_NAMES,
+    cell_quarantine,
+    duplicate_rows,
+    skipped_quarantine,
+    visible_name,
+)
 from flows.raw.discover import ReportSource
 from flows.raw.manifest import TableSpec
 
@@ -262,13 +268,13 @@ def _classify(cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table]) -> p
     skill = lookup(cells["skill_raw"], lookups["skills"], "name_raw")
     category = lookup(cells["category_raw"], lookups["categories"], "name_raw")
     row_of_cell = pc.index_in(cells["source_row"], value_set=raw.cells["source_row"])
-    duplicate = _duplicate_rows(raw).take(row_of_cell)
+    duplicate = duplicate_rows(raw).take(row_of_cell)
     blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(cells["source_text"]), ""), True)
-    name = _visible_name(cells["skill_raw"])
+    name = visible_name(cells["skill_raw"])
     no_skill = pc.fill_null(pc.equal(name, ""), True)
     # "Total", "TOTAL:", "Total*" and "Grand total (all skills)" alike.
     label = pc.replace_substring_regex(pc.utf8_lower(name), r"\s*(\(.*\))?[\p{P}\p{S}\s]*$", "")
-    total = pc.fill_null(pc.is_in(label, value_set=_TOTAL_NAMES), False)
+    total = pc.fill_null(pc.is_in(label, value_set=TOTAL_NAMES), False)
     bad_value = pc.is_valid(cells["value_reason"])
     has_period = pc.fill_null(pc.not_equal(cells["period_text"], ""), False)
     bad_period = pc.and_(has_period, pc.is_valid(period["reason_code"]))
@@ -366,47 +372,6 @@ def _cell_counts(classified: pa.Table) -> dict[str, int]:
     n_ok = pc.sum(ok).as_py() or 0
     n_rejected = pc.sum(rejected).as_py() or 0
     return {"cells": cells, "ok": n_ok, "rejected": n_rejected, "blank": cells - n_ok - n_rejected}
-
-
-# Rows a publisher adds below the skills: the table's own total, not a skill to rank.
-_TOTAL_NAMES = pa.array(
-    [
-        "total",
-        "totals",
-        "grand total",
-        "subtotal",
-        "sub-total",
-        "sub total",
-        "all skills",
-        "overall",
-    ]
-)
-# What a person cannot see or read as a name: spaces, control, format (zero-width) and
-# punctuation-only texts.
-_INVISIBLE = r"[\s\p{Z}\p{C}]+"
-_NOT_A_NAME = r"^[\s\p{Z}\p{C}\p{P}\p{S}]*$"
-
-
-def _visible_name(names: pa.ChunkedArray) -> pa.ChunkedArray:
-    """The name with invisible characters dropped and spaces collapsed; "" when nothing readable is left."""
-    spaced = pc.utf8_trim_whitespace(pc.replace_substring_regex(names, _INVISIBLE, " "))
-    return pc.if_else(pc.match_substring_regex(spaced, _NOT_A_NAME), "", spaced)
-
-
-def _duplicate_rows(raw: RawTable) -> pa.ChunkedArray:
-    """True for a raw row identical to an earlier one (spaces aside): published once, later copies
-    are rejected. "ChatGPT" and "ChatGPT " printed twice are one row printed twice."""
-    columns = [
-        pc.fill_null(_visible_name(raw.cells[f"c{i}"]), "\x00")
-        for i in range(1, len(raw.header) + 1)
-    ]
-    row_text = pc.binary_join_element_wise(*columns, "\x1f")
-    rows = pa.table({"row_text": row_text, "source_row": raw.cells["source_row"]})
-    first = rows.group_by("row_text").aggregate([("source_row", "min")])
-    first_row = first["source_row_min"].take(
-        pc.index_in(row_text, value_set=first["row_text"].combine_chunks())
-    )
-    return pc.not_equal(raw.cells["source_row"], first_row)
 
 
 def _first_of(*cases: tuple, default) -> pa.ChunkedArray:
