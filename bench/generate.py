@@ -15,9 +15,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import articles
+
 YEARS = tuple(str(y) for y in range(2015, 2025))
-LONG_FILE, WIDE_FILE = "skills.csv", "levels.csv"
+LONG_FILE, WIDE_FILE, MONTHLY_FILE = "skills.csv", "levels.csv", "monthly.csv"
 LONG_HEADERS = ("Skill", "Category", "YoY growth")
+MONTHLY_HEADERS = ("Month", "Region", "Skill", "Category", "Job postings")
+MONTHS = tuple(f"{2023 + m // 12}-{m % 12 + 1:02d}" for m in range(4, 24))  # 2023-05 .. 2024-12
+REGIONS = (
+    "Northeast", "Mid-Atlantic", "Southeast", "Florida", "Great Lakes", "Midwest", "Plains",
+    "Texas", "Southwest", "Mountain", "California", "Pacific Northwest", "Alaska", "Hawaii",
+    "New England", "Appalachia", "Gulf Coast", "Upper Midwest", "Rockies", "Central Valley",
+    "New York Metro", "Chicago Metro", "Bay Area", "Los Angeles Metro", "Puerto Rico",
+)  # fmt: skip
 REPORTS_PER_PUBLISHER = 5
 
 # category: skills; the first name of each line is the category printed in the tables.
@@ -59,6 +70,10 @@ DOMAINS_TEXT = (
 
 PRESETS = {
     "smoke": {"reports": 10, "rows": 100, "shape": "mixed"},
+    # issue 15: 1,000 articles (text, Markdown, HTML in turn); rows is unused: figures come from prose.
+    "articles": {"reports": 1_000, "rows": 0, "shape": "articles"},
+    # issue 18: one report, one 5M-row monthly skill x region table.
+    "big": {"reports": 1, "rows": 5_000_000, "shape": "monthly"},
     "tiny": {"reports": 10_000, "rows": 100, "shape": "long"},
     "1m": {"reports": 100, "rows": 10_000, "shape": "long"},
     "10m": {"reports": 1_000, "rows": 10_000, "shape": "long"},
@@ -205,15 +220,57 @@ def wide_table(
     return pa.table(columns), stats
 
 
-def manifest(index: int, file: str, wide: bool) -> str:
-    table = (
-        f'[[tables]]\nfile = "{file}"\nmeasure = "count"\n'
-        'columns = { skill = "Skill", category = "Category" }\n'
-        "unpivot = { headers = '^(19|20)\\d\\d$', into = \"period\" }\n"
-        if wide
-        else f'[[tables]]\nfile = "{file}"\nmeasure = "growth_pct"\n'
-        'columns = { skill = "Skill", category = "Category", value = "YoY growth" }\n'
+def monthly_table(
+    rng: np.random.Generator, skills: pa.Array, categories: pa.Array
+) -> tuple[pa.Table, CorpusStats]:
+    """Job postings per month, region and skill (month-major, as a monthly export prints them);
+    each skill keeps one printed name across its rows, about 2% of the counts are blank."""
+    n, regions, months = len(skills), len(REGIONS), len(MONTHS)
+    per_skill = regions * months
+    base = rng.lognormal(5.0, 1.5, (1, regions, n))
+    steps = np.exp(rng.normal(0.01, 0.08, (months, regions, n)))
+    counts = np.maximum(np.round(base * np.cumprod(steps, axis=0)), 1).astype(np.int64).ravel()
+    blank = rng.random(counts.size) < 0.02
+    plain = rng.random(counts.size) < 0.15
+    printed = pc.if_else(plain, text(counts), with_thousands(counts))
+    skill_of_row = pa.array(np.tile(np.arange(n), months * regions))
+    filled = ~blank.reshape(months, regions, n)
+    columns = {
+        "Month": pa.array(np.repeat(np.array(MONTHS), regions * n)),
+        "Region": pa.array(np.tile(np.repeat(np.array(REGIONS), n), months)),
+        "Skill": vary_names(skills, rng).take(skill_of_row),
+        "Category": categories.take(skill_of_row),
+        "Job postings": pc.if_else(blank, pa.scalar(None, pa.string()), printed),
+    }
+    stats = CorpusStats(
+        data_rows=n * per_skill,
+        value_cells=n * per_skill,
+        blank_cells=int(blank.sum()),
+        observations=int(filled.sum()),
+        ranked=int((filled[-1] & filled[-2]).sum()),  # skill x region with both latest months
+        value_sum=float(counts[~blank].sum()),
     )
+    return pa.table(columns), stats
+
+
+TABLES = {
+    "long": (LONG_FILE, long_table),
+    "wide": (WIDE_FILE, wide_table),
+    "monthly": (MONTHLY_FILE, monthly_table),
+}
+
+
+def manifest(index: int, file: str, shape: str) -> str:
+    table = {
+        "wide": f'[[tables]]\nfile = "{file}"\nmeasure = "count"\n'
+        'columns = { skill = "Skill", category = "Category" }\n'
+        "unpivot = { headers = '^(19|20)\\d\\d$', into = \"period\" }\n",
+        "long": f'[[tables]]\nfile = "{file}"\nmeasure = "growth_pct"\n'
+        'columns = { skill = "Skill", category = "Category", value = "YoY growth" }\n',
+        "monthly": f'[[tables]]\nfile = "{file}"\nmeasure = "count"\n'
+        'columns = { skill = "Skill", category = "Category", value = "Job postings", '
+        'period = "Month", geography = "Region" }\n',
+    }[shape]
     return (
         "[report]\n"
         f'series = "synthetic-board-{index:05d}"\n'
@@ -228,13 +285,14 @@ def manifest(index: int, file: str, wide: bool) -> str:
 
 
 def write_report(
-    raw: Path, index: int, rows: int, wide: bool, seed: int, vocab: tuple[pa.Array, pa.Array]
+    raw: Path, index: int, rows: int, shape: str, seed: int, vocab: tuple[pa.Array, pa.Array]
 ) -> CorpusStats:
     """Write one report folder; its content depends only on (seed, index), not on the other reports."""
     rng = np.random.default_rng([seed, index])
     names, categories = vocab
-    picked = pa.array(rng.choice(len(names), size=rows, replace=False))
-    make = wide_table if wide else long_table
+    distinct = rows // (len(REGIONS) * len(MONTHS)) if shape == "monthly" else rows
+    picked = pa.array(rng.choice(len(names), size=distinct, replace=False))
+    file, make = TABLES[shape]
     table, stats = make(rng, names.take(picked), categories.take(picked))
     folder = (
         raw
@@ -242,9 +300,8 @@ def write_report(
         / f"synthetic-board-{index:05d}-2025"
     )
     folder.mkdir(parents=True, exist_ok=True)
-    file = WIDE_FILE if wide else LONG_FILE
     pcsv.write_csv(table, folder / file)
-    (folder / "report.toml").write_text(manifest(index, file, wide), encoding="utf-8")
+    (folder / "report.toml").write_text(manifest(index, file, shape), encoding="utf-8")
     stats.reports = 1
     return stats
 
@@ -253,21 +310,29 @@ def generate(
     out: Path, reports: int, rows: int, shape: str = "long", seed: int = 7, skills: int = 20_000
 ) -> dict:
     """Write out/raw/<publisher>/<report>/{report.toml,*.csv} and out/corpus.json; return the summary."""
-    if rows > skills:
+    distinct = rows // (len(REGIONS) * len(MONTHS)) if shape == "monthly" else rows
+    if distinct > skills:
         raise SystemExit(
-            f"--rows {rows} needs --skills >= {rows}: skills are distinct within a report"
+            f"--rows {rows} needs --skills >= {distinct}: skills are distinct within a report"
         )
+    if shape == "monthly" and rows % (len(REGIONS) * len(MONTHS)):
+        raise SystemExit(f"--rows for monthly tables is a multiple of {len(REGIONS) * len(MONTHS)}")
     raw = out / "raw"
     if raw.exists():
         shutil.rmtree(raw)
     names, categories = vocabulary(skills)
-    vocab = (pa.array(names), pa.array(categories))
-    stats = CorpusStats()
-    for index in range(reports):
-        wide = shape == "wide" or (shape == "mixed" and index % 2 == 1)
-        stats.add(write_report(raw, index, rows, wide, seed, vocab))
     params = {"reports": reports, "rows": rows, "shape": shape, "seed": seed, "skills": skills}
-    summary = {"params": params, **asdict(stats)}
+    if shape == "articles":
+        found = articles.generate_articles(out, reports, seed, names, categories)
+    else:
+        vocab = (pa.array(names), pa.array(categories))
+        stats = CorpusStats()
+        for index in range(reports):
+            kind = "wide" if shape == "mixed" and index % 2 == 1 else shape
+            kind = "long" if kind == "mixed" else kind
+            stats.add(write_report(raw, index, rows, kind, seed, vocab))
+        found = asdict(stats)
+    summary = {"params": params, **found}
     (out / "corpus.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
 
@@ -282,7 +347,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--reports", type=int, default=10)
     parser.add_argument("--rows", type=int, default=100, help="data rows per report table")
-    parser.add_argument("--shape", choices=("long", "wide", "mixed"), default="long")
+    parser.add_argument(
+        "--shape", choices=("long", "wide", "mixed", "monthly", "articles"), default="long"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skills", type=int, default=20_000, help="vocabulary size")
     args = parser.parse_args(argv)

@@ -66,6 +66,10 @@ _ANAPHOR = re.compile(
     re.I,
 )
 _BULLET_LABEL = re.compile(r"^\s*(?:[-*•‣▪\u2013]|\d+[.)])?\s*(?P<label>[^:]{1,120}?)\s*:\s*")
+# What follows the colon of 'Skill: +23%', 'Skill: up 140%', 'Skill: over 300%': a figure, maybe worded.
+_LABEL_FIGURE = re.compile(
+    r"(?:(?:up|down|over|nearly|about|around|roughly|more than|less than)\s+)?[+\-−\d$€£]", re.I
+)
 _OBJECT = re.compile(
     r"^\s*(?:[\w\u2011-]+\s+){0,2}?(?:increase|rise|jump|surge|growth|gain|drop|decline|decrease|fall|"
     r"premium|spike|uptick|boost|climb)\s+(?:in|for|of)\s+(?:demand\s+for\s+)?(?P<x>.+)",
@@ -210,7 +214,7 @@ def _label_subject(sentence: Sentence, start: int) -> Subject | None:
         return None
     # 'Skill: +23%' or 'Skill: -9% qoq, but +26% yoy': a figure right after the colon; every
     # figure of the line is the label's.
-    if label.end() == start or re.match(r"[+\-−\d$€£]", sentence.text[label.end() :]):
+    if label.end() == start or _LABEL_FIGURE.match(sentence.text[label.end() :]):
         return Subject(name, None, "skill", how="label")
     if sentence.bullet:
         inner = _verb_subject(sentence.text, start, "growth_pct", floor=label.end())
