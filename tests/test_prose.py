@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from flows.extract.claims import find_claims
+from flows.extract.prose import read_sentences
 from flows.extract.sentences import (
     Sentence,
     html_blocks,
@@ -15,6 +16,7 @@ from flows.extract.sentences import (
     text_blocks,
 )
 from flows.extract.subjects import SubjectRule, antecedent, credited_source, find_subject
+from flows.normalize.figures import find_figures
 
 ARTICLES = Path(__file__).parent / "fixtures" / "articles"
 
@@ -210,3 +212,21 @@ def test_first_time_and_period_records():
 def test_an_html_fragment_is_its_own_block():
     (sentence,) = split_sentences(html_blocks(b"<p>Demand for <b>welding</b> rose 12%.</p>"))
     assert sentence.text == "Demand for welding rose 12%."
+
+
+def test_html_without_a_charset_reads_as_utf8():
+    # lxml alone reads undeclared bytes as latin-1: '€' became 'â\x82¬' and the money had no currency.
+    page = "<p>Employers plan to spend €4.2 billion on training in 2027.</p>".encode()
+    (sentence,) = split_sentences(html_blocks(page))
+    (figure,) = read_sentences([sentence], find_figures).figures
+    assert (figure["measure"], figure["currency"], figure["value"]) == ("money", "EUR", 4.2e9)
+
+
+def test_a_worded_figure_after_a_label_is_the_labels():
+    (sentence,) = split_sentences(text_blocks("- Applied SQL: up 140%"))
+    (figure,) = read_sentences([sentence], find_figures).figures
+    assert (figure["subject"], figure["value"], figure["subject_rule"]) == (
+        "Applied SQL",
+        140,
+        "label",
+    )

@@ -105,8 +105,9 @@ _BLOCK_XPATH = " | ".join(f"descendant::{tag}" for tag in _HTML_BLOCKS)
 
 
 def html_blocks(data: bytes) -> list[Block]:
-    """HTML: the innermost paragraphs, list items, headings and cells; row = the element's source line."""
-    root = lxml.html.fromstring(data)
+    """HTML (UTF-8 bytes): the innermost paragraphs, list items, headings and cells; row = the element's source line."""
+    parser = lxml.html.HTMLParser(encoding="utf-8", no_network=True, remove_comments=True)
+    root = lxml.html.fromstring(data, parser=parser)
     etree.strip_elements(root, *_HTML_SKIP, with_tail=False)
     blocks = []
     for element in root.xpath(" | ".join(f"descendant-or-self::{tag}" for tag in _HTML_BLOCKS)):

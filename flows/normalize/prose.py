@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flows.errors import ExtractError
-from flows.extract.common import check_file_size, decoded_text, read_bytes
+from flows.extract.common import check_file_size, decoded_text, read_bytes, utf8
 from flows.extract.pdf import page_texts
 from flows.extract.prose import ProseReading, read_sentences
 from flows.extract.sentences import (
@@ -46,7 +46,8 @@ def read_prose_file(path: Path, spec: TableSpec) -> ProseReading:
             list(zip(pages["page"].to_pylist(), pages["text"].to_pylist(), strict=True))
         )
     elif fmt == "html":
-        data = read_bytes(path)
+        # The same encoding rules as every text format (a page without a charset is not latin-1).
+        data = utf8(read_bytes(path), path, spec)
         try:
             blocks = html_blocks(data)
         except ValueError as exc:  # lxml: an empty or unparseable document
