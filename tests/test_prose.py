@@ -230,3 +230,11 @@ def test_a_worded_figure_after_a_label_is_the_labels():
         140,
         "label",
     )
+
+
+def test_a_digit_glued_to_a_name_is_no_figure():
+    (sentence,) = split_sentences(
+        text_blocks("Other risers include 3D Modeling (+41%) and 5G (+9%).")
+    )
+    figures = read_sentences([sentence], find_figures).figures
+    assert [(f["subject"], f["value"]) for f in figures] == [("3D Modeling", 41), ("5G", 9)]

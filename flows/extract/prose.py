@@ -45,8 +45,8 @@ _GLUED_FOOTNOTE = re.compile(r"[A-Za-z)\]”\",.;:]$")
 
 def is_figure(sentence: str, figure) -> bool:
     """False for numbers that count time ('next three months'), label a page or a table, are
-    years, dates ('July 7th'), editions ('27th Annual'), halves of a year, or footnote marks glued
-    to a word ('December,2')."""
+    years, dates ('July 7th'), editions ('27th Annual'), halves of a year, footnote marks glued
+    to a word ('December,2') or part of a name ('3D Modeling')."""
     text = figure.text.strip()
     before, after = sentence[: figure.start], sentence[figure.end :]
     if figure.unit in ("number", "count") and re.fullmatch(r"(?:1[89]|20)\d\d(?:,\d{1,2})?", text):
@@ -65,6 +65,8 @@ def is_figure(sentence: str, figure) -> bool:
         return False  # '1. Demand for ...': a list number
     if re.match(r"^-digits?\b", after, re.I):
         return False  # 'double-digit growth' names no amount
+    if figure.unit in ("number", "count") and re.match(r"[A-Za-z]", after):
+        return False  # a digit glued to letters names a thing: '3D Modeling', '5G', '4K video'
     if figure.unit in ("number", "count") and _NOT_A_FIGURE_AFTER.match(sentence[figure.end :]):
         return False
     return not (figure.unit == "number" and _NOT_A_FIGURE_BEFORE.search(sentence[: figure.start]))
