@@ -43,6 +43,7 @@ class Measurement:
     prefect_start_s: float | None = None
     observations: int | None = None
     ranked: int | None = None
+    claims: int | None = None
     error: str | None = None
     summary: dict = field(default_factory=dict)
 
@@ -115,6 +116,7 @@ def baseline(name: str, raw: Path, work: Path) -> Measurement:
     if result.ok:
         counts = json.loads((work / "logs" / f"{name}.out").read_text().strip().splitlines()[-1])
         result.observations, result.ranked = counts["observations"], counts["ranked"]
+        result.claims = counts.get("claims")
     return result
 
 
@@ -160,6 +162,9 @@ def skillpulse(name: str, raw: Path, warehouse: Path, work: Path) -> Measurement
         result.prefect_start_s = float(start) if isinstance(start, int | float) else None
         observations = find_key(result.summary, "observations")
         result.observations = observations if isinstance(observations, int) else None
+    claims = warehouse / "lake" / "claims"
+    if result.ok and claims.is_dir():  # prose: claims without a number, beside the figures
+        result.claims = sum(pq.read_metadata(p).num_rows for p in claims.rglob("*.parquet"))
     # A mart is a folder of Parquet parts (older versions wrote one file).
     rankings = warehouse / "marts" / "skill_growth_rankings"
     parts = sorted(rankings.glob("*.parquet")) or [rankings.with_suffix(".parquet")]
@@ -169,11 +174,12 @@ def skillpulse(name: str, raw: Path, warehouse: Path, work: Path) -> Measurement
 
 
 def change_one_report(raw: Path) -> tuple[Path, bytes]:
-    """Swap two data rows of the first report's table (same rows, new content); return what to restore."""
-    path = min(raw.glob("*/*/*.csv"))
+    """Swap two data rows of the first report's table (same rows, new content), or add a blank
+    line at the end of an article (same sentences); return what to restore."""
+    path = min(p for p in raw.glob("*/*/*") if p.is_file() and p.name != "report.toml")
     original = path.read_bytes()
     lines = original.splitlines(keepends=True)
-    if len(lines) >= 3:
+    if path.suffix == ".csv" and len(lines) >= 3:
         lines[1], lines[2] = lines[2], lines[1]
     changed = b"".join(lines)
     path.write_bytes(changed if changed != original else original + b"\n")
@@ -265,6 +271,7 @@ def print_table(results: dict[str, Measurement], checks: list[dict]) -> None:
         "mem x DuckDB",
         "observations",
         "ranked",
+        "claims",
     )
     rows = [header]
     for r in results.values():
@@ -281,6 +288,7 @@ def print_table(results: dict[str, Measurement], checks: list[dict]) -> None:
                 fmt(ratio(r.peak_mib, duck.peak_mib)),
                 fmt(r.observations, ","),
                 fmt(r.ranked, ","),
+                fmt(r.claims, ","),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
@@ -373,6 +381,8 @@ def run(args: argparse.Namespace) -> dict:
     load = os.getloadavg()[0]
     print(
         f"corpus {raw}: {corpus.get('reports', '?')} reports, {corpus.get('observations', '?')} observations"
+        + (f", {corpus['ranked']} ranked" if "ranked" in corpus else "")
+        + (f", {corpus['claims']} claims" if "claims" in corpus else "")
     )
     print(
         f"work folder {work}; load average {load:.2f}"
