@@ -97,6 +97,12 @@ _SOURCE = re.compile(
     r"(?:estimates|estimated|found|finds|reports|reported|says|said|predicts|predicted|forecasts|"
     r"expects|projects|projected|notes|noted|shows|showed)\b"
 )
+# Each way of crediting a source holds one of these words (a cheap test before _SOURCE's search).
+_SOURCE_WORDS = re.compile(
+    r"according to|data from|report|study|survey|research|analysis|estimate|found|finds|says|said|"
+    r"predict|forecasts|expects|project|note|show",
+    re.I,
+)
 _NOT_SOURCES = frozenset({"While", "The", "This", "That", "It", "But", "And", "A", "An", "I", "We"})
 _EXPLETIVES = frozenset({"there", "which", "who", "that", "it", "this"})
 _RELATIVES = frozenset({"which", "who", "that"})
@@ -123,6 +129,8 @@ def _tidy(text: str | None) -> str | None:
 
 def credited_source(sentence: str, before: int) -> str | None:
     """Who the sentence credits ('the World Economic Forum estimates that ...'), nearest before `before`."""
+    if not _SOURCE_WORDS.search(sentence, 0, before):
+        return None
     found = None
     for match in _SOURCE.finditer(sentence[:before]):
         name = (match["a"] or match["b"] or "").removesuffix("’s").removesuffix("'s").strip()
