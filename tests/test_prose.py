@@ -238,3 +238,17 @@ def test_a_digit_glued_to_a_name_is_no_figure():
     )
     figures = read_sentences([sentence], find_figures).figures
     assert [(f["subject"], f["value"]) for f in figures] == [("3D Modeling", 41), ("5G", 9)]
+
+
+def test_a_bullet_skill_that_starts_with_digits_is_not_a_label_figure():
+    text = "- Design & Creative: 3D Modeling is down 45%."
+    (sentence,) = split_sentences(text_blocks(text))
+    reading = read_sentences([sentence], find_figures)
+    (figure,) = reading.figures
+    assert (figure["subject"], figure["category"], figure["value"]) == (
+        "3D Modeling",
+        "Design & Creative",
+        -45,
+    )
+    lead = "The skill growing fastest is 3D Modeling (a type of design work)."
+    assert read_sentences(split_sentences(text_blocks(lead)), find_figures).leftovers == []

@@ -22,7 +22,7 @@ _NOT_A_FIGURE_BEFORE = re.compile(
     re.I,
 )
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
-_HAS_DIGIT = re.compile(r"\d")
+_HAS_DIGIT = re.compile(r"(?<![A-Za-z])\d+(?![A-Za-z])")  # not '3D Modeling' or 'Q3': names
 
 
 @dataclass(frozen=True)

@@ -66,9 +66,12 @@ _ANAPHOR = re.compile(
     re.I,
 )
 _BULLET_LABEL = re.compile(r"^\s*(?:[-*•‣▪\u2013]|\d+[.)])?\s*(?P<label>[^:]{1,120}?)\s*:\s*")
-# What follows the colon of 'Skill: +23%', 'Skill: up 140%', 'Skill: over 300%': a figure, maybe worded.
+# What follows the colon of 'Skill: +23%', 'Skill: up 140%', 'Skill: over 300%': a figure, maybe
+# worded; not a name that starts with digits ('- Design: 3D Modeling is down 45%'), though '16x',
+# '5k' and '3bn' are figures.
 _LABEL_FIGURE = re.compile(
-    r"(?:(?:up|down|over|nearly|about|around|roughly|more than|less than)\s+)?[+\-−\d$€£]", re.I
+    r"(?i:(?:up|down|over|nearly|about|around|roughly|more than|less than)\s+)?[+\-−$€£]?"
+    r"\d[\d.,]*+(?!(?!x\b|k\b|m\b|bn\b|pp\b)[A-Za-z])"
 )
 _OBJECT = re.compile(
     r"^\s*(?:[\w\u2011-]+\s+){0,2}?(?:increase|rise|jump|surge|growth|gain|drop|decline|decrease|fall|"
