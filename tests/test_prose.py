@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -252,3 +253,16 @@ def test_a_bullet_skill_that_starts_with_digits_is_not_a_label_figure():
     )
     lead = "The skill growing fastest is 3D Modeling (a type of design work)."
     assert read_sentences(split_sentences(text_blocks(lead)), find_figures).leftovers == []
+
+
+def test_sentences_split_on_threads_at_once_are_the_same():
+    # Ingest batches run on threads; a shared pysbd Segmenter mixed up their texts.
+    blocks = [
+        text_blocks(
+            f"Hiring for skill {i} rose {i}%. Demand for Node.js tool {i} fell {i}.5%. Done."
+        )
+        for i in range(200)
+    ]
+    serial = [split_sentences(b) for b in blocks]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(split_sentences, blocks)) == serial

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 
 import lxml.html
 import pysbd
@@ -186,9 +186,16 @@ class Sentence:
     page: int | None = None
 
 
-@lru_cache(maxsize=1)
+_THREAD = threading.local()
+
+
 def _segmenter() -> pysbd.Segmenter:
-    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+    """This thread's segmenter: a Segmenter keeps the text it is splitting on itself, so ingest
+    batches running on threads at once must not share one (they lost and mixed sentences)."""
+    segmenter = getattr(_THREAD, "segmenter", None)
+    if segmenter is None:
+        segmenter = _THREAD.segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    return segmenter
 
 
 # pysbd's cost grows with the square of a block's length: a block longer than this (a page
