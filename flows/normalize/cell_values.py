@@ -5,14 +5,12 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flows.normalize.figure_cells import (
-    FIGURE_ROWS_SCHEMA,
-    figure_rows,
-)
+from flows.normalize.figure_cells import FIGURE_ROWS_SCHEMA, NO_FIGURE_ROWS, figure_table
 from flows.normalize.figure_numbers import unit_typo
 from flows.normalize.figures import period_phrase_to_text
 from flows.normalize.measures import REGISTRY
@@ -33,7 +31,7 @@ def read_cell_values(cells: pa.Table, spec: TableSpec) -> pa.Table:
     and, when they hold no figure, by parse_values again for its reason (missing marker, period,
     prose -> not_a_figure).
     """
-    parts = [FIGURE_ROWS_SCHEMA.empty_table()]
+    parts = [NO_FIGURE_ROWS]
     measures = pc.unique(cells["declared_measure"]).to_pylist()
     for measure in measures:
         rows = (
@@ -42,24 +40,23 @@ def read_cell_values(cells: pa.Table, spec: TableSpec) -> pa.Table:
             else cells.filter(pc.equal(cells["declared_measure"], measure))
         )
         published = distinct_nonblank(rows, "source_text")
-        read_as = [_corrected(text, spec.corrections) for text in published]
+        read_as = (
+            [_corrected(text, spec.corrections) for text in published]
+            if spec.corrections
+            else published
+        )
         texts = pa.array(read_as, pa.string())
         plain = pc.fill_null(pc.match_substring_regex(texts, _PLAIN_CELL), False)
-        worded = [
-            t for t in texts.filter(pc.invert(plain)).to_pylist() if not needs_strict_reading(t)
-        ]
-        figures = figure_rows(worded, measure, spec.accounting_negatives) if worded else {}
+        worded = [t for t in texts.filter(pc.invert(plain)).to_pylist() if not _strict(t)]
+        found = figure_table(worded, measure, spec.accounting_negatives)
         single = (
-            texts.filter(pc.invert(pc.is_in(texts, pa.array(list(figures), pa.string()))))
-            if figures
+            texts.filter(pc.invert(pc.is_in(texts, found["source_text"])))
+            if found.num_rows
             else texts
         )
         values = scale_values(parse_values(single, measure), spec.value_scale, measure)
         parts.append(_value_rows(values, measure))
-        if figures:
-            found = pa.Table.from_pylist(
-                [row for cell in figures.values() for row in cell], schema=FIGURE_ROWS_SCHEMA
-            )
+        if found.num_rows:
             parts.append(_scale_figures(found, spec.value_scale, measure))
     table = pa.concat_tables(parts)
     if not spec.corrections:
@@ -72,6 +69,11 @@ def read_cell_values(cells: pa.Table, spec: TableSpec) -> pa.Table:
     }
     originals = [back.get(t, t) for t in table["source_text"].to_pylist()]
     return table.set_column(0, "source_text", pa.array(originals, pa.string()))
+
+
+@lru_cache(maxsize=1 << 16)
+def _strict(text: str) -> bool:
+    return needs_strict_reading(text)
 
 
 def _corrected(text: str, corrections: dict[str, str]) -> str:
