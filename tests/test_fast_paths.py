@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 import pytest
 
 from flows.extract import RawTable
+from flows.normalize import cell_memo
 from flows.normalize.cell_values import read_cell_values
 from flows.normalize.figure_cells import FIGURE_ROWS_SCHEMA, figure_table, text_figure_rows
 from flows.normalize.figures import find_figures
@@ -187,3 +188,31 @@ def test_cell_values_read_alike_in_one_table_or_text_by_text():
     )
     assert together.num_rows >= len(texts)
     assert together.to_pylist() == alone.to_pylist()
+
+
+@pytest.mark.parametrize("scale", [1.0, 100.0])
+def test_remembered_rows_are_the_rows_read_afresh(monkeypatch, scale):
+    """Small tables take their rows from the per-text memo: the same rows as reading in Arrow."""
+    texts = sorted({t for t in _corpus_texts() if t.strip()})
+    texts += ["+12.3%", "−3.5%", "1,234", "up 12%", "over 300%", "12.3 per cent", "0.41", "n/a"]
+    spec = TableSpec(
+        file="t.csv",
+        measure="growth_pct",
+        columns={"skill": "S", "value": "V"},
+        value_scale=scale,
+    )
+    cells = pa.table(
+        {
+            "source_text": pa.array(texts, pa.string()),
+            "declared_measure": pa.array(["growth_pct"] * len(texts), pa.string()),
+        }
+    )
+    order = [("source_text", "ascending"), ("figure_index", "ascending")]
+    monkeypatch.setattr(cell_memo, "SMALL_TABLE", 0)
+    afresh = read_cell_values(cells, spec).sort_by(order)
+    monkeypatch.setattr(cell_memo, "SMALL_TABLE", len(texts))
+    first = read_cell_values(cells, spec).sort_by(order)  # fills the memo
+    again = read_cell_values(cells, spec).sort_by(order)  # reads from it
+    assert first.to_pylist() == afresh.to_pylist()
+    assert again.to_pylist() == afresh.to_pylist()
+    assert again.schema == FIGURE_ROWS_SCHEMA

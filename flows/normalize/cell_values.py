@@ -10,6 +10,7 @@ from functools import lru_cache
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from flows.normalize.cell_memo import remembered_rows
 from flows.normalize.figure_cells import FIGURE_ROWS_SCHEMA, NO_FIGURE_ROWS, figure_table
 from flows.normalize.figure_numbers import unit_typo
 from flows.normalize.figures import period_phrase_to_text
@@ -45,19 +46,7 @@ def read_cell_values(cells: pa.Table, spec: TableSpec) -> pa.Table:
             if spec.corrections
             else published
         )
-        texts = pa.array(read_as, pa.string())
-        plain = pc.fill_null(pc.match_substring_regex(texts, _PLAIN_CELL), False)
-        worded = [t for t in texts.filter(pc.invert(plain)).to_pylist() if not _strict(t)]
-        found = figure_table(worded, measure, spec.accounting_negatives)
-        single = (
-            texts.filter(pc.invert(pc.is_in(texts, found["source_text"])))
-            if found.num_rows
-            else texts
-        )
-        values = scale_values(parse_values(single, measure), spec.value_scale, measure)
-        parts.append(_value_rows(values, measure))
-        if found.num_rows:
-            parts.append(_scale_figures(found, spec.value_scale, measure))
+        parts.append(remembered_rows(read_as, measure, spec, _read_texts))
     table = pa.concat_tables(parts)
     if not spec.corrections:
         return table
@@ -69,6 +58,23 @@ def read_cell_values(cells: pa.Table, spec: TableSpec) -> pa.Table:
     }
     originals = [back.get(t, t) for t in table["source_text"].to_pylist()]
     return table.set_column(0, "source_text", pa.array(originals, pa.string()))
+
+
+def _read_texts(read_as: list[str], measure: str, spec: TableSpec) -> pa.Table:
+    """The figure rows of distinct texts, in Arrow for plain numbers and text by text for the rest."""
+    texts = pa.array(read_as, pa.string())
+    plain = pc.fill_null(pc.match_substring_regex(texts, _PLAIN_CELL), False)
+    worded = [t for t in texts.filter(pc.invert(plain)).to_pylist() if not _strict(t)]
+    found = figure_table(worded, measure, spec.accounting_negatives)
+    single = (
+        texts.filter(pc.invert(pc.is_in(texts, found["source_text"]))) if found.num_rows else texts
+    )
+    values = scale_values(parse_values(single, measure), spec.value_scale, measure)
+    if not found.num_rows:
+        return _value_rows(values, measure)
+    return pa.concat_tables(
+        [_value_rows(values, measure), _scale_figures(found, spec.value_scale, measure)]
+    )
 
 
 @lru_cache(maxsize=1 << 16)
@@ -168,10 +174,12 @@ def with_figures(cells: pa.Table, figures: pa.Table) -> pa.Table:
         if not one_measure:
             cells = cells.append_column("key", _cell_key(cells))
             renamed = renamed.append_column("key", _cell_key(renamed))
-        found = lookup(cells[key], renamed, key)
-        for name in renamed.column_names:
-            if name not in cells.column_names:
-                cells = cells.append_column(name, found[name])
+        added = [name for name in renamed.column_names if name not in cells.column_names]
+        positions = pc.index_in(cells[key], value_set=renamed[key].combine_chunks())
+        found = renamed.select(added).take(positions)
+        cells = pa.Table.from_arrays(
+            [*cells.columns, *found.columns], names=[*cells.column_names, *added]
+        )
         if pc.count_distinct(cells["source_column_index"]).as_py() <= 1:
             return cells  # one value column: already in row order
         return cells.sort_by([("source_row", "ascending"), ("source_column_index", "ascending")])
