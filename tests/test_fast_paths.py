@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 import pytest
 
 from flows.extract import RawTable
-from flows.normalize import cell_memo
+from flows.normalize import cell_values
 from flows.normalize.cell_values import read_cell_values
 from flows.normalize.figure_cells import FIGURE_ROWS_SCHEMA, figure_table, text_figure_rows
 from flows.normalize.figures import find_figures
@@ -190,27 +190,30 @@ def test_cell_values_read_alike_in_one_table_or_text_by_text():
     assert together.to_pylist() == alone.to_pylist()
 
 
-@pytest.mark.parametrize("scale", [1.0, 100.0])
-def test_remembered_rows_are_the_rows_read_afresh(monkeypatch, scale):
-    """Small tables take their rows from the per-text memo: the same rows as reading in Arrow."""
+@pytest.mark.parametrize("measure", ["growth_pct", "share_pct", "count"])
+@pytest.mark.parametrize("scale", [1.0, 100.0, 1e306])
+def test_small_tables_read_text_by_text_as_in_arrow(monkeypatch, scale, measure):
+    """Small tables are read text by text (remembered per text): the same rows as reading in Arrow."""
     texts = sorted({t for t in _corpus_texts() if t.strip()})
     texts += ["+12.3%", "−3.5%", "1,234", "up 12%", "over 300%", "12.3 per cent", "0.41", "n/a"]
+    texts += ["1e400%", "+-12%", "=5+7", "#DIV/0!", "[1,2]", "12\u200b%", "inf", "-", "12 prcent"]
+    texts += ["see the notes below", "150", "1.5", "-0", "0012", "1,23", "12,345.678", "99.99%"]
     spec = TableSpec(
         file="t.csv",
-        measure="growth_pct",
+        measure=measure,
         columns={"skill": "S", "value": "V"},
         value_scale=scale,
     )
     cells = pa.table(
         {
             "source_text": pa.array(texts, pa.string()),
-            "declared_measure": pa.array(["growth_pct"] * len(texts), pa.string()),
+            "declared_measure": pa.array([measure] * len(texts), pa.string()),
         }
     )
     order = [("source_text", "ascending"), ("figure_index", "ascending")]
-    monkeypatch.setattr(cell_memo, "SMALL_TABLE", 0)
+    monkeypatch.setattr(cell_values, "SMALL_TABLE", 0)
     afresh = read_cell_values(cells, spec).sort_by(order)
-    monkeypatch.setattr(cell_memo, "SMALL_TABLE", len(texts))
+    monkeypatch.setattr(cell_values, "SMALL_TABLE", len(texts))
     first = read_cell_values(cells, spec).sort_by(order)  # fills the memo
     again = read_cell_values(cells, spec).sort_by(order)  # reads from it
     assert first.to_pylist() == afresh.to_pylist()
