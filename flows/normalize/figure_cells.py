@@ -63,10 +63,11 @@ def text_figure_rows(text: str, declared: str, accounting_negatives: bool) -> tu
     if not figures:
         return ()
     negative = accounting_negatives and _ACCOUNTING_NEGATIVE.fullmatch(text.strip())
-    return tuple(
-        tuple(_figure_row(text, declared, index, figure, bool(negative))[name] for name in _NAMES)
+    rows = [
+        _figure_row(text, declared, index, figure, bool(negative))
         for index, figure in enumerate(figures)
-    )
+    ]
+    return tuple(tuple(row[name] for name in _NAMES) for row in rows)
 
 
 def _figure_row(text: str, declared: str, index: int, figure: Figure, negative: bool) -> dict:
