@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import pyarrow as pa
 
-from flows.normalize.figure_cells import FIGURE_ROWS_SCHEMA, text_figure_rows
+from flows.normalize.figure_cells import FIGURE_ROWS_SCHEMA, rows_table, text_figure_rows
 from flows.normalize.figure_numbers import unit_typo
 from flows.normalize.measures import REGISTRY
 from flows.normalize.numbers import needs_strict_reading
@@ -32,13 +32,10 @@ def small_table_rows(texts: list[str], measure: str, spec: TableSpec) -> pa.Tabl
     """The figure rows of a small table's distinct texts (as corrected), FIGURE_ROWS_SCHEMA."""
     reading = (measure, spec.accounting_negatives, float(spec.value_scale))
     rows = [row for text in texts for row in text_rows(text, *reading)]
-    columns = zip(*rows, strict=True) if rows else ([] for _ in _NAMES)
-    return pa.Table.from_pydict(
-        dict(zip(_NAMES, map(list, columns), strict=True)), FIGURE_ROWS_SCHEMA
-    )
+    return rows_table(rows)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 15)
 def text_rows(
     text: str, measure: str, accounting_negatives: bool, scale: float
 ) -> tuple[tuple, ...]:
