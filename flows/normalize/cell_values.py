@@ -19,11 +19,12 @@ from flows.normalize.cell_rows import (
 from flows.normalize.figure_cells import FIGURE_ROWS_SCHEMA, NO_FIGURE_ROWS, figure_table
 from flows.normalize.figures import period_phrase_to_text
 from flows.normalize.numbers import needs_strict_reading
-from flows.normalize.periods import parse_period, parse_periods
+from flows.normalize.periods import PERIODS_SCHEMA, parse_period, parse_periods
 from flows.normalize.values import parse_values
 from flows.raw.manifest import TableSpec
 
 _PLAIN_CELL = f"^{PLAIN_CELL.pattern}$"
+_NO_PERIODS = PERIODS_SCHEMA.empty_table()  # most tables have no period column
 
 
 def read_cell_values(cells: pa.Table, spec: TableSpec) -> pa.Table:
@@ -189,6 +190,8 @@ def _cell_key(table: pa.Table) -> pa.ChunkedArray:
 
 def read_period_texts(texts: list[str]) -> pa.Table:
     """parse_periods, and for what it cannot read, period words ('the third quarter of 2024')."""
+    if not texts:
+        return _NO_PERIODS
     periods = parse_periods(texts)
     failed = pc.is_valid(periods["reason_code"])
     if not pc.any(failed).as_py():

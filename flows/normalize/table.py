@@ -192,6 +192,8 @@ def normalize_table(
 def _declared_measures(cells: pa.Table, default: str) -> pa.Array:
     """Each cell's declared measure: the words of its columns.measure cell, else the table's."""
     texts = cells["measure_text"]
+    if texts.null_count == len(texts):  # no columns.measure: every cell takes the table's
+        return pa.repeat(pa.scalar(default, pa.string()), len(texts))
     distinct = [t for t in pc.unique(texts).to_pylist() if t is not None]
     named = pa.array([measure_from_words(t) or default for t in distinct], pa.string())
     found = named.take(pc.index_in(texts, value_set=pa.array(distinct, pa.string())))
