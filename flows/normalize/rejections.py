@@ -96,11 +96,15 @@ _NOT_A_NAME = r"^[\s\p{Z}\p{C}\p{P}\p{S}]*$"
 _PLAIN_ASCII = r"^[ -~]*$"
 
 
-def visible_name(names: pa.ChunkedArray) -> pa.ChunkedArray:
-    """The name with invisible characters dropped and spaces collapsed; "" when nothing readable is left."""
-    if not _plain_ascii(names):
+def visible_name(names: pa.ChunkedArray, plain: bool | None = None) -> pa.ChunkedArray:
+    """The name with invisible characters dropped and spaces collapsed; "" when nothing readable is
+    left. `plain`: whether the caller already found every name printable ASCII."""
+    if not (_plain_ascii(names) if plain is None else plain):
         return unicode_visible_name(names)
-    spaced = pc.utf8_trim_whitespace(pc.replace_substring_regex(names, " {2,}", " "))
+    spaced = names
+    if pc.any(pc.match_substring(names, "  ")).as_py():
+        spaced = pc.replace_substring_regex(names, " {2,}", " ")
+    spaced = pc.utf8_trim_whitespace(spaced)
     return pc.if_else(pc.match_substring_regex(names, "[0-9A-Za-z]"), spaced, "")
 
 
@@ -130,11 +134,12 @@ def duplicate_rows(raw: RawTable) -> pa.ChunkedArray:
     texts = [raw.cells[f"c{i}"] for i in range(1, len(raw.header) + 1)]
     # Rows already told apart by some of their columns are all distinct: plain-ASCII columns
     # (names, most often) come first, so the Unicode pass over the others is rarely needed.
-    texts.sort(key=lambda text: not _plain_ascii(text))
+    plain = [_plain_ascii(text) for text in texts]
+    order = sorted(range(len(texts)), key=lambda i: not plain[i])
     n = raw.cells.num_rows
     columns = []
-    for text in texts:
-        columns.append(pc.fill_null(visible_name(text), "\x00"))
+    for i in order:
+        columns.append(pc.fill_null(visible_name(texts[i], plain[i]), "\x00"))
         row_text = pc.binary_join_element_wise(*columns, "\x1f")
         if pc.count_distinct(row_text).as_py() == n:
             return pa.chunked_array([np.zeros(n, dtype=bool)])
