@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-import math
-import re
 from decimal import Decimal
+from functools import lru_cache
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flows.normalize.figure_cells import (
-    FIGURE_ROWS_SCHEMA,
-    figure_rows,
+from flows.normalize.cell_rows import (
+    PLAIN_CELL,
+    SMALL_TABLE,
+    explained,
+    scaled_figure,
+    scaled_value,
+    small_table_rows,
 )
-from flows.normalize.figure_numbers import unit_typo
+from flows.normalize.figure_cells import FIGURE_ROWS_SCHEMA, NO_FIGURE_ROWS, figure_table
 from flows.normalize.figures import period_phrase_to_text
-from flows.normalize.measures import REGISTRY
 from flows.normalize.numbers import needs_strict_reading
-from flows.normalize.periods import parse_period, parse_periods
-from flows.normalize.printed import quote
+from flows.normalize.periods import PERIODS_SCHEMA, parse_period, parse_periods
 from flows.normalize.values import parse_values
 from flows.raw.manifest import TableSpec
 
-_PLAIN_CELL = r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$"
-_NOT_A_FIGURE_WORDS = re.compile(r"[^\W\d_]{2,}\W+[^\W\d_]{2,}")
+_PLAIN_CELL = f"^{PLAIN_CELL.pattern}$"
+_NO_PERIODS = PERIODS_SCHEMA.empty_table()  # most tables have no period column
 
 
 def read_cell_values(cells: pa.Table, spec: TableSpec) -> pa.Table:
@@ -31,9 +32,9 @@ def read_cell_values(cells: pa.Table, spec: TableSpec) -> pa.Table:
 
     Plain cells ("329%", "66,635") are read in Arrow by parse_values; the others by find_figures,
     and, when they hold no figure, by parse_values again for its reason (missing marker, period,
-    prose -> not_a_figure).
+    prose -> not_a_figure). Small tables are read alike, text by text (cell_rows.py).
     """
-    parts = [FIGURE_ROWS_SCHEMA.empty_table()]
+    parts = [NO_FIGURE_ROWS]
     measures = pc.unique(cells["declared_measure"]).to_pylist()
     for measure in measures:
         rows = (
@@ -42,25 +43,14 @@ def read_cell_values(cells: pa.Table, spec: TableSpec) -> pa.Table:
             else cells.filter(pc.equal(cells["declared_measure"], measure))
         )
         published = distinct_nonblank(rows, "source_text")
-        read_as = [_corrected(text, spec.corrections) for text in published]
-        texts = pa.array(read_as, pa.string())
-        plain = pc.fill_null(pc.match_substring_regex(texts, _PLAIN_CELL), False)
-        worded = [
-            t for t in texts.filter(pc.invert(plain)).to_pylist() if not needs_strict_reading(t)
-        ]
-        figures = figure_rows(worded, measure, spec.accounting_negatives) if worded else {}
-        single = (
-            texts.filter(pc.invert(pc.is_in(texts, pa.array(list(figures), pa.string()))))
-            if figures
-            else texts
+        read_as = (
+            [_corrected(text, spec.corrections) for text in published]
+            if spec.corrections
+            else published
         )
-        values = scale_values(parse_values(single, measure), spec.value_scale, measure)
-        parts.append(_value_rows(values, measure))
-        if figures:
-            found = pa.Table.from_pylist(
-                [row for cell in figures.values() for row in cell], schema=FIGURE_ROWS_SCHEMA
-            )
-            parts.append(_scale_figures(found, spec.value_scale, measure))
+        small = len(read_as) <= SMALL_TABLE
+        read = small_table_rows if small else _read_texts
+        parts.append(read(read_as, measure, spec))
     table = pa.concat_tables(parts)
     if not spec.corrections:
         return table
@@ -72,6 +62,28 @@ def read_cell_values(cells: pa.Table, spec: TableSpec) -> pa.Table:
     }
     originals = [back.get(t, t) for t in table["source_text"].to_pylist()]
     return table.set_column(0, "source_text", pa.array(originals, pa.string()))
+
+
+def _read_texts(read_as: list[str], measure: str, spec: TableSpec) -> pa.Table:
+    """The figure rows of distinct texts, in Arrow for plain numbers and text by text for the rest."""
+    texts = pa.array(read_as, pa.string())
+    plain = pc.fill_null(pc.match_substring_regex(texts, _PLAIN_CELL), False)
+    worded = [t for t in texts.filter(pc.invert(plain)).to_pylist() if not _strict(t)]
+    found = figure_table(worded, measure, spec.accounting_negatives)
+    single = (
+        texts.filter(pc.invert(pc.is_in(texts, found["source_text"]))) if found.num_rows else texts
+    )
+    values = scale_values(parse_values(single, measure), spec.value_scale, measure)
+    if not found.num_rows:
+        return _value_rows(values, measure)
+    return pa.concat_tables(
+        [_value_rows(values, measure), _scale_figures(found, spec.value_scale, measure)]
+    )
+
+
+@lru_cache(maxsize=1 << 16)
+def _strict(text: str) -> bool:
+    return needs_strict_reading(text)
 
 
 def _corrected(text: str, corrections: dict[str, str]) -> str:
@@ -111,8 +123,7 @@ def _value_rows(values: pa.Table, measure: str) -> pa.Table:
 def _explain_unreadable(
     texts: pa.Array, reasons: pa.Array, messages: pa.Array, unreadable: pa.Array
 ) -> tuple[pa.Array, pa.Array]:
-    """For each distinct text no form reads: prose (words, no figure) is not_a_figure; a number
-    followed by a misspelled unit gets the manifest correction that reads it as meant."""
+    """For each distinct text no form reads: prose is not_a_figure, a misspelled unit names the fix."""
     new_reasons, new_messages = [], []
     for text, reason, message, bad in zip(
         texts.to_pylist(),
@@ -121,19 +132,8 @@ def _explain_unreadable(
         unreadable.to_pylist(),
         strict=True,
     ):
-        typo = unit_typo(text) if bad and text else None
-        if bad and typo is None and _NOT_A_FIGURE_WORDS.search(text or ""):
-            reason = "not_a_figure"
-            message = (
-                f'"{text}" is prose, not a figure: no number in any form skillpulse reads; if the '
-                "column holds notes, point columns.value at the column of figures"
-            )
-        elif typo is not None:
-            message = (
-                f'{message}; "{typo[0]}" looks like "{typo[1]}": to read it without editing the '
-                f'published file, add corrections = {{ "{typo[0]}" = "{typo[1]}" }} to the table '
-                "in report.toml"
-            )
+        if bad:
+            reason, message = explained(text, reason, message)
         new_reasons.append(reason)
         new_messages.append(message)
     return pa.array(new_reasons, pa.string()), pa.array(new_messages, pa.string())
@@ -143,11 +143,8 @@ def _scale_figures(found: pa.Table, scale: float, declared: str) -> pa.Table:
     """value_scale applies to the figures the declaration measures (a bare '0.41' -> 41%)."""
     if scale == 1:
         return found
-    rows = found.to_pylist()
     factor = Decimal(repr(float(scale)))
-    for row in rows:
-        if row["value"] is not None and row["measure"] == declared and row["unit"] == "number":
-            row["value"] = float(Decimal(repr(row["value"])) * factor)
+    rows = [scaled_figure(row, factor, declared) for row in found.to_pylist()]
     return pa.Table.from_pylist(rows, schema=FIGURE_ROWS_SCHEMA)
 
 
@@ -166,10 +163,12 @@ def with_figures(cells: pa.Table, figures: pa.Table) -> pa.Table:
         if not one_measure:
             cells = cells.append_column("key", _cell_key(cells))
             renamed = renamed.append_column("key", _cell_key(renamed))
-        found = lookup(cells[key], renamed, key)
-        for name in renamed.column_names:
-            if name not in cells.column_names:
-                cells = cells.append_column(name, found[name])
+        added = [name for name in renamed.column_names if name not in cells.column_names]
+        positions = pc.index_in(cells[key], value_set=renamed[key].combine_chunks())
+        found = renamed.select(added).take(positions)
+        cells = pa.Table.from_arrays(
+            [*cells.columns, *found.columns], names=[*cells.column_names, *added]
+        )
         if pc.count_distinct(cells["source_column_index"]).as_py() <= 1:
             return cells  # one value column: already in row order
         return cells.sort_by([("source_row", "ascending"), ("source_column_index", "ascending")])
@@ -191,6 +190,8 @@ def _cell_key(table: pa.Table) -> pa.ChunkedArray:
 
 def read_period_texts(texts: list[str]) -> pa.Table:
     """parse_periods, and for what it cannot read, period words ('the third quarter of 2024')."""
+    if not texts:
+        return _NO_PERIODS
     periods = parse_periods(texts)
     failed = pc.is_valid(periods["reason_code"])
     if not pc.any(failed).as_py():
@@ -216,30 +217,7 @@ def scale_values(parsed: pa.Table, scale: float, measure: str = "count") -> pa.T
     """
     if scale == 1:
         return parsed
-    factor = Decimal(repr(float(scale)))
-    kind = REGISTRY[measure]
-    rows = parsed.to_pylist()
-    for row in rows:
-        if row["value"] is None:
-            continue
-        row["value"] = float(Decimal(repr(row["value"])) * factor)
-        if not math.isfinite(row["value"]):
-            row |= {
-                "value": None,
-                "value_qualifier": None,
-                "reason_code": "not_finite",
-                "message": f"{quote(row['source_text'])} x value_scale {scale:g} is too large to "
-                "store (beyond 1.8e308); check value_scale in report.toml and the cell",
-            }
-        elif not kind.low <= row["value"] <= kind.high:
-            row |= {
-                "value": None,
-                "value_qualifier": None,
-                "reason_code": "out_of_range",
-                "message": f'"{row["source_text"]}" x value_scale {scale:g} = {row["value"]:g}, '
-                f"{kind.problem}, which cannot be a {measure} value; check value_scale and the "
-                "column in report.toml",
-            }
+    rows = [scaled_value(row, scale, measure) for row in parsed.to_pylist()]
     return pa.Table.from_pylist(rows, schema=parsed.schema)
 
 

@@ -36,29 +36,41 @@ FIGURE_ROWS_SCHEMA = pa.schema(
         ("message", pa.string()),
     ]
 )
+_NAMES = tuple(FIGURE_ROWS_SCHEMA.names)
+_ROW_TYPE = pa.struct(list(FIGURE_ROWS_SCHEMA))
+NO_FIGURE_ROWS = FIGURE_ROWS_SCHEMA.empty_table()  # made once: ~70 us a call
 _ACCOUNTING_NEGATIVE = re.compile(r"\(\s*[\d.,]+\s*%?\s*\)")
 
 
-def figure_rows(
-    texts: list[str], declared: str, accounting_negatives: bool = False
-) -> dict[str, list[dict]]:
-    """text -> one row per figure in it (FIGURE_ROWS_SCHEMA), for a table that declares `declared`.
+def figure_table(texts: list[str], declared: str, accounting_negatives: bool = False) -> pa.Table:
+    """One row per figure of each text (FIGURE_ROWS_SCHEMA), for a table that declares `declared`.
 
     The words of a figure choose its measure when they say one ("27% of postings" is a share even
     in a growth table); a bare figure takes the declared measure. Texts without figures are left
     out: the caller reads them as single values (missing markers, periods, prose).
     """
-    rows: dict[str, list[dict]] = {}
-    for text in texts:
-        figures = find_figures(text)
-        if not figures:
-            continue
-        negative = accounting_negatives and _ACCOUNTING_NEGATIVE.fullmatch(text.strip())
-        rows[text] = [
-            _figure_row(text, declared, index, figure, bool(negative))
-            for index, figure in enumerate(figures)
-        ]
-    return rows
+    rows = [row for text in texts for row in text_figure_rows(text, declared, accounting_negatives)]
+    return rows_table(rows) if rows else NO_FIGURE_ROWS
+
+
+def rows_table(rows: list[tuple]) -> pa.Table:
+    """Row tuples in FIGURE_ROWS_SCHEMA order as a table: one conversion, not one per column."""
+    return pa.Table.from_struct_array(pa.array(rows, type=_ROW_TYPE))
+
+
+# Cells repeat across the reports of a batch ("+12.3%", "up 12%"): each is read once per process.
+@lru_cache(maxsize=1 << 15)
+def text_figure_rows(text: str, declared: str, accounting_negatives: bool) -> tuple[tuple, ...]:
+    """The figure rows of one text as tuples in FIGURE_ROWS_SCHEMA order; () when it holds none."""
+    figures = find_figures(text)
+    if not figures:
+        return ()
+    negative = accounting_negatives and _ACCOUNTING_NEGATIVE.fullmatch(text.strip())
+    rows = [
+        _figure_row(text, declared, index, figure, bool(negative))
+        for index, figure in enumerate(figures)
+    ]
+    return tuple(tuple(row[name] for name in _NAMES) for row in rows)
 
 
 def _figure_row(text: str, declared: str, index: int, figure: Figure, negative: bool) -> dict:

@@ -31,10 +31,10 @@ from flows.normalize.layout import FIELDS, Layout, resolve_layout
 from flows.normalize.names import harmonize_names
 from flows.normalize.prose import prose_tables, read_prose_file
 from flows.normalize.rejections import (
-    TOTAL_NAMES,
     cell_quarantine,
     duplicate_rows,
     skipped_quarantine,
+    total_rows,
     visible_name,
 )
 from flows.raw.discover import ReportSource
@@ -192,6 +192,8 @@ def normalize_table(
 def _declared_measures(cells: pa.Table, default: str) -> pa.Array:
     """Each cell's declared measure: the words of its columns.measure cell, else the table's."""
     texts = cells["measure_text"]
+    if texts.null_count == len(texts):  # no columns.measure: every cell takes the table's
+        return pa.repeat(pa.scalar(default, pa.string()), len(texts))
     distinct = [t for t in pc.unique(texts).to_pylist() if t is not None]
     named = pa.array([measure_from_words(t) or default for t in distinct], pa.string())
     found = named.take(pc.index_in(texts, value_set=pa.array(distinct, pa.string())))
@@ -272,9 +274,7 @@ def _classify(cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table]) -> p
     blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(cells["source_text"]), ""), True)
     name = visible_name(cells["skill_raw"])
     no_skill = pc.fill_null(pc.equal(name, ""), True)
-    # "Total", "TOTAL:", "Total*" and "Grand total (all skills)" alike.
-    label = pc.replace_substring_regex(pc.utf8_lower(name), r"\s*(\(.*\))?[\p{P}\p{S}\s]*$", "")
-    total = pc.fill_null(pc.is_in(label, value_set=TOTAL_NAMES), False)
+    total = total_rows(name)
     bad_value = pc.is_valid(cells["value_reason"])
     has_period = pc.fill_null(pc.not_equal(cells["period_text"], ""), False)
     bad_period = pc.and_(has_period, pc.is_valid(period["reason_code"]))
