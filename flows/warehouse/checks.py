@@ -106,7 +106,9 @@ def involving_scopes(columns: tuple[str, ...], changed: list[str]) -> list[str]:
     pushes down to the scan of that column's side, which one condition with OR would not."""
     scopes = []
     for index, column in enumerate(columns):
-        earlier = [f"NOT coalesce({among_reports(other, changed)}, false)" for other in columns[:index]]
+        earlier = [
+            f"NOT coalesce({among_reports(other, changed)}, false)" for other in columns[:index]
+        ]
         scopes.append(" AND ".join([among_reports(column, changed), *earlier]))
     return scopes
 

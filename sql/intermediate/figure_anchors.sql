@@ -78,7 +78,7 @@ candidates AS (
     FROM grouped
     UNION ALL
     SELECT unnest(figure), false
-    FROM (SELECT unnest(quoted_figures) AS figure, anchor FROM grouped)
+    FROM (SELECT unnest(quoted_figures) AS figure, anchor FROM grouped) AS quoted_rows
     WHERE figure IS DISTINCT FROM anchor
 )
 

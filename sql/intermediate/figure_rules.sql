@@ -18,7 +18,13 @@
 -- @column includes_low: True when the lowest admitted value itself is admitted.
 -- @column includes_high: True when the highest admitted value itself is admitted.
 -- @column zeros_from: Whole values from this size on are rounded to their trailing zeros.
-SELECT *
+SELECT
+    rules.value_qualifier,
+    rules.low_units,
+    rules.high_units,
+    rules.includes_low,
+    rules.includes_high,
+    rules.zeros_from
 FROM (
     VALUES
     ('exact', -0.5, 0.5, true, false, 1000),
