@@ -98,8 +98,7 @@ paired AS (
         ranking_a,
         ranking_b,
         count(*) AS shared_skills,
-        -- Fed in value order, so a rebuild gives the same bits (a parallel sum in any order
-        -- differs in the last bit).
+        -- Fed in value order, so a rebuild gives the same bits (see skill_comparisons).
         corr(rank_a, rank_b ORDER BY rank_a, rank_b) AS correlation,
         coalesce(
             min_by(

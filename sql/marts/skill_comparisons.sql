@@ -63,13 +63,8 @@ per_skill AS (
         skill_id,
         count(DISTINCT report_id) FILTER (WHERE is_independent) AS reports,
         count(DISTINCT publisher) FILTER (WHERE is_independent) AS publishers,
-        -- Summed exactly (DECIMAL), so any summing order gives the same bits in every build; a
-        -- double sum differs in the last bit, and ordering it sorted each skill's values (1/3 of
-        -- this aggregate's time).
-        (
-            sum(percentile::DECIMAL(38, 18)) FILTER (WHERE is_independent)
-            / count(percentile) FILTER (WHERE is_independent)
-        )::DOUBLE AS consensus_percentile,
+        -- Summed in value order: a parallel sum in any order differs in the last bit between builds.
+        avg(percentile ORDER BY percentile) FILTER (WHERE is_independent) AS consensus_percentile,
         max(percentile) FILTER (WHERE is_independent)
             - min(percentile) FILTER (WHERE is_independent) AS percentile_spread
     FROM mentions
