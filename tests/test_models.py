@@ -434,6 +434,56 @@ def test_after_an_incremental_build_partitioned_checks_look_at_the_changed_repor
         run_checks(con, tmp_path, changed=["r-2025"])
 
 
+def test_after_an_incremental_build_involving_checks_look_at_rows_naming_a_changed_report(
+    tmp_path, con
+):
+    checks = tmp_path / "checks"
+    checks.mkdir()
+    (checks / "far_apart.sql").write_text(
+        "-- Pairs of reports far apart.\n-- @involving report_id_a, report_id_b\n"
+        "SELECT * FROM (VALUES ('a-1', 'b-1'), ('b-1', 'c-1'), ('c-1', 'c-1'), ('d-1', NULL))"
+        " AS pairs(report_id_a, report_id_b);\n",
+        encoding="utf-8",
+    )
+
+    def found(changed: list[str] | None) -> tuple[int, list[tuple]]:
+        with pytest.raises(CheckFailed) as failed:
+            run_checks(con, tmp_path, changed=changed)
+        [result] = failed.value.results
+        return result.rows, sorted(result.sample, key=str)
+
+    assert found(None)[0] == 4
+    # A row naming the report on both sides counts once; one naming it on either side counts.
+    assert found(["c-1"]) == (2, [("b-1", "c-1"), ("c-1", "c-1")])
+    assert found(["b-1"]) == (2, [("a-1", "b-1"), ("b-1", "c-1")])
+    assert found(["d-1"]) == (1, [("d-1", None)])
+    assert all(result.passed for result in run_checks(con, tmp_path, changed=["e-1"]))
+
+
+def test_a_check_cannot_be_both_partitioned_and_involving(tmp_path, con):
+    checks = tmp_path / "checks"
+    checks.mkdir()
+    (checks / "both.sql").write_text(
+        "-- Both tags.\n-- @partitioned_by report_id\n-- @involving report_id, other\n"
+        "SELECT 'a' AS report_id, 'b' AS other WHERE false;\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ModelError, match="not both"):
+        run_checks(con, tmp_path)
+
+
+def test_a_check_counts_every_offending_row_and_shows_the_first_few(tmp_path, con):
+    checks = tmp_path / "checks"
+    checks.mkdir()
+    (checks / "many.sql").write_text(
+        "-- Many rows.\nSELECT range AS n FROM range(100000);\n", encoding="utf-8"
+    )
+    with pytest.raises(CheckFailed) as failed:
+        run_checks(con, tmp_path)
+    [result] = failed.value.results
+    assert (result.rows, result.columns, len(result.sample)) == (100000, ["n"], 5)
+
+
 def per_skill_model() -> str:
     return "-- @partitioned_by report_id\n-- @key report_id, skill_id\n" + model(
         "SELECT report_id, skill_id, sum(value) AS total, rank() OVER ("

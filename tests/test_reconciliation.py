@@ -107,6 +107,36 @@ def test_a_quoting_report_pairs_with_the_report_it_quotes_and_leaves_the_consens
     ]
 
 
+def test_a_report_quoting_the_anchor_is_paired_with_it_once():
+    reports = ({"report_id": INDEX}, {"report_id": BLOG, "quotes": INDEX}, {"report_id": PRESS})
+    rows = reconcile(
+        figure(INDEX, 66635),
+        figure(BLOG, 66000, "at_least"),
+        figure(PRESS, 67000, "at_least"),
+        reports=reports,
+    )
+    assert [(r["report_id_a"], r["report_id_b"], r["class"], r["b_quotes_a"]) for r in rows] == [
+        (INDEX, BLOG, "consistent", True),
+        (INDEX, PRESS, "conflict", False),
+    ]
+
+
+def test_after_an_incremental_build_conflicts_of_pairs_with_a_changed_report_are_listed():
+    con = built_warehouse(
+        observations=(figure(INDEX, 3.5), figure(BLOG, 3.0), figure(PRESS, 5.0)),
+    )
+
+    def conflicts(changed):
+        [warning] = [r for r in run_checks(con, SQL_DIR, changed) if r.name == "figure_conflicts"]
+        return sorted((row[2], row[5]) for row in warning.sample)
+
+    assert conflicts(None) == [(INDEX, BLOG), (INDEX, PRESS)]  # 3.5 is the finest: the anchor
+    assert conflicts([PRESS]) == [(INDEX, PRESS)]
+    assert conflicts([BLOG]) == [(INDEX, BLOG)]
+    assert conflicts([INDEX]) == [(INDEX, BLOG), (INDEX, PRESS)]
+    assert conflicts(["elsewhere-2025"]) == []
+
+
 def test_figures_of_other_periods_geographies_or_measures_are_not_paired():
     rows = reconcile(
         figure(INDEX, 66635),

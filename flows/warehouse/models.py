@@ -26,6 +26,7 @@ TRAILING_SEMICOLON = re.compile(r";\s*\Z")
 _PARTITIONED_TAG = re.compile(r"^@partitioned_by\s+(?P<column>\w+)\s*$")
 _KEY_TAG = re.compile(r"^@key\s+(?P<columns>\w+(?:\s*,\s*\w+)*)\s*$")
 _SEVERITY_TAG = re.compile(r"^@severity\s+(?P<level>error|warn)\s*$")
+_INVOLVING_TAG = re.compile(r"^@involving\s+(?P<columns>\w+(?:\s*,\s*\w+)*)\s*$")
 # A tag's text continues on following comment lines indented by two or more spaces after "--".
 _CONTINUATION = re.compile(r"^--\s{2,}(?P<text>\S.*)$")
 
@@ -91,6 +92,9 @@ class _Header:
     partitioned_by: str | None = None
     key: tuple[str, ...] = ()
     severity: str = "error"  # checks only: 'warn' reports its rows without failing the run
+    # Checks only: columns naming the reports a row involves (a pair's two reports); after an
+    # incremental build only rows involving a changed report are looked at.
+    involving: tuple[str, ...] = ()
 
 
 def discover_models(sql_dir: Path) -> list[Model]:
@@ -189,14 +193,15 @@ def read_sql(path: Path) -> str:
 
 
 def parse_header(text: str) -> _Header:
-    """Read the leading `--` comment block: prose, then `@table <text>`, `@column <name>: <text>` and
-    `@materialized table|view` tags."""
+    """Read the leading `--` comment block: prose, then `@table <text>`, `@column <name>: <text>`,
+    `@materialized table|view`, `@partitioned_by`, `@key`, and (checks) `@severity`, `@involving`."""
     prose: list[str] = []
     table_comment: str | None = None
     materialized = "table"
     partitioned_by: str | None = None
     key: tuple[str, ...] = ()
     severity = "error"
+    involving: tuple[str, ...] = ()
     columns: dict[str, str] = {}
     current: tuple[str, str] | None = None  # ("table", "") or ("column", name) being continued
     for line in text.splitlines():
@@ -230,6 +235,9 @@ def parse_header(text: str) -> _Header:
         elif severity_tag := _SEVERITY_TAG.match(body):
             severity = severity_tag["level"]
             current = None
+        elif involving_tag := _INVOLVING_TAG.match(body):
+            involving = tuple(column.strip() for column in involving_tag["columns"].split(","))
+            current = None
         elif column_tag := _COLUMN_TAG.match(body):
             columns[column_tag["name"].strip()] = column_tag["text"].strip()
             current = ("column", column_tag["name"].strip())
@@ -244,6 +252,7 @@ def parse_header(text: str) -> _Header:
         partitioned_by,
         key,
         severity,
+        involving,
     )
 
 

@@ -10,14 +10,14 @@
 -- qualified, the finest printed precision, the earliest publication, then report id. Every other
 -- figure of the group is paired with the anchor, and a report that quotes another (manifest
 -- quotes) is also paired with every matching figure of the report it quotes, so the mart grows
--- with the figures, not with their square.
+-- with the figures, not with their square (the anchors are intermediate.figure_anchors).
 -- Key: the observation keys of both figures (report, table, row, column, figure_index).
--- Classes (the rules are the `rules` rows below, one per qualifier):
+-- Classes (the rules are intermediate.figure_rules, one row per qualifier):
 --   rounding_unit: the precision the printed digits imply, from the value: 10^-d for a value
 --     with d decimals (3.5 -> 0.1); 10^z for a whole value with z trailing zeros once it reaches
 --     the qualifier's zeros_from (a qualified "nearly 40%" or "over 300%" is rounded to its
 --     zeros; an exact figure only from 1,000 up: 66,000 -> 1,000, but 40% stays exact to 1);
---     otherwise 1.
+--     otherwise 1 (intermediate.figures).
 --   admits: the values a printed figure admits: value + low_units * unit to value + high_units *
 --     unit: exact -> [v - u/2, v + u/2) (the figure rounds to what was printed); at_least
 --     ("more than 66,000") -> [v, v + u); at_most ("nearly 6,300") -> (v - u, v]; approx
@@ -73,95 +73,9 @@
 -- @column figure_index_b: Position of the other figure in its cell or sentence.
 -- @column source_span_b: The other figure's own words within source_text_b.
 -- @column source_text_b: The other figure's cell or sentence as printed.
-WITH rules (value_qualifier, low_units, high_units, includes_low, includes_high, zeros_from) AS (
-    VALUES
-    ('exact', -0.5, 0.5, true, false, 1000),
-    ('at_least', 0.0, 1.0, true, false, 10),
-    ('at_most', -1.0, 0.0, false, true, 10),
-    ('approx', -1.0, 1.0, true, true, 10)
-),
-
-figures AS (
-    SELECT
-        o.report_id,
-        r.publisher,
-        r.published,
-        r.quotes_report_id,
-        coalesce(o.skill_id, o.skill_key) AS subject_id,
-        o.skill_name AS subject_name,
-        coalesce(o.subject_kind, 'skill') AS subject_kind,
-        o.measure,
-        o.comparison,
-        o.geography,
-        o.period_start,
-        o.period_end,
-        o.value,
-        o.value_qualifier,
-        o.table_name,
-        o.source_file,
-        o.source_row,
-        o.source_column,
-        o.figure_index,
-        o.source_page,
-        o.source_span,
-        o.source_text,
-        CASE
-            WHEN o.value = 0 OR NOT isfinite(o.value) THEN 1.0
-            WHEN o.value <> round(o.value) THEN
-                10 ^ (-length(regexp_extract(o.value::VARCHAR, '\.(\d+)$', 1)))
-            WHEN abs(o.value) >= q.zeros_from THEN
-                10 ^ (
-                    length(abs(o.value)::HUGEINT::VARCHAR)
-                    - length(rtrim(abs(o.value)::HUGEINT::VARCHAR, '0'))
-                )
-            ELSE 1.0
-        END AS rounding_unit
-    FROM staging.observations AS o
-    INNER JOIN staging.reports AS r ON o.report_id = r.report_id
-    INNER JOIN rules AS q ON o.value_qualifier = q.value_qualifier
-    WHERE o.value IS NOT NULL AND (o.is_skill OR o.subject_kind = 'statement')
-),
-
-ranked AS (
-    SELECT
-        *,
-        row_number() OVER (
-            PARTITION BY subject_id, measure, comparison, geography, period_start, period_end
-            ORDER BY
-                quotes_report_id IS NOT NULL, value_qualifier <> 'exact', rounding_unit,
-                published NULLS LAST, report_id, table_name, source_row, source_column, figure_index
-        ) AS authority
-    FROM figures
-),
-
-pairs AS (
-    SELECT
-        a.report_id AS report_a,
-        a.table_name AS table_a,
-        a.source_row AS row_a,
-        a.source_column AS column_a,
-        a.figure_index AS figure_a,
-        b.report_id AS report_b,
-        b.table_name AS table_b,
-        b.source_row AS row_b,
-        b.source_column AS column_b,
-        b.figure_index AS figure_b
-    FROM ranked AS a
-    INNER JOIN ranked AS b
-        ON
-            a.subject_id = b.subject_id
-            AND a.measure = b.measure
-            AND a.comparison IS NOT DISTINCT FROM b.comparison
-            AND a.geography IS NOT DISTINCT FROM b.geography
-            AND a.period_start IS NOT DISTINCT FROM b.period_start
-            AND a.period_end IS NOT DISTINCT FROM b.period_end
-            AND a.report_id <> b.report_id
-    WHERE
-        (a.authority = 1 AND b.authority > 1)
-        OR b.quotes_report_id = a.report_id
-),
-
-classified AS (
+WITH pairs AS (
+    -- Every figure against its group's anchor and, when its report quotes another, against
+    -- that report's figures: one join, linear in the figures.
     SELECT
         a.*,
         b.report_id AS b_report_id,
@@ -177,36 +91,43 @@ classified AS (
         b.value AS b_value,
         b.value_qualifier AS b_value_qualifier,
         b.rounding_unit AS b_rounding_unit,
-        coalesce(b.quotes_report_id = a.report_id, false) AS b_quotes_a,
+        b.quotes_report_id AS b_quotes_report_id
+    FROM intermediate.figure_anchors AS a
+    INNER JOIN intermediate.figures AS b
+        ON
+            a.subject_id = b.subject_id
+            AND a.measure = b.measure
+            AND a.comparison IS NOT DISTINCT FROM b.comparison
+            AND a.geography IS NOT DISTINCT FROM b.geography
+            AND a.period_start IS NOT DISTINCT FROM b.period_start
+            AND a.period_end IS NOT DISTINCT FROM b.period_end
+            AND a.report_id <> b.report_id
+    WHERE a.is_anchor OR b.quotes_report_id = a.report_id
+),
+
+classified AS (
+    SELECT
+        p.*,
+        coalesce(p.b_quotes_report_id = p.report_id, false) AS b_quotes_a,
         (
-            b.value > a.value + ra.low_units * a.rounding_unit
-            OR (ra.includes_low AND b.value = a.value + ra.low_units * a.rounding_unit)
+            p.b_value > p.value + ra.low_units * p.rounding_unit
+            OR (ra.includes_low AND p.b_value = p.value + ra.low_units * p.rounding_unit)
         )
         AND (
-            b.value < a.value + ra.high_units * a.rounding_unit
-            OR (ra.includes_high AND b.value = a.value + ra.high_units * a.rounding_unit)
+            p.b_value < p.value + ra.high_units * p.rounding_unit
+            OR (ra.includes_high AND p.b_value = p.value + ra.high_units * p.rounding_unit)
         ) AS a_admits_b,
         (
-            a.value > b.value + rb.low_units * b.rounding_unit
-            OR (rb.includes_low AND a.value = b.value + rb.low_units * b.rounding_unit)
+            p.value > p.b_value + rb.low_units * p.b_rounding_unit
+            OR (rb.includes_low AND p.value = p.b_value + rb.low_units * p.b_rounding_unit)
         )
         AND (
-            a.value < b.value + rb.high_units * b.rounding_unit
-            OR (rb.includes_high AND a.value = b.value + rb.high_units * b.rounding_unit)
+            p.value < p.b_value + rb.high_units * p.b_rounding_unit
+            OR (rb.includes_high AND p.value = p.b_value + rb.high_units * p.b_rounding_unit)
         ) AS b_admits_a
-    FROM (SELECT DISTINCT * FROM pairs) AS p
-    INNER JOIN figures AS a
-        ON
-            p.report_a = a.report_id AND p.table_a = a.table_name
-            AND p.row_a = a.source_row AND p.column_a = a.source_column
-            AND p.figure_a IS NOT DISTINCT FROM a.figure_index
-    INNER JOIN figures AS b
-        ON
-            p.report_b = b.report_id AND p.table_b = b.table_name
-            AND p.row_b = b.source_row AND p.column_b = b.source_column
-            AND p.figure_b IS NOT DISTINCT FROM b.figure_index
-    INNER JOIN rules AS ra ON a.value_qualifier = ra.value_qualifier
-    INNER JOIN rules AS rb ON b.value_qualifier = rb.value_qualifier
+    FROM pairs AS p
+    INNER JOIN intermediate.figure_rules AS ra ON p.value_qualifier = ra.value_qualifier
+    INNER JOIN intermediate.figure_rules AS rb ON p.b_value_qualifier = rb.value_qualifier
 )
 
 SELECT

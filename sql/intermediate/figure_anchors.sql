@@ -1,0 +1,86 @@
+-- Intermediate: the figures others are compared with: each group's most authoritative figure,
+-- and every figure of a report that another report quotes.
+--
+-- Purpose: the cross-report half of marts.figure_reconciliation: every other report's figure
+-- is compared with its group's anchor (and a quoting report's with the quoted report's), so the
+-- mart grows with the figures, not with their square.
+-- Grain: one row per anchor (the most authoritative figure of a group -- subject_id, measure,
+-- comparison, geography, period_start, period_end -- of intermediate.figures holding figures of
+-- at least two reports) and per figure of a quoted report (staging.reports.quotes_report_id);
+-- a figure that is both is one row.
+-- Key: the group and the figure's own key (NULLs form one group, as in GROUP BY; the mart
+-- matches them NULL to NULL).
+-- Authority (lowest first): an original before a quoting report, exact before qualified, the
+-- finest rounding_unit, the earliest publication (undated last), then report_id, table_name,
+-- source_row, source_column and figure_index (NULL last), so exactly one figure wins.
+-- Missing values, ties, one-report subjects: a group printed by one report has no anchor.
+-- Tiny bases: not relevant to printed figures.
+-- @key subject_id, measure, comparison, geography, period_start, period_end, report_id, table_name, source_row, source_column, figure_index
+-- @table The figures other reports' figures are compared with: each subject, measure, basis, geography and period's most authoritative figure (is_anchor), and the figures of quoted reports; rows of intermediate.figures.
+-- @column report_id: Report edition of the figure.
+-- @column publisher: Publisher of the report.
+-- @column published: Publication date of the report; NULL when the manifest gives none.
+-- @column quotes_report_id: report_id of the report this one quotes (manifest quotes); NULL for an original.
+-- @column subject_id: What the figure is about: the canonical skill id, else the skill_key.
+-- @column subject_name: Display name of the subject.
+-- @column subject_kind: skill, or statement (a prose finding about something other than a skill).
+-- @column measure: Measure of the figure.
+-- @column comparison: What the figure compares against (yoy, mom, ...); NULL when not said.
+-- @column geography: Geography of the figure; NULL when the report gives none.
+-- @column period_start: First day of the period the figure describes.
+-- @column period_end: Last day of the period the figure describes.
+-- @column value: The figure in the measure's unit.
+-- @column value_qualifier: exact, at_least, at_most or approx.
+-- @column rounding_unit: Precision the printed digits imply (see the header).
+-- @column table_name: Declared table of the figure.
+-- @column source_file: Raw file of the figure.
+-- @column source_row: Row (or line) of the figure in its file.
+-- @column source_column: Column header of the figure's cell.
+-- @column source_page: PDF page of the figure; NULL for other formats.
+-- @column figure_index: Position of the figure in its cell or sentence.
+-- @column source_span: The figure's own words within source_text.
+-- @column source_text: The figure's cell or sentence as printed.
+-- @column is_anchor: True for the group's most authoritative figure; false for a quoted report's figure that is not.
+WITH quoted AS (
+    SELECT DISTINCT quotes_report_id AS report_id
+    FROM staging.reports
+    WHERE quotes_report_id IS NOT NULL
+),
+
+grouped AS (
+    SELECT
+        arg_min(
+            f,
+            {
+                -- Flags before nullable fields sort NULLs last; the key fields make the order total.
+                'quoting': f.quotes_report_id IS NOT NULL,
+                'qualified': f.value_qualifier <> 'exact',
+                'rounding_unit': f.rounding_unit,
+                'undated': f.published IS NULL,
+                'published': coalesce(f.published, DATE '0001-01-01'),
+                'report_id': f.report_id,
+                'table_name': f.table_name,
+                'source_row': f.source_row,
+                'source_column': f.source_column,
+                'no_index': f.figure_index IS NULL,
+                'figure_index': coalesce(f.figure_index, 0)
+            }
+        ) AS anchor,
+        list(f) FILTER (WHERE q.report_id IS NOT NULL) AS quoted_figures
+    FROM intermediate.figures AS f
+    LEFT JOIN quoted AS q ON q.report_id = f.report_id
+    GROUP BY f.subject_id, f.measure, f.comparison, f.geography, f.period_start, f.period_end
+    HAVING min(f.report_id) <> max(f.report_id)
+),
+
+candidates AS (
+    SELECT unnest(anchor), true AS is_anchor
+    FROM grouped
+    UNION ALL
+    SELECT unnest(figure), false
+    FROM (SELECT unnest(quoted_figures) AS figure, anchor FROM grouped) AS quoted_rows
+    WHERE figure IS DISTINCT FROM anchor
+)
+
+SELECT *
+FROM candidates
