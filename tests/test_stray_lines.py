@@ -147,3 +147,26 @@ def test_line_layouts_read_or_report_every_line_already(tmp_path: Path):
     assert reasons[4] == "unmatched_line" and results[0].observations.num_rows == 2
     (message,) = [q["message"] for q in results[0].quarantine.to_pylist() if q["source_row"] == 4]
     assert "prose = true" in message
+
+
+HTML = """<html><head><title>Hiring 2024</title></head><body>
+<nav><a href="/p/2">Page 2 of 14</a></nav>
+<h1>Hiring announcements, 2024</h1>
+<p>Companies announced 769,953 hiring plans, down 1.3 percent from 2023.</p>
+<table><tr><th>Skill</th><th>Growth</th></tr>
+<tr><td>Project Management</td><td>+23%</td></tr></table>
+<table><tr><th>Sector</th><th>Planned cuts</th></tr>
+<tr><td>Technology</td><td>38,792</td></tr></table>
+<footer>Call 555 0100</footer>
+</body></html>
+"""
+
+
+def test_html_paragraphs_and_tables_outside_the_declared_table_are_reported(tmp_path: Path):
+    results = _run(tmp_path, "page.html", HTML, GROWTH_TABLE.format(file="page.html"))
+    assert results[0].observations.num_rows == 1
+    unread = _unread(results)
+    assert [r["source_row"] for r in unread] == [4, 7]
+    paragraph, table = (r["message"] for r in unread)
+    assert "demo/r/page.html:4:" in paragraph and "prose = true" in paragraph
+    assert "a <table>" in table and "table_index = 1" in table

@@ -1,14 +1,16 @@
-"""Figures a Markdown or text file prints outside every declared table: a warning row each, naming the line and the option that reads it."""
+"""Figures a Markdown, text or HTML file prints outside every declared table: a warning row each, naming the line and the option that reads it."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import pyarrow as pa
 
 from flows.errors import ExtractError
 from flows.extract.common import decoded_text
+from flows.extract.html import outside_tables
 from flows.extract.markdown import pipe_tables
 from flows.extract.prose import is_figure
 from flows.extract.sentences import Block, markdown_blocks, text_blocks
@@ -22,7 +24,7 @@ REASON = "unread_figure_line"
 
 
 def with_stray_lines(source: ReportSource, results: list) -> list:
-    """The results of a report's tables, the first table of each Markdown or text file carrying a
+    """The results of a report's tables, the first table of each Markdown, text or HTML file carrying a
     warning for every figure its declared tables leave unread (a prose table reads them all)."""
     specs = source.manifest.tables
     by_file: dict[str, list[int]] = {}
@@ -34,6 +36,7 @@ def with_stray_lines(source: ReportSource, results: list) -> list:
         if any(s.is_prose for s in group) or group[0].file_format_or_none not in (
             "markdown",
             "text",
+            "html",
         ):
             continue
         try:
@@ -54,23 +57,8 @@ def stray_rows(source: ReportSource, specs: list[TableSpec]) -> list[dict]:
     spec = specs[0]
     path = source.report_dir / spec.file
     rel_file = source.rel_file(spec.file)
-    text = decoded_text(path, spec)
-    rows = []
-    if spec.file_format == "markdown":
-        spans = pipe_tables(path, spec)[0]
-        declared = {pipe_tables(path, s)[1] for s in specs}
-        in_tables = {n for a, b in spans for n in range(a, b + 1)}
-        lines = text.splitlines()
-        for index, (a, b) in enumerate(spans):
-            if (a, b) not in declared and _figures("\n".join(lines[a - 1 : b]).replace("|", " ; ")):
-                rows.append(_undeclared_table(rel_file, spec.file, index, a, b, lines[a - 1]))
-        blocks = [block for block in markdown_blocks(text) if block.row not in in_tables]
-    else:
-        starts = [aligned_header_line(path, s) for s in specs]
-        if any(start is None for start in starts):
-            return []  # label-value and bullet layouts read or report every line
-        blocks = [block for block in text_blocks(text) if block.row < min(starts)]
-    rows += [_unread_line(rel_file, spec.file, block) for block in blocks if _figures(block.text)]
+    read = {"html": _html_rows, "markdown": _markdown_rows}.get(spec.file_format, _text_rows)
+    rows = read(path, specs, rel_file)
     context = {
         "report_id": source.report_id,
         "table_name": spec.table_name,
@@ -81,6 +69,47 @@ def stray_rows(source: ReportSource, specs: list[TableSpec]) -> list[dict]:
         "severity": "warning",
     }
     return [context | row for row in sorted(rows, key=lambda row: row["source_row"])]
+
+
+def _html_rows(path: Path, specs: list[TableSpec], rel_file: str) -> list[dict]:
+    blocks, others = outside_tables(path, specs)
+    file = specs[0].file
+    rows = [
+        _undeclared_table(rel_file, file, index, (line, line), text[:200], "a <table>")
+        for index, line, text in others
+        if _figures(text)
+    ]
+    return rows + [
+        _unread_line(rel_file, file, Block(line, text)) for line, text in blocks if _figures(text)
+    ]
+
+
+def _markdown_rows(path: Path, specs: list[TableSpec], rel_file: str) -> list[dict]:
+    text = decoded_text(path, specs[0])
+    lines = text.splitlines()
+    spans = pipe_tables(path, specs[0])[0]
+    declared = {pipe_tables(path, s)[1] for s in specs}
+    rows = [
+        _undeclared_table(rel_file, specs[0].file, index, (a, b), lines[a - 1], "a pipe table")
+        for index, (a, b) in enumerate(spans)
+        if (a, b) not in declared and _figures("\n".join(lines[a - 1 : b]).replace("|", " ; "))
+    ]
+    in_tables = {n for a, b in spans for n in range(a, b + 1)}
+    blocks = [block for block in markdown_blocks(text) if block.row not in in_tables]
+    return rows + _unread_lines(rel_file, specs[0].file, blocks)
+
+
+def _text_rows(path: Path, specs: list[TableSpec], rel_file: str) -> list[dict]:
+    starts = [aligned_header_line(path, s) for s in specs]
+    if any(start is None for start in starts):
+        return []  # label-value and bullet layouts read or report every line
+    text = decoded_text(path, specs[0])
+    blocks = [block for block in text_blocks(text) if block.row < min(starts)]
+    return _unread_lines(rel_file, specs[0].file, blocks)
+
+
+def _unread_lines(rel_file: str, file: str, blocks: list[Block]) -> list[dict]:
+    return [_unread_line(rel_file, file, block) for block in blocks if _figures(block.text)]
 
 
 def _figures(text: str) -> list[str]:
@@ -99,11 +128,14 @@ def _unread_line(rel_file: str, file: str, block: Block) -> dict:
     }
 
 
-def _undeclared_table(rel_file: str, file: str, index: int, a: int, b: int, header: str) -> dict:
+def _undeclared_table(
+    rel_file: str, file: str, index: int, lines: tuple[int, int], shown: str, kind: str
+) -> dict:
+    where = f"{lines[0]}-{lines[1]}" if lines[1] != lines[0] else str(lines[0])
     return {
-        "source_row": a,
-        "message": f"{rel_file}:{a}-{b}: a pipe table with figures that no [[tables]] entry reads; "
+        "source_row": lines[0],
+        "message": f"{rel_file}:{where}: {kind} with figures that no [[tables]] entry reads; "
         f"to read it, declare it ([[tables]] file = {json.dumps(file)}, table_index = {index}, "
         "with its measure and columns)",
-        "raw_record": header,
+        "raw_record": shown,
     }
