@@ -204,8 +204,8 @@ _RANK_CELL = re.compile(r"^\s*(?:\(\s*\d+\s*\)|#\s*\d+|\d+(?:st|nd|rd|th))\s*$",
 
 
 def measure_from_values(texts: list[str]) -> str | None:
-    """The measure the values' own words say, when most of them say one: 'up 12%' growth,
-    '27% of postings' share, '$18,000' money, '12,500 job ads' a count, '3rd' a rank."""
+    """The measure the values' own words say when most of them say one ('up 12%', '27% of
+    postings', '$18,000', '12,500 job ads', '3rd': find_figures gives each its measure)."""
     hints = Counter(
         figures[0].measure_hint
         for text in dict.fromkeys(texts)
