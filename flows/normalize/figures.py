@@ -107,7 +107,7 @@ _PEER_AFTER = re.compile(
 _PEER_BEFORE = re.compile(
     r"premium of\s*$|\b(?:outpac|outstrip|outgrow|outperform)\w*\b.*$", re.IGNORECASE
 )
-_PLURAL_AFTER = re.compile(r"^\s(?:[A-Za-z-]+\s)?(?!points\b|basis\b)[a-z]{3,}s\b")
+_PLURAL_AFTER = re.compile(r"^\s(?:[A-Za-z-]+\s){0,2}?(?!points\b|basis\b)[a-z]{3,}s\b")
 _COUNTED_AFTER = re.compile(
     r"^\s(?!points\b|across\b|plus\b|less\b|was\b|has\b|this\b|its\b)[a-z]{3,}s\b"
 )
