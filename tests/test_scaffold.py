@@ -92,6 +92,15 @@ DRAFTED = {
         "money",
         1,
     ),
+    "upwork/hiring-notes-2025/skills.txt": (
+        "Upwork hiring report, December 2025\n\n"
+        "Skill                      Category     Growth\n"
+        "Project Management         Operations   +23%\n"
+        "Accounting & Bookkeeping   Finance      +15%\n"
+        "Virtual Admin Assistance   Admin        +3%\n",
+        "growth_pct",
+        2,
+    ),
     "ranker/skills-ranking-2024/ranks.csv": (
         "Skill,Listed\nPython,(1)\nSQL,(2)\nExcel,(7)\n",
         "rank",

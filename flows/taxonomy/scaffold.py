@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from flows.errors import ExtractError, SkillpulseError
 from flows.extract import read_table
+from flows.extract.common import decoded_text
 from flows.normalize.figures import find_figures
 from flows.normalize.measures import MEASURES
 from flows.normalize.numbers import Reading, read_value
@@ -59,7 +60,7 @@ def draft_manifest(
         )
     fmt = FORMAT_BY_SUFFIX[raw_file.suffix.lower()]
     probe = TableSpec(file=raw_file.name, measure="count", columns={"skill": "?", "value": "?"})
-    raw = None
+    raw, asked = None, prose
     if prose is None and fmt in PROSE_FORMATS:
         try:
             raw = read_table(raw_file, probe)
@@ -67,6 +68,11 @@ def draft_manifest(
             prose = True
         else:
             prose = fmt == "text" and _mostly_unmatched(raw)
+    if fmt == "text" and not asked and (raw is None or prose or raw.header not in _LINE_HEADERS):
+        # Space-aligned columns under a title line read as one table, not as an article.
+        aligned = probe.model_copy(update={"text_layout": "aligned"})
+        if find_header_row(raw_file, aligned) is not None:
+            prose, probe, raw = False, aligned, None
     if prose:
         if fmt not in PROSE_FORMATS:
             raise SkillpulseError(
@@ -74,27 +80,29 @@ def draft_manifest(
             )
         return Draft(raw_file.parent / MANIFEST_NAME, _render_prose(raw_file, fields))
     header_row, title = 1, None
-    if fmt in HEADER_ROW_FORMATS:
-        header_row, title = find_header_row(raw_file, probe)
+    if fmt in HEADER_ROW_FORMATS or probe.text_layout == "aligned":
+        header_row, title = find_header_row(raw_file, probe) or (1, None)
         probe = probe.model_copy(update={"header_row": header_row})
         raw = None
     raw = raw or read_table(raw_file, probe)
     samples = {h: _sample(raw.cells, i) for i, h in enumerate(raw.header, start=1)}
     roles = guess_roles(raw.header, samples)
     roles["header_row"], roles["title"] = header_row, title
+    roles["text_layout"] = probe.text_layout
     text = _render(raw_file, roles, fields)
     return Draft(raw_file.parent / MANIFEST_NAME, text)
 
 
 HEADER_ROW_FORMATS = ("csv", "tsv", "xlsx")
+_LINE_HEADERS = (("label", "value"), ("category", "label", "value"))  # text read line by line
 _PLACEHOLDER = re.compile(r"^column_\d+$")
 MAX_TITLE_ROWS = 8
 
 
-def find_header_row(raw_file: Path, probe: TableSpec) -> tuple[int, str | None]:
+def find_header_row(raw_file: Path, probe: TableSpec) -> tuple[int, str | None] | None:
     """The first row that reads as a header (every column with data has a name, the names are
-    words rather than figures), and the title printed above it; (1, None) when row 1 is it or
-    none is."""
+    words rather than figures), and the title printed above it (None when row 1 is the header);
+    None when no row does."""
     for row in range(1, MAX_TITLE_ROWS + 1):
         try:
             raw = read_table(raw_file, probe.model_copy(update={"header_row": row}))
@@ -102,7 +110,7 @@ def find_header_row(raw_file: Path, probe: TableSpec) -> tuple[int, str | None]:
             continue  # a blank or missing row
         if _looks_like_header(raw):
             return row, (_first_row_text(raw_file, probe) if row > 1 else None)
-    return 1, None
+    return None
 
 
 def _looks_like_header(raw) -> bool:
@@ -122,7 +130,12 @@ def _looks_like_header(raw) -> bool:
 
 
 def _first_row_text(raw_file: Path, probe: TableSpec) -> str | None:
-    """Row 1's first cell: the table's title when rows sit above the header."""
+    """Row 1's first cell (a text file's first line): the title when rows sit above the header."""
+    if probe.text_layout == "aligned":
+        return next(
+            (line.strip() for line in decoded_text(raw_file, probe).splitlines() if line.strip()),
+            None,
+        )
     try:
         title = read_table(raw_file, probe).header[0]
     except ExtractError:
@@ -329,6 +342,8 @@ def _render(raw_file: Path, roles: dict, fields: ReportFields = ReportFields()) 
         f'measure = "{roles["measure"]}"   # {" | ".join(MEASURES)}',
         f"columns = {{ {columns} }}",
     ]
+    if roles.get("text_layout"):
+        lines.append(f'text_layout = "{roles["text_layout"]}"')
     if roles.get("header_row", 1) > 1:
         lines.append(f"header_row = {roles['header_row']}   # the rows above it are titles")
     if roles["unpivot"]:
