@@ -28,7 +28,7 @@ READER_CODES: dict[str, str] = {
     "footnote_row": "a note or source line below the data; nothing to fix (set footer_pattern if real data was taken for a note)",
     "repeated_header": "the header row repeated inside the data (paged export); nothing to fix",
     "ragged_row": "the row has more cells than the header (often an unquoted delimiter inside a value); quote the value in the file",
-    "unmatched_line": "a text line that fits none of the supported layouts; rephrase it in the file or set text_layout",
+    "unmatched_line": "a text line that fits none of the supported layouts; set text_layout, or read the file's sentences with a prose table (prose = true)",
     "invalid_json_line": "a JSON Lines line that is not valid JSON; fix that line",
     "not_a_record": "a JSON record that is not an object; make every record an object",
 }
@@ -58,6 +58,7 @@ PIPELINE_CODES: dict[str, str] = {
     "missing_skill": "a row has a figure but no skill name; fill in the name or delete the row.",
     "total_row": "a row named Total, Subtotal, All skills or Overall is the table's total, not a skill; kept out of the rankings, nothing to fix.",
     "duplicate_row": "a row repeats an earlier row of the same table cell for cell; delete the copy.",
+    "unread_figure_line": "warning: a Markdown or text line (or a pipe table) outside every declared table prints figures no table reads; the message names the line and the entry that reads it (a prose table, prose = true, or a table with its table_index)",
     "check_failed": "the report's observations failed a warehouse check (e.g. a value that is not finite in a lake written by an older version); they are left out of the build, the other reports are published.",
     "report_failed": "the report could not be ingested at all (an unexpected error); the message names it, the other reports still load, and the next run retries.",
 }

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import json
 import random
+import re
 from datetime import date
 from pathlib import Path
 
@@ -11,10 +13,12 @@ import pyarrow as pa
 import pytest
 
 from flows.errors import SkillpulseError
+from flows.normalize.cell_values import read_cell_values, read_period_texts
 from flows.normalize.measures import MEASURES
 from flows.normalize.numbers import QUALIFIERS, UNITS, Reading, Rejection, read_value
 from flows.normalize.periods import PERIODS_SCHEMA, parse_period, parse_periods
 from flows.normalize.values import VALUES_SCHEMA, parse_value, parse_values
+from flows.raw.manifest import TableSpec
 from flows.reasons import VALUE_CODES
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
@@ -174,10 +178,10 @@ FLAG_FIX = "is a yes/no flag, not a figure, and no measure holds flags; point co
 REJECTIONS = [
     ("17 per cnet", "share_pct", "unparseable_value", 'did you mean "per cent"'),
     ("17 percnt", "share_pct", "unparseable_value", 'did you mean "percent"'),
-    ("strong growth", "growth_pct", "unparseable_value", "write it like"),
-    ("12.3.4%", "share_pct", "unparseable_value", "write it like"),
-    ("", "count", "blank_value", "give a number"),
-    ("   ", "count", "blank_value", "give a number"),
+    ("strong growth", "growth_pct", "unparseable_value", "add corrections = "),
+    ("12.3.4%", "share_pct", "unparseable_value", "add corrections = "),
+    ("", "count", "blank_value", "nothing to load"),
+    ("   ", "count", "blank_value", "nothing to load"),
     ("*", "count", "missing_marker", "did not give"),
     ("n/a", "count", "missing_marker", "did not give"),
     ("N/A", "count", "missing_marker", "did not give"),
@@ -543,3 +547,86 @@ def test_ai_index_period_columns_parse() -> None:
     )
     dates = parse_periods(_value_cells(AI_INDEX_JOBS / "fig_4.2.14.csv", ("Date",)))
     assert date(2018, 1, 1) in dates["period_start"].to_pylist()
+
+
+# ----------------------------------------------------------------------------- every reason's advice
+
+# One printed cell per value reason code, as the table normalizer reads it (measure declared).
+REASON_EXAMPLES = [
+    ('""', "count", "blank_value"),
+    ("n/a", "count", "missing_marker"),
+    ("(17 per cnet)", "share_pct", "unparseable_value"),
+    ("up 17 per cnet year on year", "growth_pct", "unparseable_value"),
+    ("grew 12 pecrent YoY", "growth_pct", "unparseable_value"),
+    ("3.5 tmies faster", "ratio", "unparseable_value"),
+    ("+-12%", "growth_pct", "unparseable_value"),
+    ("12.3.4%", "share_pct", "unparseable_value"),
+    ("Y", "count", "unparseable_value"),
+    ("Q1 2024", "share_pct", "period_not_value"),
+    ("about 41%", "rank", "measure_mismatch"),
+    ("41%", "count", "measure_mismatch"),
+    ("1e400", "count", "not_finite"),
+    ("=SUM(B2:B9)", "count", "formula_without_value"),
+    ("329%", "share_pct", "out_of_range"),
+    ("120% of postings", "growth_pct", "out_of_range"),
+    ("Survey of hiring managers in the United States", "share_pct", "not_a_figure"),
+]
+PERIOD_EXAMPLES = [("", "blank_period"), ("sometime soon", "unparseable_period")]
+# A message names the report.toml option that reads the cell, or says why it is no figure.
+MANIFEST_OPTION = re.compile(
+    r"corrections = \{|columns\.(?:value|measure|period)|measure = |value_scale|constants\.period"
+)
+WHY_NOT = re.compile(r"nothing to load|not a figure|without its result")
+EDIT_THE_FILE = re.compile(r"write it like|in a corrected copy|check the cell|give a number", re.I)
+SUGGESTED = re.compile(r'corrections = \{ ("(?:[^"\\]|\\.)*") = ("(?:[^"\\<]|\\.)*") \}')
+
+
+def _read_cells(text: str, measure: str, corrections: dict[str, str] | None = None) -> list[dict]:
+    spec = TableSpec(
+        file="t.csv",
+        measure=measure,
+        columns={"skill": "Skill", "value": "Value"},
+        corrections=corrections or {},
+    )
+    cells = pa.table({"source_text": [text], "declared_measure": [measure]})
+    return read_cell_values(cells, spec).to_pylist()
+
+
+def test_every_value_reason_names_the_manifest_option_or_says_why():
+    seen = set()
+    for text, measure, code in REASON_EXAMPLES:
+        (row,) = _read_cells(text, measure)
+        assert row["reason_code"] == code, (text, row)
+        message = row["message"]
+        assert MANIFEST_OPTION.search(message) or WHY_NOT.search(message), (code, message)
+        assert not EDIT_THE_FILE.search(message), (code, message)
+        seen.add(code)
+    periods = read_period_texts([text for text, _ in PERIOD_EXAMPLES]).to_pylist()
+    for (text, code), row in zip(PERIOD_EXAMPLES, periods, strict=True):
+        assert row["reason_code"] == code, (text, row)
+        assert MANIFEST_OPTION.search(row["message"]), row["message"]
+        assert not EDIT_THE_FILE.search(row["message"]), row["message"]
+        seen.add(code)
+    assert seen == set(VALUE_CODES), f"give an example of {set(VALUE_CODES) - seen}"
+
+
+@pytest.mark.parametrize(
+    ("text", "measure", "meant", "value"),
+    [
+        ("(17 per cnet)", "share_pct", "per cent", 17),
+        ("up 17 per cnet year on year", "growth_pct", "per cent", 17),
+        ("grew 12 pecrent YoY", "growth_pct", "percent", 12),
+        ("3.5 tmies faster", "ratio", "times", 3.5),
+        ("+-12%", "growth_pct", None, -12),
+    ],
+)
+def test_suggested_correction_reads_the_cell(text, measure, meant, value):
+    """'did you mean' works inside parentheses and context words, and the corrections entry the
+    message gives, pasted into report.toml as written, reads the cell."""
+    (row,) = _read_cells(text, measure)
+    if meant:
+        assert f'did you mean "{meant}"?' in row["message"]
+    published, replacement = (json.loads(s) for s in SUGGESTED.search(row["message"]).groups())
+    (fixed,) = _read_cells(text, measure, {published: replacement})
+    assert fixed["reason_code"] is None and fixed["value"] == value, fixed
+    assert fixed["source_text"] == text  # lineage keeps the text as published

@@ -28,16 +28,7 @@ from flows.raw.manifest import TableSpec
 
 def read_html(path: Path, spec: TableSpec) -> RawTable:
     """HTML: one <table> by caption or index; colspan/rowspan expanded; <tfoot> rows are footnotes."""
-    data = utf8(read_bytes(path), path, spec)
-    if data.isspace():
-        raise empty_file_error(path)
-    parser = lxml.html.HTMLParser(
-        encoding="utf-8", no_network=True, remove_comments=True, remove_pis=True
-    )
-    try:
-        root = lxml.html.document_fromstring(data, parser=parser)
-    except (etree.ParserError, ValueError) as exc:
-        raise unreadable_error(path, exc) from exc
+    root = _parse(path, spec)
     table = _pick_html_table(root, spec, path)
     for element in table.xpath(".//script | .//style"):
         element.drop_tree()
@@ -68,6 +59,54 @@ def read_html(path: Path, spec: TableSpec) -> RawTable:
         _raw=pa.array(raws, pa.string()),
     )
     return assemble(path, spec, grid[first : first + count], body, joiner="\t")
+
+
+def outside_tables(
+    path: Path, specs: list[TableSpec]
+) -> tuple[list[tuple[int, str]], list[tuple[int, int, str]]]:
+    """What the declared tables of one HTML file leave: the innermost text blocks outside every
+    <table> as (source line, text), and the tables no spec picks as (table_index, line, text)."""
+    root = _parse(path, specs[0])
+    for element in root.xpath(f"//{' | //'.join(_SKIP)}"):
+        element.drop_tree()
+    tables = root.xpath("//table")
+    picked = []  # the elements themselves: lxml hands out the same proxy while one is alive
+    for spec in specs:
+        try:
+            picked.append(_pick_html_table(root, spec, path))
+        except ExtractError:
+            continue  # that table reports it is missing
+    others = [
+        (index, table.sourceline or 0, " ".join(" ".join(table.itertext()).split()))
+        for index, table in enumerate(tables)
+        if not any(table is chosen for chosen in picked) and not table.xpath("ancestor::table")
+    ]
+    blocks = [
+        (element.sourceline or 0, " ".join(element.text_content().split()))
+        for element in root.xpath(_OUTSIDE_BLOCKS)
+        if not element.xpath(_INNER_BLOCKS)
+    ]
+    return [b for b in blocks if b[1]], others
+
+
+_SKIP = ("script", "style", "noscript", "template", "nav", "footer", "head")
+_BLOCK_TAGS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "blockquote",
+               "figcaption", "pre")  # fmt: skip
+_OUTSIDE_BLOCKS = " | ".join(f"//{tag}[not(ancestor::table)]" for tag in _BLOCK_TAGS)
+_INNER_BLOCKS = " | ".join(f"descendant::{tag}" for tag in _BLOCK_TAGS)
+
+
+def _parse(path: Path, spec: TableSpec):
+    data = utf8(read_bytes(path), path, spec)
+    if data.isspace():
+        raise empty_file_error(path)
+    parser = lxml.html.HTMLParser(
+        encoding="utf-8", no_network=True, remove_comments=True, remove_pis=True
+    )
+    try:
+        return lxml.html.document_fromstring(data, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise unreadable_error(path, exc) from exc
 
 
 def _pick_html_table(root, spec: TableSpec, path: Path):

@@ -37,6 +37,20 @@ def read_markdown(path: Path, spec: TableSpec) -> RawTable:
     return assemble(path, spec, [header], body, joiner=" | ")
 
 
+def pipe_tables(
+    path: Path, spec: TableSpec
+) -> tuple[list[tuple[int, int]], tuple[int, int] | None]:
+    """Every pipe table of the file as (first line, last line), 1-based, and the one `spec` reads
+    (None when none matches: the table itself reports that)."""
+    lines = text_lines(decoded_text(path, spec))
+    tables = _markdown_tables(lines)
+    try:
+        start, end = _pick_markdown_table(tables, lines, spec, path)
+    except ExtractError:
+        return [(a + 1, b) for a, b in tables], None
+    return [(a + 1, b) for a, b in tables], (start + 1, end)
+
+
 def _markdown_tables(lines: list[str]) -> list[tuple[int, int]]:
     """(header line index, end index exclusive) of every pipe table."""
     tables = []

@@ -295,7 +295,10 @@ def _verb_subject(text: str, start: int, measure: str | None, floor: int = 0) ->
     """'Demand for that skill is up ...', 'AI integration skills grew 178%': the clause's subject."""
     clause_start = clause_opening(text, start, floor)
     clause = text[clause_start:start]
-    verb = _VERB.search(clause)
+    verbs = list(_VERB.finditer(clause))
+    if len(verbs) > 1 and not clause[: verbs[0].start()].strip() and verbs[0][0].endswith("ed"):
+        verbs = verbs[1:]  # 'Planned hiring dropped 13%': the participle is part of the subject
+    verb = verbs[0] if verbs else None
     # No verb before the figure: the figure's own words hold it ('Planned hiring dropped 13%').
     head = clause if verb is None else clause[: verb.start()]
     name = _tidy(_DEMAND_FOR.sub("", _tidy(head) or ""))

@@ -66,6 +66,17 @@ def read_text(path: Path, spec: TableSpec) -> RawTable:
     return assemble(path, spec, [names], body, classify=False)
 
 
+def aligned_header_line(path: Path, spec: TableSpec) -> int | None:
+    """The 1-based line an aligned table starts at (the lines above it are read by no table);
+    None for the line layouts, which read or report every line."""
+    lines = text_lines(decoded_text(path, spec))
+    if (spec.text_layout or _guess_layout(lines)) != "aligned":
+        return None
+    return next(
+        (i + 1 for i in range(spec.header_row - 1, len(lines)) if lines[i].strip()), len(lines) + 1
+    )
+
+
 def _footer_lines(lines: list[str], spec: TableSpec) -> list[bool]:
     """Which lines footer_pattern finds, in bounded time (it is the user's regex)."""
     if not spec.footer_pattern:

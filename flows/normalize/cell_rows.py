@@ -134,8 +134,8 @@ def explained(text: str, reason: str, message: str) -> tuple[str, str]:
         )
     if typo is not None:
         message = (
-            f'{message}; "{typo[0]}" looks like "{typo[1]}": to read it without editing the '
-            f'published file, add corrections = {{ "{typo[0]}" = "{typo[1]}" }} to the table '
-            "in report.toml"
+            f'cannot read "{text}" as a number (did you mean "{typo[1]}"?): "{typo[0]}" looks '
+            f'like "{typo[1]}"; to read it without editing the published file, add '
+            f'corrections = {{ "{typo[0]}" = "{typo[1]}" }} to the table in report.toml'
         )
     return reason, message

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from flows.normalize.figure_words import (
     CURRENCIES,
+    CURRENCY_MARK,
     DAY_AFTER_MONTH,
     DURATION_AFTER,
     FOOTNOTE_TAIL,
@@ -100,6 +101,8 @@ def read_match(match: re.Match, text: str) -> Reading | None:
     kind = match.lastgroup
     g = match.group
     start, end = match.span()
+    if kind == "mrange":
+        return _money_range(match)
     if kind == "money":
         number = _decimal_number(g("m_num") or g("m_num2"))
         scale = (g("m_scale") or g("m_scale2") or "").strip().lower()
@@ -172,6 +175,31 @@ def read_match(match: re.Match, text: str) -> Reading | None:
     if number is None:
         return None
     return Reading(start, end, number, "number", signed=g("number")[:1] in "+-")
+
+
+def _money_range(match: re.Match) -> Reading | None:
+    """'$91 billion to $93 billion', '$91-93 billion', 'between $70 billion and $72 billion': both
+    ends in the currency; a scale printed once applies to both. Ends that do not make a range
+    ('$5 million to 20 startups') leave the first amount alone."""
+    part = "mb" if match.group("mb_lo") is not None else "mr"
+    lo, hi = match.group(f"{part}_lo"), match.group(f"{part}_hi")
+    lo_scale, hi_scale = match.group(f"{part}_lo_scale"), match.group(f"{part}_scale")
+    code = CURRENCIES.get(CURRENCY_MARK.search(match.group(0)).group(0).lower(), "USD")
+    low, high = _decimal_number(lo), _decimal_number(hi)
+    if low is None:
+        return None
+    if high is not None and (hi_scale or not lo_scale):
+        low = _scaled(low, lo_scale or hi_scale)
+        high = _scaled(high, hi_scale)
+        if low < high:
+            mid = float((Decimal(repr(low)) + Decimal(repr(high))) / 2)
+            return Reading(*match.span(), mid, "currency", low=low, high=high, currency=code)
+    end = match.end(f"{part}_lo_scale") if lo_scale else match.end(f"{part}_lo")
+    return Reading(match.start(), end, _scaled(low, lo_scale), "currency", currency=code)
+
+
+def _scaled(number: float, scale: str | None) -> float:
+    return _times(number, SCALES[scale.strip().lower()]) if scale else number
 
 
 def not_a_figure(reading: Reading, text: str) -> bool:

@@ -61,8 +61,13 @@ ORDINAL_WORDS = {
 SCALES = {
     "thousand": 1e3, "k": 1e3, "million": 1e6, "millions": 1e6, "mn": 1e6, "m": 1e6,
     "billion": 1e9, "billions": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12,
+    "mil": 1e6, "mln": 1e6, "bil": 1e9, "bln": 1e9,  # "US$650 bil": Asian and wire-service press
 }  # fmt: skip
 CURRENCIES = {"us$": "USD", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "usd": "USD"}
+# Dollars of other countries, printed with a prefix: "S$828 billion", "A$1.2 million".
+DOLLAR_PREFIXES = {"a": "AUD", "au": "AUD", "c": "CAD", "ca": "CAD", "s": "SGD", "hk": "HKD"}
+DOLLAR_PREFIXES |= {"nz": "NZD"}
+CURRENCIES |= {f"{prefix}$": code for prefix, code in DOLLAR_PREFIXES.items()}
 CURRENCIES |= {"dollars": "USD", "eur": "EUR", "euros": "EUR", "gbp": "GBP", "pounds": "GBP"}
 FRACTION_WORDS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4}
 FRACTION_WORDS |= {"fifth": 5, "fifths": 5, "tenth": 10, "tenths": 10}
@@ -93,6 +98,8 @@ DIRECTIONS = {
     "gained|jumped|jumping|surged|surging|soared|climbed|climbing|skyrocketed|spiked|"
     "lifted|went up|go up|gain|growth|boost|higher|added|expanded|doubled",
 }
+# Only right before the figure (never a few words back): "was off 49% from December".
+ADJACENT_DIRECTIONS = {-1: "off"}
 # A change named before the figure: "a decline of 0.3%", "a notable growth rate of 4.1%".
 CHANGE_OF = {
     -1: "(?:a |an )?(?:decline|drop|decrease|fall|reduction|contraction|cut) (?:of|by)",
@@ -112,7 +119,8 @@ COMPARISONS = (
         r"year[- ]?(?:over|on)[- ]?year|\byoy\b|\by/y\b|\by-o-y\b|from a year (?:earlier|ago|before)"
         r"|from the same (?:time|month|period) (?:of )?last year|(?:compared (?:to|with)|versus|vs\.?)"
         r" (?:the same \w+ of )?last year|(?:over|in) the (?:past|last) (?:year|12 months)"
-        r"|in one year|^\s*a year\b",
+        r"|in one year|^\s*a year\b|from the (?:year prior|prior year|previous year)(?!'s)"
+        r"|than (?:it was |they were |a year ago |)last year",
     ),
     (
         "mom",
@@ -169,12 +177,18 @@ _ORDWORD = rf"(?:(?:{_alt(_TENS)})[- ](?:{_alt(ORDINAL_WORDS)})|{_alt(ORDINAL_WO
 _NUM = r"(?:\d[\d,.]*\d|\d)"
 _SNUM = rf"(?:(?<![\w.,])(?<![A-Za-z]-)[+-]?{_NUM})"  # not glued to a word: "GPT-4", "Q3"
 _AMOUNT = rf"(?:{_SNUM}|\b{_WORDNUM}\b)"
-_PCT = r"(?:\s?%|\s?(?:per\s?cent|percent|pct|prozent)\b)"
-_SCALE = r"(?:\s?(?:thousand|millions?|billions?|trillion)\b|(?:k|m|mn|bn|b|tn)\b)"
-_CUR = r"(?:us\$|\$|€|£|¥)"
+_PCT = r"(?:\s?%|\s?(?:per\s?cent|percent|pct|prozent)\b|pc\b)"  # "7.7pc": glued only
+_SCALE = r"(?:\s?(?:thousand|millions?|billions?|trillion|mil|mln|bil|bln)\b|(?:k|m|mn|bn|b|tn)\b)"
+_DOLLAR_PREFIX = rf"(?<![A-Za-z])(?:us|{_alt(DOLLAR_PREFIXES)})(?=\$)"
+_CUR = rf"(?:{_DOLLAR_PREFIX}\$|\$|€|£|¥)"
+CURRENCY_MARK = re.compile(_CUR, re.IGNORECASE)
 FORMS = re.compile(
     rf"""
-    (?P<money>{_CUR}\s?(?P<m_num>{_NUM})(?P<m_scale>{_SCALE})?
+    (?P<mrange>(?<!from\ ){_CUR}\s?(?P<mr_lo>{_NUM})(?P<mr_lo_scale>{_SCALE})?\s?(?:-|to)\s?
+        {_CUR}?\s?(?P<mr_hi>{_NUM})(?P<mr_scale>{_SCALE})?
+      |\bbetween\s{_CUR}\s?(?P<mb_lo>{_NUM})(?P<mb_lo_scale>{_SCALE})?\sand\s
+        {_CUR}?\s?(?P<mb_hi>{_NUM})(?P<mb_scale>{_SCALE})?)
+    |(?P<money>{_CUR}\s?(?P<m_num>{_NUM})(?P<m_scale>{_SCALE})?
       |(?P<m_num2>{_SNUM})(?P<m_scale2>{_SCALE})?\s?(?P<m_code>usd|eur|gbp|dollars|euros|pounds)\b)
     |(?P<range>(?<!from\ )(?![12]\d{{3}}\b)(?P<r_lo>{_SNUM}){_PCT}?\s?(?:-|to)\s?(?P<r_hi>{_SNUM}){_PCT})
     |(?P<between>\bbetween\s(?P<b_lo>{_SNUM}){_PCT}?\sand\s(?P<b_hi>{_SNUM}){_PCT})
@@ -197,7 +211,7 @@ FORMS = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-_SYMBOL_ANCHOR = re.compile(r"[-+$€£¥\d]")
+_SYMBOL_ANCHOR = re.compile(rf"{_DOLLAR_PREFIX}|[-+$€£¥\d]", re.IGNORECASE)
 WORD = re.compile(r"[A-Za-z]+")
 ANCHOR_WORDS = frozenset(
     ("between", "factor", "half", *MULTIPLE_WORDS, *_TENS, *_ONES, *ORDINAL_WORDS, *FRACTION_WORDS)

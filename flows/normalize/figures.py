@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from flows.normalize.figure_numbers import Reading, not_a_figure, read_match
 from flows.normalize.figure_words import (
+    ADJACENT_DIRECTIONS,
     ANCHOR_WORDS,
     CHANGE_NOUNS,
     CHANGE_OF,
@@ -79,7 +80,12 @@ _LEVEL_END = _end_pattern(f"{LEVEL_VERBS}|to|from|at")
 _LEVEL_VERB_END = re.compile(rf"{LEVEL_VERBS}\s*$", re.IGNORECASE)
 _CHANGE_OF_END = {sign: _end_pattern(words) for sign, words in CHANGE_OF.items()}
 _BY_END = _end_pattern("by")
-_DIRECTION_END = {sign: _end_pattern(words) for sign, words in DIRECTIONS.items()}
+_DIRECTION_END = {
+    sign: _end_pattern(
+        f"{words}|{ADJACENT_DIRECTIONS[sign]}" if sign in ADJACENT_DIRECTIONS else words
+    )
+    for sign, words in DIRECTIONS.items()
+}
 _DIRECTION_ANY = re.compile(
     r"\b(?P<word>"
     + "|".join(f"(?P<d{'n' if s < 0 else 'p'}>{w})" for s, w in DIRECTIONS.items())
@@ -101,7 +107,10 @@ _PEER_AFTER = re.compile(
 _PEER_BEFORE = re.compile(
     r"premium of\s*$|\b(?:outpac|outstrip|outgrow|outperform)\w*\b.*$", re.IGNORECASE
 )
-_PLURAL_AFTER = re.compile(r"^\s(?:[A-Za-z-]+\s)?(?!points\b|basis\b)[a-z]{3,}s\b")
+_PLURAL_AFTER = re.compile(r"^\s(?:[A-Za-z-]+\s){0,2}?(?!points\b|basis\b)[a-z]{3,}s\b")
+_COUNTED_AFTER = re.compile(
+    r"^\s(?!points\b|across\b|plus\b|less\b|was\b|has\b|this\b|its\b)[a-z]{3,}s\b"
+)
 _RATIO_AFTER = re.compile(r"^\s*(?:[\w-]+\s){0,3}?(?:for every|per)\s", re.IGNORECASE)
 _MULTIPLE_PEER_AFTER = re.compile(r"^\s*(?:the|than)\b", re.IGNORECASE)
 # Every comparison pattern holds one of these words: a cheap test before the full patterns.
@@ -133,6 +142,7 @@ _PERIOD = re.compile(
     (?P<span>(?:from|between)\s(?P<sa>(?:(?:{MONTHS})[a-z]*\.?\s)?\d{{4}})\s(?:to|and|-)\s(?P<sb>(?:(?:{MONTHS})[a-z]*\.?\s)?\d{{4}}))
     |(?P<base>(?:from|since|relative\sto|compared\s(?:to|with)|versus|vs\.?|above|below)\s(?:the\s)?(?:[\w'-]+\s){{0,3}}?\(?
         (?:(?:early|mid|late|end\sof)[\s-])?(?:(?:q[1-4]|h[12])\s?\d{{4}}|(?:{MONTHS})[a-z]*\.?(?:\s\d{{1,2}},?)?(?:\s\d{{4}})?|fy\s?\d{{2,4}}|\d{{4}})(?![-/]\d))
+    |(?P<months>(?:the\s)?(?:(?:{MONTHS})[a-z]*\.?\s(?:\d{{4}}\s)?)(?:to|-)\s(?:{MONTHS})[a-z]*\.?\s\d{{4}}(?:\speriod)?)
     |(?P<vague>(?:early|mid|late|end\sof|start\sof|beginning\sof)[\s-](?:(?:{MONTHS})[a-z]*\s?)?(?:\d{{4}}|(?=\b)))
     |(?P<quarter>(?:the\s)?(?P<qn>first|second|third|fourth)\s(?P<qk>quarter|half)\sof\s(?P<qy>\d{{4}}))
     |(?P<plain>(?:(?P<by>by)\s)?(?:\b(?:q[1-4]|h[12])\s?\d{{4}}|\bfy\s?\d{{2,4}}|\b(?:{MONTHS})[a-z]*\.?\s\d{{4}}
@@ -256,6 +266,13 @@ def period_phrase_to_text(phrase: str) -> str | None:
     text = re.sub(r"^(?:in|during|for|by|of|through|as of)\s", "", text, flags=re.I)
     text = re.sub(r"\s(?:period)$", "", text, flags=re.I)
     text = re.sub(r"\s(?:vs\.?|versus)\s\d{4}$", "", text, flags=re.I)
+    text = re.sub(r"^the\s", "", text, flags=re.I)
+    if match := re.fullmatch(
+        rf"((?:{MONTHS})[a-z]*\.?)\s?(?:to|-)\s?((?:{MONTHS})[a-z]*\.?) (\d{{4}})", text, re.I
+    ):
+        return _months_of_one_year(
+            match[1], match[2], int(match[3])
+        )  # "the May to November 2022 period"
     if match := re.fullmatch(r"(?:from|between)\s(.+?)\s(?:to|and|-)\s(.+)", text, re.I):
         return f"{match[1]} to {match[2]}"
     if re.match(r"(?:early|mid|late|start of|beginning of)\b", text, re.I):
@@ -265,6 +282,13 @@ def period_phrase_to_text(phrase: str) -> str | None:
     if not re.search(r"\d{4}|\bfy\s?\d{2}", text, re.I):
         return None
     return text
+
+
+def _months_of_one_year(first: str, last: str, year: int) -> str:
+    """'May', 'November', 2022 -> 'May 2022 to November 2022'; 'November', 'February', 2025 starts in 2024."""
+    months = [m[:3] for m in MONTHS.split("|")]
+    a, b = months.index(first[:3].lower()), months.index(last[:3].lower())
+    return f"{first} {year - (a > b)} to {last} {year}"
 
 
 def figure_period(figure: Figure) -> Period | None:
@@ -304,8 +328,11 @@ def _measure_hint(
         if direction or growthy or comparison:
             return "growth_pct"
         return None
-    if _INDEX_BEFORE.search(left, max(0, len(left) - 40)) or re.match(r"^\s*punkte", right, re.I):
-        return "index"
+    counted = reading.value == int(reading.value) and _COUNTED_AFTER.match(right)
+    if (_INDEX_BEFORE.search(left, max(0, len(left) - 40)) and not counted) or re.match(
+        r"^\s*punkte", right, re.I
+    ):
+        return "index"  # "Index data from 25 countries" counts countries
     if _RATIO_AFTER.match(right):
         return "ratio"  # "2.4 unemployed workers for every job opening"
     if reading.value == int(reading.value) and _PLURAL_AFTER.match(right):

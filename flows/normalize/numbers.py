@@ -11,7 +11,7 @@ from typing import NamedTuple
 from flows.normalize.number_forms import SCALE_SUFFIXES, SIMPLE_NUMBER, read_form, read_range
 from flows.normalize.number_tokens import NUMBER_TOKEN, phrases, words
 from flows.normalize.periods import parse_period
-from flows.normalize.printed import FOOTNOTE_MARKS, QUOTES, SUPERSCRIPT_LETTERS, quote
+from flows.normalize.printed import FOOTNOTE_MARKS, QUOTES, SUPERSCRIPT_LETTERS, quote, toml_text
 
 # How a text is read, in order, for one declared measure:
 #   1. clean: whitespace (incl. no-break/thin spaces), surrounding quotes, footnote markers
@@ -263,7 +263,9 @@ def not_finite(text: str, how: str = "reads as") -> Rejection:
     return Rejection(
         "not_finite",
         f"{quote(text)} {how} a number too large to store (beyond 1.8e308) or not a number; "
-        "check the cell for a stray exponent or extra digits",
+        "it is not stored. If it is a misprint of a real figure (a stray exponent, extra digits), "
+        f'add corrections = {{ {toml_text(text)} = "<the figure meant>" }} to the table in report.toml '
+        "to read it without editing the published file",
     )
 
 
@@ -297,7 +299,8 @@ def _read_value(text: str) -> Reading | Rejection:
     cleaned = stripped
     if not cleaned:
         return Rejection(
-            "blank_value", f"{quote(text)} holds no value; leave the cell empty or give a number"
+            "blank_value",
+            f"{quote(text)} holds no value (only quotes or footnote marks), so there is nothing to load",
         )
     return _read_phrase(text, cleaned)
 
@@ -306,8 +309,9 @@ def _read_phrase(text: str, cleaned: str) -> Reading | Rejection:
     if _TWO_SIGNS.match(cleaned):
         return Rejection(
             "unparseable_value",
-            f"{quote(text)} has two signs, so its direction is unclear; keep the one the "
-            "publisher meant (check the report) in a corrected copy, or leave it quarantined",
+            f"{quote(text)} has two signs, so its direction is unclear; once the report says which "
+            f"it means, add corrections = {{ {toml_text(text)} = {toml_text(_one_sign(cleaned))} }} (or the "
+            "other sign) to the table in report.toml, or leave it quarantined",
         )
     phrasing = _split_qualifiers(cleaned)
     qualifier = phrasing.qualifier
@@ -342,9 +346,28 @@ def _unparseable_message(text: str, core: str) -> str:
             f"{quote(text)} is a yes/no flag, not a figure, and no measure holds flags; "
             "point columns.value at a column of numbers, or remove this table from report.toml"
         )
-    hint = ""
     if (match := _NUMBER_AND_TAIL.fullmatch(core)) and (
         close := difflib.get_close_matches(match["tail"], _KNOWN_TAILS, n=1, cutoff=0.6)
     ):
-        hint = f' (did you mean "{close[0]}"?)'
-    return f"cannot read {quote(text)} as a number{hint}; write it like {EXAMPLES}"
+        return (
+            f'cannot read {quote(text)} as a number (did you mean "{close[0]}"?); to read it '
+            f'without editing the published file, add corrections = {{ "{match["tail"]}" = '
+            f'"{close[0]}" }} to the table in report.toml'
+        )
+    if len(text) > 60:
+        return (
+            f"cannot read {quote(text)} as a number; if the column holds no figures, point "
+            "columns.value at the one that does; a figure printed another way reads as meant with "
+            "a corrections entry for the table in report.toml"
+        )
+    return (
+        f"cannot read {quote(text)} as a number in any form skillpulse reads ({EXAMPLES}); if it "
+        f'is a figure printed another way, add corrections = {{ {toml_text(text)} = "<one of those '
+        'forms>" } to the table in report.toml to read it without editing the published file; if '
+        "the column holds no figures, point columns.value at the one that does"
+    )
+
+
+def _one_sign(text: str) -> str:
+    """'+-12%' -> '-12%': the sign nearest the digits."""
+    return re.sub(r"^\s*[+-]\s*([+-])\s*", r"\1", text)

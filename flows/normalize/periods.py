@@ -264,8 +264,10 @@ def _period_message(text: str | None, period: Period | None) -> str | None:
     if reason is None:
         return None
     if reason == "blank_period":
-        return "the period cell is empty; give a period, or set constants.period for the table"
+        return "the period cell is empty; set constants.period for the table (or [report] period)"
     return (
-        f"cannot read {quote(text or '')} as a period; write it like 2024, 2012-2014, 2024-03, "
-        "Q1 2024, FY2024 or 2024-03-15 (US dates as 3/15/24)"
+        f"cannot read {quote(text or '')} as a period (forms read: 2024, 2012-2014, 2024-03, "
+        "Q1 2024, FY2024, 2024-03-15, 3/15/24, the third quarter of 2024); the value is kept with "
+        "the period unknown: to date it without editing the published file, set constants.period "
+        "for the table (or [report] period) in report.toml"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -25,6 +26,11 @@ def quote(text: str) -> str:
     """A cell's text for a message: shortened, invisible characters written as escapes."""
     shown = text if len(text) <= 80 else text[:77] + "..."
     return f'"{escape_invisible(shown)}"'
+
+
+def toml_text(text: str) -> str:
+    """The whole text as a TOML string, for a corrections entry a message suggests."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def escape_invisible(text: str) -> str:

@@ -44,7 +44,11 @@ def skipped_quarantine(raw: RawTable, ctx: dict) -> pa.Table:
     messages = pc.binary_join_element_wise(
         pa.array([ctx["source_file"]] * n, pa.string()),
         pc.coalesce(pc.binary_join_element_wise(row, " (page ", page, ")", ""), row),
-        pa.array([_SKIP_HINT] * n, pa.string()),
+        pc.if_else(
+            pc.equal(skipped["reason_code"], "unmatched_line"),
+            _UNMATCHED_HINT,
+            _SKIP_HINT,
+        ),
         pc.cast(skipped["reason_code"], pa.string()),
         ":",
     )
@@ -65,6 +69,8 @@ def skipped_quarantine(raw: RawTable, ctx: dict) -> pa.Table:
     )
 
 
+# A text line no layout reads may still print figures: the prose reader reads its sentences.
+_UNMATCHED_HINT = " the line fits no text_layout and was set aside; if it prints figures, read the file's sentences with a prose table ([[tables]] with prose = true) or set text_layout in report.toml. reason"
 _SKIP_HINT = " the row is not data and was set aside; if it holds figures, fix the layout options (header_row, footer_pattern) in report.toml. reason"
 
 

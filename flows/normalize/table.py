@@ -37,6 +37,7 @@ from flows.normalize.rejections import (
     total_rows,
     visible_name,
 )
+from flows.normalize.stray_lines import with_stray_lines
 from flows.raw.discover import ReportSource
 from flows.raw.manifest import TableSpec
 
@@ -72,9 +73,10 @@ def normalize_report(
     con: duckdb.DuckDBPyConnection, source: ReportSource, reference_dir: Path
 ) -> list[TableResult]:
     """Extract and normalize every declared table of one report; a bad table never stops the others."""
-    return [
+    results = [
         _normalize_declared(con, source, spec, reference_dir) for spec in source.manifest.tables
     ]
+    return with_stray_lines(source, results)
 
 
 def _normalize_declared(

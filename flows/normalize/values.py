@@ -94,7 +94,8 @@ def conform(reading: Reading, measure: str, text: str) -> ParsedValue:
 def _mismatch_message(text: str, form: str, measure: str) -> str:
     fix = (
         f"if the column really holds such values, declare measure = {_measures_for_form(form)} "
-        "for this table in report.toml; otherwise point columns.value at the right column"
+        "for this table in report.toml; if only some rows do, name each row's measure in a column "
+        "mapped as columns.measure; otherwise point columns.value at the right column"
         if _measures_for_form(form)
         else "no measure holds money amounts: point columns.value at the column holding the figures"
     )
@@ -128,7 +129,7 @@ def parse_value(text: str, measure: str) -> ParsedValue:
 
 
 _BLANK = ParsedValue(
-    None, None, None, "blank_value", "the cell is empty; leave it empty or give a number"
+    None, None, None, "blank_value", "the cell is empty, so there is nothing to load"
 )
 
 
