@@ -6,10 +6,11 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterable
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from pathlib import Path
 from types import TracebackType
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -25,6 +26,7 @@ from flows.lake_schemas import (
     QUARANTINE_SCHEMA,
     REPORTS_SCHEMA,  # noqa: F401  re-exported: callers read the schemas through this module
 )
+from flows.sqlutil import quote_ident
 
 REPORTS_FILE = "reports.parquet"
 DISCOVERY_QUARANTINE = "_discovery"
@@ -306,6 +308,27 @@ def observation_map(lake: Path, reports: pa.Table) -> pa.Table:
             "file": pa.array([p[1] for p in pairs], pa.string()),
         }
     )
+
+
+def current_rows_query(columns: Iterable[str]) -> str:
+    """SELECT of the current observation rows: the files in $files, each kept only for the reports
+    a registered `current_files` (observation_map) points to it."""
+    selected = ", ".join(f"o.{quote_ident(name)}" for name in columns)
+    return (
+        f"SELECT {selected} FROM read_parquet($files, union_by_name = true, filename = true) AS o "
+        "SEMI JOIN current_files AS c ON o.filename = c.file AND o.report_id = c.report_id"
+    )
+
+
+def read_current_observations(lake: Path, columns: list[str]) -> pa.Table:
+    """The lake's current observations (these columns), as a reader outside the warehouse sees them."""
+    current = observation_map(lake, read_reports(lake))
+    if not current.num_rows:
+        return pa.schema([OBSERVATIONS_SCHEMA.field(name) for name in columns]).empty_table()
+    with closing(duckdb.connect()) as con:
+        con.register("current_files", current)
+        files = sorted(set(current["file"].to_pylist()))
+        return con.sql(current_rows_query(columns), params={"files": files}).to_arrow_table()
 
 
 def compact(

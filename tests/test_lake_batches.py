@@ -81,6 +81,9 @@ def test_a_rerun_writes_changed_reports_into_a_new_file_and_loads_ignore_their_o
     # The old file still holds alpha's old rows; the load keeps only the current ones.
     assert pq.ParquetFile(lake_dir / "observations" / first).metadata.num_rows == 12
     assert loaded(lake_dir, tmp_path) == expected({"alpha": 50})
+    # Readers outside the warehouse (the review queue) see the same current rows.
+    current = lake.read_current_observations(lake_dir, ["report_id", "skill_raw", "value"])
+    assert sorted(tuple(r.values()) for r in current.to_pylist()) == expected({"alpha": 50})
 
     # With beta also moved, a third of the first file is current: it is compacted away.
     write_raw(raw, {"alpha": 50, "beta": 70})

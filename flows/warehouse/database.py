@@ -25,6 +25,7 @@ from flows.lake import (
     OBSERVATIONS,
     REPORTS_FILE,
     claims_files,
+    current_rows_query,
     observation_map,
     quarantine_file,
     quarantine_files,
@@ -178,11 +179,8 @@ def _insert_observations(con: duckdb.DuckDBPyConnection, current: pa.Table) -> N
         return
     files = sorted(set(current["file"].to_pylist()))
     con.register("current_files", current)
-    columns = ", ".join(f"o.{quote_ident(name)}" for name in OBSERVATIONS_SCHEMA.names)
     con.execute(
-        f"INSERT INTO lake.observations SELECT {columns} "
-        "FROM read_parquet($files, union_by_name = true, filename = true) AS o "
-        "SEMI JOIN current_files AS c ON o.filename = c.file AND o.report_id = c.report_id",
+        f"INSERT INTO lake.observations {current_rows_query(OBSERVATIONS_SCHEMA.names)}",
         {"files": files},
     )
     con.unregister("current_files")
