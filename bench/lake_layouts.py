@@ -1,8 +1,9 @@
-"""Issue 18, decision 2: lake write cost per report, one Parquet file per report table vs Delta Lake.
+"""Issue 18, decision 2: lake write cost per report, Parquet files against Delta Lake.
 
-Reads the report tables of an existing lake (e.g. a `bench/run.py --keep` warehouse of the tiny
-preset) and writes the first N reports again three ways, timing each:
-  files    one Parquet file per report table, atomically (flows.lake.write_parquet, today's lake)
+Reads the current observations of an existing lake (e.g. a `bench/run.py --keep` warehouse of the
+tiny preset) and writes the first N reports again four ways, timing each:
+  files    one Parquet file per report table, atomically (flows.lake.write_parquet, the old lake)
+  batch    one Parquet file per ingest batch of 500 reports (flows.lake.BatchWriter, the lake now)
   delta    one Delta table, one replace-where commit per report (what a rerun of one report does)
   batched  one Delta table, one append commit per ingest batch of 500 reports
 then the time to read everything back into DuckDB. Needs deltalake, which is not a project
@@ -19,8 +20,9 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from flows.lake import lake_files, read_parquet, read_reports, write_parquet
+from flows.lake import BatchWriter, read_current_observations, read_reports, write_parquet
 from flows.lake_schemas import OBSERVATIONS_SCHEMA
 
 BATCH = 500
@@ -40,8 +42,11 @@ def main() -> None:
     from deltalake import DeltaTable, write_deltalake
 
     ids = sorted(read_reports(args.lake)["report_id"].to_pylist())[: args.reports]
-    files, _ = lake_files(args.lake, ids)
-    tables = [read_parquet(Path(f), OBSERVATIONS_SCHEMA) for f in files]
+    rows = read_current_observations(args.lake, OBSERVATIONS_SCHEMA.names)
+    rows = rows.filter(pc.is_in(rows["report_id"], pa.array(ids, pa.string())))
+    tables = [
+        rows.filter(pc.equal(rows["report_id"], rid)).cast(OBSERVATIONS_SCHEMA) for rid in ids
+    ]
     plain = OBSERVATIONS_SCHEMA.remove_metadata()
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -51,6 +56,12 @@ def main() -> None:
             for table in tables:
                 report = table["report_id"][0].as_py()
                 write_parquet(table, root / "files" / report / "skills.parquet")
+
+        def batch_files() -> None:
+            for start in range(0, len(tables), BATCH):
+                with BatchWriter(root / "batch") as writer:
+                    for table in tables[start : start + BATCH]:
+                        writer.add(table)
 
         def delta_per_report() -> None:
             uri = str(root / "delta")
@@ -73,6 +84,7 @@ def main() -> None:
         write_deltalake(str(root / "delta"), plain.empty_table(), mode="append")
         for name, call in [
             ("files", one_file_each),
+            ("batch", batch_files),
             ("delta", delta_per_report),
             ("batched", delta_batched),
         ]:
@@ -80,8 +92,8 @@ def main() -> None:
             results[name] = {"write_s": round(wall, 2), "write_cpu_s": round(cpu, 2)}
             results[name]["ms_per_report"] = round(1000 * wall / len(tables), 2)
 
-        def read_files() -> None:
-            written = sorted(str(p) for p in (root / "files").rglob("*.parquet"))
+        def read_files(name: str = "files") -> None:
+            written = sorted(str(p) for p in (root / name).rglob("*.parquet"))
             duckdb.sql("SELECT count(*) FROM read_parquet($f)", params={"f": written}).fetchall()
 
         def read_delta(name: str) -> None:
@@ -89,7 +101,7 @@ def main() -> None:
             con.register("delta", DeltaTable(str(root / name)).to_pyarrow_dataset())
             con.execute("SELECT count(*) FROM delta").fetchall()
 
-        reads = [("files", read_files)]
+        reads = [("files", read_files), ("batch", lambda: read_files("batch"))]
         reads += [(name, lambda name=name: read_delta(name)) for name in ("delta", "batched")]
         for name, call in reads:
             wall, _ = timed(call)
@@ -98,6 +110,7 @@ def main() -> None:
             results[name]["files"] = len(list((root / name).glob("*.parquet")))
             results[name]["log_entries"] = len(list((root / name / "_delta_log").glob("*.json")))
         results["files"]["files"] = len(tables)
+        results["batch"]["files"] = len(list((root / "batch").rglob("*.parquet")))
     print(json.dumps({"reports": len(tables), **results}, indent=1))
 
 

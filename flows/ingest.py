@@ -19,8 +19,8 @@ from flows.config import Paths, current_settings
 from flows.errors import ConfigError
 from flows.failpoints import failpoint
 from flows.fsutil import write_atomic
-from flows.lake import observations_dir, quarantine_file, write_report_tables
-from flows.lake_schemas import QUARANTINE_SCHEMA
+from flows.lake import BatchWriter, claims_file, quarantine_file, write_report
+from flows.lake_schemas import OBSERVATIONS_FILE, QUARANTINE_SCHEMA
 from flows.normalize.table import TableResult, normalize_report
 from flows.raw import storage
 from flows.raw.discover import ReportSource
@@ -68,11 +68,12 @@ def make_batches(
 
 
 def ingest_batch(batch: Batch, lake: Path, reference_dir: Path) -> list[dict]:
-    """Ingest every report of a batch; returns one lake.reports row per report."""
-    with closing(duckdb.connect()) as con:
+    """Ingest every report of a batch into one new observations file; returns one lake.reports
+    row per report, naming that file (the commit makes it current)."""
+    with closing(duckdb.connect()) as con, BatchWriter(lake) as writer:
         return [
             _ingest_isolated(
-                source, lake, lambda s=source: ingest_report(con, s, lake, reference_dir)
+                source, writer, lambda s=source: ingest_report(con, s, writer, reference_dir)
             )
             for source in batch.sources
         ]
@@ -116,42 +117,54 @@ class StorageContext:
 
 def ingest_batch_from_storage(batch: Batch, context: StorageContext) -> list[dict]:
     """Ingest a batch on a machine that shares no disk with the flow: each report's raw files are
-    downloaded from object storage (checked against the hashes discovery planned with), and its
-    lake files are uploaded back, replacing the report's previous ones."""
+    downloaded from object storage (checked against the hashes discovery planned with), its
+    quarantine and claims files are uploaded back, and the batch's observations file once at the end."""
     context.check_environment()
     reference_dir = context.reference_dir()
-    rows = []
     with (
         tempfile.TemporaryDirectory(prefix="skillpulse-ingest-") as tmp,
         closing(duckdb.connect()) as con,
     ):
         lake = Path(tmp) / "lake"
-        for source in batch.sources:
-            local = replace(source, report_dir=Path(tmp) / "raw" / source.report_id)
-
-            def fetch_and_ingest(local: ReportSource = local) -> dict:
-                storage.fetch_checked(
-                    context.raw_url, local.rel_dir, local.file_hashes, local.report_dir
-                )
-                return ingest_report(con, local, lake, reference_dir)
-
-            rows.append(_ingest_isolated(local, lake, fetch_and_ingest))
-            _publish_report(lake, context.lake_url, source.report_id)
-            shutil.rmtree(local.report_dir, ignore_errors=True)
+        writer = BatchWriter(lake)
+        with writer:
+            rows = _ingest_from_storage(batch, context, con, writer, Path(tmp), reference_dir)
+        if writer.written:
+            storage.publish_file(lake, context.lake_url, writer.rel)
     return rows
 
 
-def _publish_report(lake: Path, lake_url: str, report_id: str) -> None:
-    folder = observations_dir(lake, report_id)
-    names = sorted(p.name for p in folder.glob("*.parquet")) if folder.exists() else []
-    prefix = folder.relative_to(lake).as_posix()
-    storage.publish_files(lake, lake_url, [f"{prefix}/{name}" for name in names], prefix)
-    storage.publish_file(
-        lake, lake_url, quarantine_file(lake, report_id).relative_to(lake).as_posix()
-    )
+def _ingest_from_storage(
+    batch: Batch,
+    context: StorageContext,
+    con: duckdb.DuckDBPyConnection,
+    writer: BatchWriter,
+    tmp: Path,
+    reference_dir: Path,
+) -> list[dict]:
+    rows = []
+    for source in batch.sources:
+        local = replace(source, report_dir=tmp / "raw" / source.report_id)
+
+        def fetch_and_ingest(local: ReportSource = local) -> dict:
+            storage.fetch_checked(
+                context.raw_url, local.rel_dir, local.file_hashes, local.report_dir
+            )
+            return ingest_report(con, local, writer, reference_dir)
+
+        rows.append(_ingest_isolated(local, writer, fetch_and_ingest))
+        for path in (
+            quarantine_file(writer.lake, source.report_id),
+            claims_file(writer.lake, source.report_id),
+        ):
+            storage.publish_file(
+                writer.lake, context.lake_url, path.relative_to(writer.lake).as_posix()
+            )
+        shutil.rmtree(local.report_dir, ignore_errors=True)
+    return rows
 
 
-def _ingest_isolated(source: ReportSource, lake: Path, ingest: Callable[[], dict]) -> dict:
+def _ingest_isolated(source: ReportSource, writer: BatchWriter, ingest: Callable[[], dict]) -> dict:
     # One bad report never stops the others: its failure becomes a quarantine row of its own.
     try:
         return ingest()
@@ -165,16 +178,17 @@ def _ingest_isolated(source: ReportSource, lake: Path, ingest: Callable[[], dict
             "the other reports were loaded; fix the cause and run again",
         }
         quarantine = pa.Table.from_pylist([problem], schema=QUARANTINE_SCHEMA)
-        write_report_tables(lake, source.report_id, {}, quarantine)
-        row = report_row(source, [], quarantine.num_rows)
+        write_report(writer, source.report_id, {}, quarantine)
+        row = report_row(source, [], quarantine.num_rows, "")
         # An unexpected failure may be transient: an empty fingerprint makes the next run retry it.
         return row | {"input_fingerprint": ""}
 
 
 def ingest_report(
-    con: duckdb.DuckDBPyConnection, source: ReportSource, lake: Path, reference_dir: Path
+    con: duckdb.DuckDBPyConnection, source: ReportSource, writer: BatchWriter, reference_dir: Path
 ) -> dict:
-    """Normalize one report and replace its files in the lake."""
+    """Normalize one report: its observations go to the batch's file, its quarantine and claims
+    files are replaced."""
     results = normalize_report(con, source, reference_dir)
     quarantine = (
         pa.concat_tables([r.quarantine for r in results])
@@ -183,14 +197,16 @@ def ingest_report(
     )
     tables = {r.table_name: r.observations for r in results if r.observations.num_rows}
     claims = [r.claims for r in results if r.claims is not None and r.claims.num_rows]
-    write_report_tables(
-        lake, source.report_id, tables, quarantine, pa.concat_tables(claims) if claims else None
+    observations_file = write_report(
+        writer, source.report_id, tables, quarantine, pa.concat_tables(claims) if claims else None
     )
     failpoint("ingest:after-report")
-    return report_row(source, results, quarantine.num_rows)
+    return report_row(source, results, quarantine.num_rows, observations_file)
 
 
-def report_row(source: ReportSource, results: list[TableResult], quarantined: int) -> dict:
+def report_row(
+    source: ReportSource, results: list[TableResult], quarantined: int, observations_file: str
+) -> dict:
     meta = source.manifest.report
     observations = sum(r.observations.num_rows for r in results)
     status = "failed" if observations == 0 else ("partial" if quarantined else "ok")
@@ -220,4 +236,5 @@ def report_row(source: ReportSource, results: list[TableResult], quarantined: in
         "rejected_cells": sum(r.rejected_cells for r in results),
         "status": status,
         "ingested_at": datetime.now(UTC),
+        OBSERVATIONS_FILE: observations_file,
     }

@@ -1,27 +1,52 @@
-"""The Parquet lake, source of truth: one file per report table, schemas enforced, writes atomic."""
+"""The Parquet lake, source of truth: one observations file per ingest batch, a report -> file map, atomic writes."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterable
+from contextlib import ExitStack, closing
 from pathlib import Path
+from types import TracebackType
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flows.errors import LakeError
 from flows.failpoints import failpoint
-from flows.fsutil import write_atomic
-from flows.lake_schemas import CLAIMS_SCHEMA, OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, REPORTS_SCHEMA
+from flows.fsutil import atomic_path, write_atomic
+from flows.lake_schemas import (
+    CLAIMS_SCHEMA,
+    LAKE_REPORTS_SCHEMA,
+    OBSERVATIONS_FILE,
+    OBSERVATIONS_SCHEMA,
+    QUARANTINE_SCHEMA,
+    REPORTS_SCHEMA,  # noqa: F401  re-exported: callers read the schemas through this module
+)
+from flows.sqlutil import quote_ident
 
 REPORTS_FILE = "reports.parquet"
 DISCOVERY_QUARANTINE = "_discovery"
+OBSERVATIONS = "observations"
+BATCH_PREFIX = "batch-"
+# Rows buffered before a batch file gets a row group: bounded memory, row groups of a useful size.
+ROW_GROUP_ROWS = 128 * 1024
+# A batch file whose current rows fall below this share of its rows is rewritten (compact()).
+COMPACT_BELOW = 0.5
+# Reruns of a few reports each leave a small batch file; past this many, they are merged. Small
+# means far below a full batch (500 reports of 100 rows at the tiny preset are 50,000 rows), so
+# a full run's files are never rewritten for their size.
+SMALL_FILE_ROWS = 5_000
+MAX_SMALL_FILES = 16
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """The table in a lake schema; columns a kind of input never has (prose spans, PDF pages) are null."""
+    if table.schema.equals(schema, check_metadata=True):
+        return table  # most tables: selecting and casting them anyway cost ~0.7 ms per report
     for field in schema:
         if field.name not in table.column_names:
             table = table.append_column(field.name, pa.nulls(table.num_rows, field.type))
@@ -29,7 +54,8 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def observations_dir(lake: Path, report_id: str) -> Path:
-    return lake / "observations" / report_id
+    """A report's own folder of observation files: the layout before batch files, still read."""
+    return lake / OBSERVATIONS / report_id
 
 
 def quarantine_file(lake: Path, report_id: str) -> Path:
@@ -73,30 +99,78 @@ def write_parquet(table: pa.Table, target: Path) -> None:
     )
 
 
-def write_report_tables(
-    lake: Path,
+class BatchWriter:
+    """The observations of one ingest batch, streamed into one new lake file published on close.
+
+    A new name per batch: the files of the committed reports are never touched, so a killed run
+    leaves the last commit whole, and the file is current only once reports.parquet maps to it.
+    """
+
+    def __init__(self, lake: Path) -> None:
+        self.lake = lake
+        self.rel = f"{OBSERVATIONS}/{BATCH_PREFIX}{uuid.uuid4().hex}.parquet"
+        self._stack = ExitStack()
+        self._writer: pq.ParquetWriter | None = None
+        self._pending: list[pa.Table] = []
+        self._rows = 0
+
+    def __enter__(self) -> BatchWriter:
+        return self
+
+    def add(self, observations: pa.Table) -> str:
+        """Queue one report's observations; returns the file they go to ('' for none)."""
+        if not observations.num_rows:
+            return ""
+        self._pending.append(conform(observations, OBSERVATIONS_SCHEMA))
+        self._rows += observations.num_rows
+        if self._rows >= ROW_GROUP_ROWS:
+            self._flush()
+        return self.rel
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        if self._writer is None:
+            tmp = self._stack.enter_context(atomic_path(self.lake / self.rel))
+            dictionary = [n for n in OBSERVATIONS_SCHEMA.names if n not in PER_CELL_COLUMNS]
+            self._writer = self._stack.enter_context(
+                pq.ParquetWriter(
+                    tmp, OBSERVATIONS_SCHEMA, compression="zstd", use_dictionary=dictionary
+                )
+            )
+        self._writer.write_table(pa.concat_tables(self._pending), row_group_size=ROW_GROUP_ROWS)
+        self._pending, self._rows = [], 0
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        # On success the writer closes, then the temp file is renamed; on failure it is deleted.
+        if error is None:
+            self._flush()
+        self._stack.__exit__(kind, error, trace)
+
+    @property
+    def written(self) -> bool:
+        return self._writer is not None
+
+
+def write_report(
+    batch: BatchWriter,
     report_id: str,
     tables: dict[str, pa.Table],
     quarantine: pa.Table,
     claims: pa.Table | None = None,
-) -> None:
-    """Replace a report's observation files, quarantine and claims; files of tables no longer declared go."""
+) -> str:
+    """Queue a report's observations in its batch file and replace its quarantine and claims files;
+    returns the report's observations_file for reports.parquet."""
+    lake = batch.lake
     _replace_small(claims_file(lake, report_id), claims, CLAIMS_SCHEMA)
-    folder = observations_dir(lake, report_id)
-    # A run killed while writing this report left its temp files here; they are never read.
-    for leftover in folder.glob(".*.tmp") if folder.exists() else ():
-        leftover.unlink(missing_ok=True)
-    for name, table in tables.items():
-        write_parquet(table.cast(OBSERVATIONS_SCHEMA), folder / f"{name}.parquet")
-    if folder.exists():
-        for stale in folder.glob("*.parquet"):
-            if stale.stem not in tables:
-                stale.unlink()
-    target = quarantine_file(lake, report_id)
-    if quarantine.num_rows:
-        write_parquet(quarantine.cast(QUARANTINE_SCHEMA), target)
-    else:
-        target.unlink(missing_ok=True)
+    _replace_small(quarantine_file(lake, report_id), quarantine, QUARANTINE_SCHEMA)
+    kept = [conform(t, OBSERVATIONS_SCHEMA) for t in tables.values() if t.num_rows]
+    return batch.add(pa.concat_tables(kept)) if kept else ""
 
 
 def _replace_small(target: Path, table: pa.Table | None, schema: pa.Schema) -> None:
@@ -139,7 +213,7 @@ def commit(
     retired, stale = list(retired), list(stale)
     write_discovery_quarantine(lake, problems)
     if ingested or retired or stale or not (lake / REPORTS_FILE).exists():
-        previous = read_reports(lake) if unchanged or stale else REPORTS_SCHEMA.empty_table()
+        previous = read_reports(lake) if unchanged or stale else LAKE_REPORTS_SCHEMA.empty_table()
         kept = previous.filter(pc.is_in(previous["report_id"], pa.array(unchanged, pa.string())))
         old = previous.filter(pc.is_in(previous["report_id"], pa.array(stale, pa.string())))
         old = old.set_column(
@@ -149,8 +223,8 @@ def commit(
             "input_fingerprint",
             pa.repeat("", old.num_rows),
         )
-        ingested_rows = pa.Table.from_pylist(ingested, schema=REPORTS_SCHEMA)
-        commit_reports(lake, pa.concat_tables([kept, old.cast(REPORTS_SCHEMA), ingested_rows]))
+        ingested_rows = pa.Table.from_pylist(ingested, schema=LAKE_REPORTS_SCHEMA)
+        commit_reports(lake, pa.concat_tables([kept, old.cast(LAKE_REPORTS_SCHEMA), ingested_rows]))
     failpoint("lake:after-commit")
     remove_uncommitted(lake)
 
@@ -159,9 +233,9 @@ def read_reports(lake: Path) -> pa.Table:
     """The committed report rows; empty when the lake is new."""
     path = lake / REPORTS_FILE
     if not path.exists():
-        return REPORTS_SCHEMA.empty_table()
+        return LAKE_REPORTS_SCHEMA.empty_table()
     try:
-        return read_parquet(path, REPORTS_SCHEMA)
+        return read_parquet(path, LAKE_REPORTS_SCHEMA)
     except (OSError, pa.ArrowException) as exc:
         raise LakeError(
             f"{path} is unreadable ({exc}); rebuild the lake from the raw files with `skillpulse run --full-refresh`"
@@ -185,43 +259,144 @@ def known_fingerprints(lake: Path) -> dict[str, str]:
 
 def commit_reports(lake: Path, reports: pa.Table) -> None:
     """Publish the report rows: the lake's commit record, written after the data files it describes."""
-    write_parquet(reports.cast(REPORTS_SCHEMA).sort_by("report_id"), lake / REPORTS_FILE)
+    write_parquet(reports.cast(LAKE_REPORTS_SCHEMA).sort_by("report_id"), lake / REPORTS_FILE)
 
 
 def remove_uncommitted(lake: Path) -> None:
-    """Delete data of reports the commit record does not list: retired ones, and leftovers of a killed run."""
-    committed = set(read_reports(lake)["report_id"].to_pylist())
-    folder = lake / "observations"
-    for name in _names(folder) - committed:
-        shutil.rmtree(folder / name, ignore_errors=True)
+    """Delete data the commit record does not point to: retired reports, observations replaced by a
+    newer batch file or compacted away, and leftovers of a killed run."""
+    reports = read_reports(lake)
+    mapped = dict(zip(reports["report_id"].to_pylist(), _file_column(reports), strict=True))
+    live_files = {f for f in mapped.values() if f}
+    folder = lake / OBSERVATIONS
+    for name in _names(folder):
+        if name.startswith(BATCH_PREFIX) and name.endswith(".parquet"):
+            if f"{OBSERVATIONS}/{name}" not in live_files:
+                (folder / name).unlink(missing_ok=True)
+        elif name.startswith("."):
+            continue  # temp files: remove_stale_temps() deletes them under the writer lock
+        elif mapped.get(name, "") is not None:
+            shutil.rmtree(folder / name, ignore_errors=True)  # a report's own folder, superseded
     quarantined = {name.removesuffix(".parquet") for name in _names(lake / "quarantine")}
-    for report_id in quarantined - committed - {DISCOVERY_QUARANTINE}:
+    for report_id in quarantined - mapped.keys() - {DISCOVERY_QUARANTINE}:
         quarantine_file(lake, report_id).unlink(missing_ok=True)
     for report_id in {
         name.removesuffix(".parquet") for name in _names(lake / "claims")
-    } - committed:
+    } - mapped.keys():
         claims_file(lake, report_id).unlink(missing_ok=True)
 
 
-def lake_files(lake: Path, report_ids: Iterable[str]) -> tuple[list[str], list[str]]:
-    """Observation and quarantine files of the committed reports, sorted so loads are deterministic."""
+def _file_column(reports: pa.Table) -> list[str | None]:
+    return reports[OBSERVATIONS_FILE].to_pylist()
+
+
+def observation_map(lake: Path, reports: pa.Table) -> pa.Table:
+    """(report_id, file): the lake files holding each report's current observations, as absolute
+    paths; a loader keeps only the rows of a file whose (report_id, file) is listed here."""
+    report_ids, files = reports["report_id"].to_pylist(), _file_column(reports)
+    pairs = [(rid, str(lake / f)) for rid, f in zip(report_ids, files, strict=True) if f]
     # One listing per folder: with thousands of reports, a glob or stat per report costs seconds.
-    ids = sorted(report_ids)
-    with_data = _names(lake / "observations")
-    observations = [
-        str(observations_dir(lake, rid) / name)
-        for rid in ids
+    legacy = sorted(rid for rid, f in zip(report_ids, files, strict=True) if f is None)
+    with_data = _names(lake / OBSERVATIONS) if legacy else set()
+    pairs += [
+        (rid, str(observations_dir(lake, rid) / name))
+        for rid in legacy
         if rid in with_data
         for name in sorted(_names(observations_dir(lake, rid)))
         if name.endswith(".parquet")
     ]
+    pairs.sort(key=lambda pair: (pair[1], pair[0]))
+    return pa.table(
+        {
+            "report_id": pa.array([p[0] for p in pairs], pa.string()),
+            "file": pa.array([p[1] for p in pairs], pa.string()),
+        }
+    )
+
+
+def current_rows_query(columns: Iterable[str]) -> str:
+    """SELECT of the current observation rows: the files in $files, each kept only for the reports
+    a registered `current_files` (observation_map) points to it."""
+    selected = ", ".join(f"o.{quote_ident(name)}" for name in columns)
+    return (
+        f"SELECT {selected} FROM read_parquet($files, union_by_name = true, filename = true) AS o "
+        "SEMI JOIN current_files AS c ON o.filename = c.file AND o.report_id = c.report_id"
+    )
+
+
+def read_current_observations(lake: Path, columns: list[str]) -> pa.Table:
+    """The lake's current observations (these columns), as a reader outside the warehouse sees them."""
+    current = observation_map(lake, read_reports(lake))
+    if not current.num_rows:
+        return pa.schema([OBSERVATIONS_SCHEMA.field(name) for name in columns]).empty_table()
+    with closing(duckdb.connect()) as con:
+        con.register("current_files", current)
+        files = sorted(set(current["file"].to_pylist()))
+        return con.sql(current_rows_query(columns), params={"files": files}).to_arrow_table()
+
+
+def compact(
+    lake: Path,
+    below: float = COMPACT_BELOW,
+    small_rows: int = SMALL_FILE_ROWS,
+    max_small: int = MAX_SMALL_FILES,
+) -> list[str]:
+    """Rewrite the batch files whose current rows fall below `below` of their rows (and merge small
+    ones once there are more than `max_small`) into one new file; returns the files replaced.
+
+    The new file is written first, then reports.parquet points the moved reports to it, then the
+    old files go: a run killed at any point leaves one complete, consistent lake.
+    """
+    reports = read_reports(lake)
+    files = pa.array(_file_column(reports), pa.string())
+    counts = reports.select(["observations"]).append_column("file", files)
+    counts = counts.filter(pc.starts_with(counts["file"], f"{OBSERVATIONS}/{BATCH_PREFIX}"))
+    sums = counts.group_by("file").aggregate([("observations", "sum")])
+    live = dict(zip(sums["file"].to_pylist(), sums["observations_sum"].to_pylist(), strict=True))
+    total = {rel: pq.ParquetFile(lake / rel).metadata.num_rows for rel in sorted(live)}
+    sparse = {rel for rel in live if live[rel] < below * total[rel]}
+    small = {rel for rel in live if total[rel] < small_rows}
+    chosen = sorted(sparse | (small if len(small) > max_small else set()))
+    if not chosen:
+        return []
+    moved = pc.is_in(files, pa.array(chosen, pa.string()))
+    moved_ids = pc.filter(reports["report_id"], moved)
+    with BatchWriter(lake) as batch:
+        for rel in chosen:
+            rows = read_parquet(lake / rel, OBSERVATIONS_SCHEMA)
+            ids = pc.filter(moved_ids, pc.equal(pc.filter(files, moved), rel))
+            batch.add(rows.filter(pc.is_in(rows["report_id"], ids)))
+    failpoint("lake:compact-written")
+    target = pc.if_else(moved, pa.scalar(batch.rel if batch.written else ""), files)
+    commit_reports(
+        lake,
+        reports.set_column(
+            reports.schema.get_field_index(OBSERVATIONS_FILE), OBSERVATIONS_FILE, target
+        ),
+    )
+    failpoint("lake:compact-committed")
+    remove_uncommitted(lake)
+    return chosen
+
+
+def lake_files(lake: Path, report_ids: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Files holding the committed reports' observations (a batch file also holds rows that are no
+    longer current: filter with observation_map) and their quarantine files, sorted."""
+    ids = sorted(report_ids)
+    reports = read_reports(lake)
+    reports = reports.filter(pc.is_in(reports["report_id"], pa.array(ids, pa.string())))
+    observations = sorted(set(observation_map(lake, reports)["file"].to_pylist()))
+    return observations, quarantine_files(lake, ids)
+
+
+def quarantine_files(lake: Path, report_ids: Iterable[str]) -> list[str]:
+    """Quarantine files of the committed reports (and discovery's), sorted so loads are deterministic."""
     quarantined = _names(lake / "quarantine")
-    quarantine = [
+    return [
         str(quarantine_file(lake, rid))
-        for rid in [DISCOVERY_QUARANTINE, *ids]
+        for rid in [DISCOVERY_QUARANTINE, *sorted(report_ids)]
         if f"{rid}.parquet" in quarantined
     ]
-    return observations, quarantine
 
 
 def claims_files(lake: Path, report_ids: Iterable[str]) -> list[str]:

@@ -299,6 +299,20 @@ REPORTS_SCHEMA = pa.schema(
     ]
 )
 
+# The file map is how the lake is stored, not what analysts query: reports.parquet holds it, the
+# warehouse's lake.reports (REPORTS_SCHEMA) does not.
+OBSERVATIONS_FILE = "observations_file"
+LAKE_REPORTS_SCHEMA = REPORTS_SCHEMA.append(
+    _field(
+        OBSERVATIONS_FILE,
+        pa.string(),
+        "Lake file holding this report's current observations, relative to the lake "
+        "(observations/batch-<id>.parquet); '' when it has none; NULL in a lake written before "
+        "batch files (its rows are in observations/<report_id>/). Rows of other reports, or older "
+        "rows of this one, in a batch file are not current.",
+    )
+)
+
 TABLE_COMMENTS = {
     "observations": "One row per published number, with its measure, qualifier and cell-level lineage.",
     "quarantine": "One row per rejected file, row or cell, with the reason and how to fix it.",

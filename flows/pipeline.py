@@ -96,7 +96,7 @@ def ingest_reports_from_storage(
 
 @stage()
 def commit_lake(paths: Paths, plan: discovery.Plan, ingested: list[dict]) -> None:
-    return lake.commit(
+    lake.commit(
         paths.lake,
         [s.report_id for s in plan.unchanged],
         ingested,
@@ -104,6 +104,9 @@ def commit_lake(paths: Paths, plan: discovery.Plan, ingested: list[dict]) -> Non
         plan.problems,
         [report_id for report_id, _ in plan.stale],
     )
+    # Only a run that moved or dropped reports can leave a batch file mostly superseded.
+    if ingested or plan.retired:
+        lake.compact(paths.lake)
 
 
 @stage()

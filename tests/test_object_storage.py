@@ -90,7 +90,7 @@ def test_raw_and_lake_in_s3_build_the_same_warehouse(
     assert snapshot(tmp_path / "remote") == snapshot(tmp_path / "local")
     lake_keys = keys(s3["client"], "lake/")
     assert "lake/reports.parquet" in lake_keys
-    assert any(k.startswith("lake/observations/upwork-in-demand-skills-2026/") for k in lake_keys)
+    assert any(k.startswith("lake/observations/batch-") for k in lake_keys)
 
     # A new machine with only the S3 lake: nothing is re-ingested, the warehouse is rebuilt from it.
     fresh = run_on_s3(s3, prefect_server, "raw", "lake", tmp_path / "fresh")
@@ -147,10 +147,9 @@ def test_a_worker_with_no_shared_disk_reads_raw_objects_and_writes_lake_objects(
     rows = ingest.ingest_batch_from_storage(ingest.Batch(tuple(elsewhere)), context)
     assert sorted(row["status"] for row in rows) == ["ok"] * len(elsewhere)
     lake_keys = keys(s3["client"], "lake-w/")
-    assert (
-        "lake-w/observations/upwork-in-demand-skills-2026/fastest-growing-ai-skills.parquet"
-        in lake_keys
-    )
+    # One observations object for the whole batch, and every report's row points to it.
+    [batch_key] = [k for k in lake_keys if k.startswith("lake-w/observations/")]
+    assert {row["observations_file"] for row in rows} == {batch_key.removeprefix("lake-w/")}
     assert not list((tmp_path / "flow").rglob("*.parquet"))
 
     # Raw bytes that changed after discovery hashed them are not ingested: the report fails
@@ -164,7 +163,7 @@ def test_a_worker_with_no_shared_disk_reads_raw_objects_and_writes_lake_objects(
     upwork = again["upwork-in-demand-skills-2026"]
     assert (upwork["status"], upwork["input_fingerprint"]) == ("failed", "")
     assert "lake-w/quarantine/upwork-in-demand-skills-2026.parquet" in keys(s3["client"], "lake-w/")
-    assert not [k for k in keys(s3["client"], "lake-w/observations/upwork")]
+    assert upwork["observations_file"] == ""
     s3["client"].upload_file(
         str(SAMPLE_RAW / "upwork/in-demand-skills-2026/ai-skills.csv"), BUCKET, key
     )

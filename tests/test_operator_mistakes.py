@@ -334,9 +334,8 @@ def test_leftover_temp_files_of_a_killed_run_are_removed(
     raw, warehouse = copy_of(published, tmp_path)
     edit_sample(raw)  # the killed run was writing a changed report; this run writes it again
     lake = warehouse / "lake"
-    report_folder = next((lake / "observations").glob("upwork*"))
     leftovers = [
-        report_folder / ".ai-skills.parquet.k1l2m3.tmp",
+        lake / "observations" / ".batch-0123abcd.parquet.k1l2m3.tmp",
         lake / ".reports.parquet.a1b2c3.tmp",
         lake / "quarantine" / ".x.parquet.d4e5f6.tmp",
     ]
@@ -373,12 +372,11 @@ def test_a_check_failing_on_one_reports_rows_sets_that_report_aside_and_publishe
     import pyarrow.parquet as pq
 
     raw, warehouse = copy_of(published, tmp_path)
-    poisoned = next((warehouse / "lake" / "observations").glob("upwork*"))
-    for path in poisoned.glob("*.parquet"):
+    for path in (warehouse / "lake" / "observations").glob("batch-*.parquet"):
         table = pq.read_table(path)
-        values = pc.if_else(
-            pc.equal(table["source_row"], table["source_row"][0]), float("nan"), table["value"]
-        )
+        upwork = pc.starts_with(table["report_id"], "upwork")
+        first = pc.equal(table["source_row"], pc.min(pc.filter(table["source_row"], upwork)))
+        values = pc.if_else(pc.and_(upwork, first), float("nan"), table["value"])
         pq.write_table(
             table.set_column(table.schema.get_field_index("value"), "value", values), path
         )

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flows.errors import TaxonomyError
+from flows.lake import REPORTS_FILE, read_current_observations
 from flows.normalize.names import (
     CANDIDATE_TYPE,
     Reference,
@@ -69,6 +70,11 @@ def observed_names(source: pa.Table | Path) -> pa.Table:
     try:
         if isinstance(source, pa.Table):
             con.register("observed", source.select(["report_id", "skill_raw", "category_raw"]))
+        elif (Path(source) / "lake" / REPORTS_FILE).exists():
+            # A batch file also holds superseded rows of reports written again since: read the
+            # current ones through the lake's report -> file map.
+            columns = ["report_id", "skill_raw", "category_raw"]
+            con.register("observed", read_current_observations(Path(source) / "lake", columns))
         else:
             files = sorted((Path(source) / "lake" / "observations").glob("**/*.parquet"))
             if not files:

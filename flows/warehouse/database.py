@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from flows.config import DATABASE_NAME, Paths, current_settings
 from flows.errors import CheckFailed, ConfigError
@@ -21,10 +22,13 @@ from flows.failpoints import failpoint
 from flows.fsutil import sha256_file, write_text_atomic
 from flows.lake import (
     DISCOVERY_QUARANTINE,
+    OBSERVATIONS,
     REPORTS_FILE,
     claims_files,
-    lake_files,
+    current_rows_query,
+    observation_map,
     quarantine_file,
+    quarantine_files,
     read_reports,
 )
 from flows.lake_schemas import (
@@ -118,12 +122,15 @@ def prepare(paths: Paths, previous: BuildInputs | None, inputs: BuildInputs) -> 
 
 def load_lake(database: Path, lake: Path, reference_dir: Path) -> None:
     """Create lake.* and reference.* tables in a fresh database with a few bulk statements."""
-    report_ids = read_reports(lake)["report_id"].to_pylist()
-    observation_files, quarantine_files = lake_files(lake, report_ids)
+    reports = read_reports(lake)
+    report_ids = reports["report_id"].to_pylist()
     with closing(connect(database, keep_order=False)) as con:
         con.execute("CREATE SCHEMA lake; CREATE SCHEMA reference")
-        _create_from_parquet(con, "observations", OBSERVATIONS_SCHEMA, observation_files)
-        _create_from_parquet(con, "quarantine", QUARANTINE_SCHEMA, quarantine_files)
+        _create_from_parquet(con, "observations", OBSERVATIONS_SCHEMA, [])
+        _insert_observations(con, observation_map(lake, reports))
+        _create_from_parquet(
+            con, "quarantine", QUARANTINE_SCHEMA, quarantine_files(lake, report_ids)
+        )
         _create_from_parquet(con, "claims", CLAIMS_SCHEMA, claims_files(lake, report_ids))
         reports_file = lake / REPORTS_FILE
         _create_from_parquet(
@@ -142,18 +149,19 @@ def refresh_lake(database: Path, lake: Path) -> list[str] | None:
         changed = [report_id for (report_id,) in con.execute(_CHANGED_REPORTS).fetchall()]
         if len(changed) > MAX_CHANGED_SHARE * max(committed.num_rows, 1):
             return None
-        present = set(committed["report_id"].to_pylist())
-        observation_files, _ = lake_files(lake, [r for r in changed if r in present])
-        _, quarantine_files = lake_files(lake, present)
+        present = committed["report_id"].to_pylist()
+        reloaded = committed.filter(
+            pc.is_in(committed["report_id"], pa.array(changed, pa.string()))
+        )
         con.register("changed", pa.table({"report_id": pa.array(changed, pa.string())}))
         con.begin()
         con.execute(
             "DELETE FROM lake.observations WHERE report_id IN (SELECT report_id FROM changed)"
         )
-        _insert_parquet(con, "observations", OBSERVATIONS_SCHEMA, observation_files)
+        _insert_observations(con, observation_map(lake, reloaded))
         # Quarantine is small and discovery problems belong to no report: reload it whole.
         con.execute("DELETE FROM lake.quarantine")
-        _insert_parquet(con, "quarantine", QUARANTINE_SCHEMA, quarantine_files)
+        _insert_parquet(con, "quarantine", QUARANTINE_SCHEMA, quarantine_files(lake, present))
         # Claims are few: reloaded whole, like quarantine.
         con.execute("DELETE FROM lake.claims")
         _insert_parquet(con, "claims", CLAIMS_SCHEMA, claims_files(lake, present))
@@ -162,6 +170,20 @@ def refresh_lake(database: Path, lake: Path) -> list[str] | None:
         con.commit()
         failpoint("warehouse:after-load")
         return changed
+
+
+def _insert_observations(con: duckdb.DuckDBPyConnection, current: pa.Table) -> None:
+    """Insert the current rows of the lake files in `current` (report_id, file): a batch file may
+    also hold rows of reports since written again elsewhere, which the map leaves out."""
+    if not current.num_rows:
+        return
+    files = sorted(set(current["file"].to_pylist()))
+    con.register("current_files", current)
+    con.execute(
+        f"INSERT INTO lake.observations {current_rows_query(OBSERVATIONS_SCHEMA.names)}",
+        {"files": files},
+    )
+    con.unregister("current_files")
 
 
 # A report changed when its commit row (fingerprint, ingestion time) is new or gone.
@@ -374,9 +396,10 @@ def remove_stale_temps(warehouse: Path) -> None:
     """Delete what a killed run left unpublished (databases, staged marts); called under the writer lock."""
     for stale in warehouse.glob(f".{DATABASE_NAME}.*.tmp*"):
         stale.unlink(missing_ok=True)
-    # Temp files of lake writes a killed run left (a report's own folder is cleaned when it is
-    # written again, see flows.lake.write_report_tables).
-    for folder in (warehouse / "lake", warehouse / "lake" / "quarantine"):
+    # Temp files of lake writes a killed run left (a complete batch file it never committed goes
+    # at the next commit, see flows.lake.remove_uncommitted).
+    lake = warehouse / "lake"
+    for folder in (lake, lake / OBSERVATIONS, lake / "quarantine", lake / "claims"):
         for stale in folder.glob(".*.tmp") if folder.is_dir() else ():
             stale.unlink(missing_ok=True)
     shutil.rmtree(warehouse / MARTS_STAGING, ignore_errors=True)  # left by versions before datasets
