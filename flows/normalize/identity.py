@@ -17,7 +17,7 @@ from flows.normalize.identity_keys import (
     base_tokens,
     defined_acronyms,
     expanded_of,
-    key_of,
+    key_tokens,
     loose_of,
     unregistered_id,
 )
@@ -180,9 +180,9 @@ def build_identities(
     registry: dict[str, set[str]] = {}
     registry_loose: dict[str, set[str]] = {}
     for text, cid in texts:
-        tokens = base_tokens(text, rules.expansions)
-        registry.setdefault(key_of(tokens, rules), set()).add(cid)
-        registry_loose.setdefault(loose_of(tokens, rules), set()).add(cid)
+        words = key_tokens(base_tokens(text, rules.expansions), rules)
+        registry.setdefault("".join(words), set()).add(cid)
+        registry_loose.setdefault(loose_of(words), set()).add(cid)
     concepts = {
         s["skill_id"]: Concept(
             s["skill_id"], s["name"], s["esco_uri"] or None, s["onet_commodity_code"] or None
@@ -200,9 +200,9 @@ def build_identities(
             which, _external_concept(row, rules)
         )
         exact.setdefault(normalize_name(row["label"]), {}).setdefault(concept.canonical_id, concept)
-        tokens = base_tokens(row["label"], rules.expansions)
-        loose.setdefault(key_of(tokens, rules), {}).setdefault(concept.canonical_id, concept)
-        looser.setdefault(loose_of(tokens, rules), {}).setdefault(concept.canonical_id, concept)
+        words = key_tokens(base_tokens(row["label"], rules.expansions), rules)
+        loose.setdefault("".join(words), {}).setdefault(concept.canonical_id, concept)
+        looser.setdefault(loose_of(words), {}).setdefault(concept.canonical_id, concept)
         fuzzy.update(
             (k, concept.canonical_id) for k in fuzzy_keys(row["label"]) if len(k) >= MIN_FUZZY_CHARS
         )
@@ -273,8 +273,8 @@ def _identify(
         if owner is not None:
             return _registry(identities, owner, names, "normalized", 100.0, False)
         return Identity(None, None, "unmatched", 100.0, False, None, None)
-    key = key_of(tokens, identities.rules)
-    loose = loose_of(tokens, identities.rules)
+    words = key_tokens(tokens, identities.rules)
+    key, loose = "".join(words), loose_of(words)
     owners = identities.registry.get(key, frozenset())
     if not owners and len(identities.registry_loose.get(loose, ())) == 1:
         owners = identities.registry_loose[loose]

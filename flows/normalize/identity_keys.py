@@ -171,14 +171,14 @@ ARTICLES = frozenset({"a", "an", "the"})
 NOMINAL_ENDINGS = ("ing", "ion", "ment")
 
 
-def loose_of(tokens: list[str], rules: Rules) -> str:
-    """The identity key with each word stemmed and a trailing action noun put first: 'data processing' = 'process data'.
+def loose_of(words: list[str]) -> str:
+    """The identity key's words (key_tokens) with each word stemmed and a trailing action noun put first: 'data processing' = 'process data'.
 
     'heat pump installation' reads as 'installing heat pump' (ESCO prints skills as verb phrases,
     reports as nouns). Word order is kept around a direction word ('text to speech'). Words are
     joined without spaces, as in the identity key, so 'power bi' and 'powerbi' still meet.
     """
-    words = [w for w in key_tokens(tokens, rules) if w not in ARTICLES]
+    words = [w for w in words if w not in ARTICLES]
     if (
         len(words) > 1
         and words[-1].endswith(NOMINAL_ENDINGS)
