@@ -229,7 +229,7 @@ def _external_concept(row: dict[str, str], rules: Rules) -> Concept:
     source = row["source"]
     return Concept(
         canonical_id=unregistered_id(
-            loose_of(base_tokens(row["concept"], rules.expansions), rules)
+            loose_of(key_tokens(base_tokens(row["concept"], rules.expansions), rules))
         ),
         name=row["concept"],
         esco_uri=row["external_id"] if source == "esco" else None,

@@ -169,6 +169,9 @@ def key_tokens(tokens: list[str], rules: Rules) -> list[str]:
 
 ARTICLES = frozenset({"a", "an", "the"})
 NOMINAL_ENDINGS = ("ing", "ion", "ment")
+COORDINATORS = frozenset(
+    {"and", "or"}
+)  # 'annotation and labeling' names two actions: no verb to put first
 
 
 def loose_of(words: list[str]) -> str:
@@ -184,6 +187,7 @@ def loose_of(words: list[str]) -> str:
         and words[-1].endswith(NOMINAL_ENDINGS)
         and not words[0].endswith(NOMINAL_ENDINGS)
         and not DIRECTIONAL.intersection(words)
+        and not COORDINATORS.intersection(words)
     ):
         words = [words[-1], *words[:-1]]
     return "".join(_stem(w) for w in words)
