@@ -411,7 +411,7 @@ def test_skill_ids_agree_across_reports_through_the_pipeline(tmp_path: Path) -> 
     # The same figures as the harmonize step alone: the pipeline adds nothing and loses nothing.
     direct = score(evaluate(pairs, lambda names: skill_ids_one_report_each(names, SHIPPED)))
     assert result == direct
-    assert result.precision >= 0.98 and result.recall >= 0.84
+    assert result.precision >= 0.98 and result.recall >= 0.90
 
 
 def test_a_label_two_concepts_share_merges_into_neither(reference: Path, tmp_path: Path) -> None:
