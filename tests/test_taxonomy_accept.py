@@ -9,8 +9,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
 from flows import config
+from flows.cli import app
 from flows.config import DATABASE_NAME, Paths
 from flows.taxonomy.accept import accept_alias, proposal_impact
 from tests.conftest import write_report
@@ -81,6 +83,22 @@ def test_accepting_an_alias_rebuilds_only_the_reports_it_touches(
         ("accept-a-2026", "AI video editing", 1, TARGET)
     ]
     assert impact[0]["id_before"] == before[("accept-a-2026", "AI video editing")] != TARGET
+    shown = CliRunner().invoke(
+        app,
+        [
+            "skills",
+            "accept",
+            "AI video editing",
+            TARGET,
+            "--dry-run",
+            "--raw",
+            str(raw),
+            "--warehouse",
+            str(warehouse),
+        ],
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "accept-a-2026" in shown.output and "accept-b-2026" not in shown.output
     assert "AI video editing" not in (reference / "skill_aliases.csv").read_text()  # a trial only
 
     done = accept_alias(paths, "AI video editing", TARGET)
