@@ -452,3 +452,19 @@ def test_cli_review_shows_own_ids_and_matcher_merges(reference: Path, tmp_path: 
     assert result.exit_code == 0, result.output
     assert "unregistered: own id u-zq" in result.output  # "zq" is too short to have a candidate
     assert "derived, unconfirmed: microsoft-copilot (" in result.output
+
+
+def test_one_action_of_a_registered_pair_of_actions_is_that_skill() -> None:
+    # 'AI image generation and editing' names two actions on one head: either alone is a short form.
+    found = {n: one(SHIPPED, n) for n in ("AI image generation", "AI video editing")}
+    assert found["AI image generation"]["canonical_id"] == "ai-image-generation-and-editing"
+    assert found["AI video editing"]["canonical_id"] == "ai-video-generation-and-editing"
+    assert {r["match_method"] for r in found.values()} == {
+        "derived"
+    }  # unconfirmed: listed for review
+    # One shared word is no head: 'Data science and analytics' does not absorb 'data analytics'.
+    assert one(SHIPPED, "data analytics")["canonical_id"] != "data-science-and-analytics"
+    assert (
+        one(SHIPPED, "AI image editing")["canonical_id"]
+        != one(SHIPPED, "AI video editing")["canonical_id"]
+    )

@@ -15,6 +15,7 @@ from flows.normalize.identity_keys import (
     Identity,
     Rules,
     base_tokens,
+    conjunct_parts,
     defined_acronyms,
     expanded_of,
     key_tokens,
@@ -179,10 +180,13 @@ def build_identities(
     rules = build_rules(acronyms, rule_rows, learned, nicknames)
     registry: dict[str, set[str]] = {}
     registry_loose: dict[str, set[str]] = {}
+    parts: dict[str, set[str]] = {}
     for text, cid in texts:
         words = key_tokens(base_tokens(text, rules.expansions), rules)
         registry.setdefault("".join(words), set()).add(cid)
         registry_loose.setdefault(loose_of(words), set()).add(cid)
+        for part in conjunct_parts(words):
+            parts.setdefault(loose_of(part), set()).add(cid)
     concepts = {
         s["skill_id"]: Concept(
             s["skill_id"], s["name"], s["esco_uri"] or None, s["onet_commodity_code"] or None
@@ -215,6 +219,10 @@ def build_identities(
         by_id=MappingProxyType(by_id),
         registry=MappingProxyType({k: frozenset(v) for k, v in registry.items() if k}),
         registry_loose=MappingProxyType({k: frozenset(v) for k, v in registry_loose.items() if k}),
+        # A part that is itself a registry name or spelling stays that entry's.
+        registry_parts=MappingProxyType(
+            {k: frozenset(v) for k, v in parts.items() if k and k not in registry_loose}
+        ),
         external_exact=MappingProxyType({k: tuple(v.values()) for k, v in exact.items() if k}),
         external=MappingProxyType({k: tuple(v.values()) for k, v in loose.items() if k}),
         external_loose=MappingProxyType({k: tuple(v.values()) for k, v in looser.items() if k}),
@@ -278,6 +286,9 @@ def _identify(
     owners = identities.registry.get(key, frozenset())
     if not owners and len(identities.registry_loose.get(loose, ())) == 1:
         owners = identities.registry_loose[loose]
+    if not owners and len(identities.registry_parts.get(loose, ())) == 1:
+        owners = identities.registry_parts[loose]  # a short form: one action of 'P X and Y'
+
     if len(owners) > 1 and expanded:
         owner = _case_insensitive_owner(reference, expanded)
         owners = frozenset({owner}) if owner else owners

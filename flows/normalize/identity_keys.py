@@ -57,6 +57,7 @@ class Identities:
     rules: Rules
     registry: Mapping[str, frozenset[str]]  # identity key -> registry ids
     registry_loose: Mapping[str, frozenset[str]]  # loose key -> registry ids
+    registry_parts: Mapping[str, frozenset[str]]  # loose key of one action of 'P X and Y' -> ids
     external_exact: Mapping[str, tuple[Concept, ...]]  # normalized label key -> concepts
     external: Mapping[str, tuple[Concept, ...]]  # identity key -> concepts
     external_loose: Mapping[str, tuple[Concept, ...]]  # loose key -> concepts
@@ -191,6 +192,23 @@ def loose_of(words: list[str]) -> str:
     ):
         words = [words[-1], *words[:-1]]
     return "".join(_stem(w) for w in words)
+
+
+MIN_SHARED_WORDS = (
+    2  # 'AI video' in 'AI video generation and editing'; not 'Data' in 'Data science and analytics'
+)
+
+
+def conjunct_parts(words: list[str]) -> list[list[str]]:
+    """'ai video generation and editing' -> 'ai video generation', 'ai video editing': each action of a shared head.
+
+    Only a final 'X and Y' of single words after at least two shared words: 'Data science and
+    analytics' (one shared word) and 'Leadership and social influence' name broader things.
+    """
+    if len(words) < MIN_SHARED_WORDS + 3 or words[-2] != "and" or "and" in words[:-2]:
+        return []
+    head, first, second = words[:-3], words[-3], words[-1]
+    return [[*head, first], [*head, second]]
 
 
 # Endings cut from a word, longest first, with what is left in their place. A library stemmer
