@@ -308,15 +308,20 @@ class Identity:
 
 
 def _drop_qualifiers(tokens: list[str], rules: Rules) -> list[str]:
+    # What is left must still name something: 'A programming language' is not 'a'.
     for prefix in rules.drop_prefix:
-        if tuple(tokens[: len(prefix)]) == prefix and len(tokens) > len(prefix):
+        if tuple(tokens[: len(prefix)]) == prefix and _names_something(tokens[len(prefix) :]):
             tokens = tokens[len(prefix) :]
             break
     for suffix in rules.drop_suffix:
-        if tuple(tokens[-len(suffix) :]) == suffix and len(tokens) > len(suffix):
+        if tuple(tokens[-len(suffix) :]) == suffix and _names_something(tokens[: -len(suffix)]):
             tokens = tokens[: -len(suffix)]
             break
     return tokens
+
+
+def _names_something(tokens: list[str]) -> bool:
+    return any(t not in STOPWORDS for t in tokens)
 
 
 def expanded_text(text: str, rules: Rules) -> str | None:
