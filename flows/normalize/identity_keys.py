@@ -1,4 +1,4 @@
-"""Identity keys of a name: acronyms expanded or contracted, vendor prefixes and .js suffixes dropped, diacritics folded; the rule and concept types."""
+"""Identity keys of a name: acronyms, nicknames, vendor prefixes, .js suffixes, diacritics; the loose key (endings cut, action noun first); the rule types."""
 
 from __future__ import annotations
 
@@ -170,9 +170,8 @@ def key_tokens(tokens: list[str], rules: Rules) -> list[str]:
 
 ARTICLES = frozenset({"a", "an", "the"})
 NOMINAL_ENDINGS = ("ing", "ion", "ment")
-COORDINATORS = frozenset(
-    {"and", "or"}
-)  # 'annotation and labeling' names two actions: no verb to put first
+# 'annotation and labeling' names two actions: no verb to put first.
+COORDINATORS = frozenset({"and", "or"})
 
 
 def loose_of(words: list[str]) -> str:
@@ -194,9 +193,8 @@ def loose_of(words: list[str]) -> str:
     return "".join(_stem(w) for w in words)
 
 
-MIN_SHARED_WORDS = (
-    2  # 'AI video' in 'AI video generation and editing'; not 'Data' in 'Data science and analytics'
-)
+# 'AI video' in 'AI video generation and editing'; not 'Data' in 'Data science and analytics'.
+MIN_SHARED_WORDS = 2
 
 
 def conjunct_parts(words: list[str]) -> list[list[str]]:
@@ -214,18 +212,15 @@ def conjunct_parts(words: list[str]) -> list[list[str]]:
 # Endings cut from a word, longest first, with what is left in their place. A library stemmer
 # (Snowball) also rewrites word ends ('basic' stays, 'visualbasic' -> 'visualbas'; 'ruby' ->
 # 'rubi'), so a word would stem differently inside a compound than alone and 'visual basic' would
-# lose 'visualbasic'. These only cut inflection and action-noun endings.
+# lose 'visualbasic'. These only cut inflection and action-noun endings (plurals are gone already).
 ENDINGS = (
     ("ically", ""),
-    ("ations", ""),
     ("ating", ""),
     ("ation", ""),
-    ("ments", ""),
     ("ment", ""),
     ("ical", ""),
     ("ally", ""),
     ("ated", ""),
-    ("ings", ""),
     ("ing", ""),
     ("ion", ""),
     ("ate", ""),
