@@ -409,7 +409,13 @@ def identify_all(
 ) -> list[Identity]:
     """identify() for each distinct name (the caller passes distinct names only)."""
     identities = load_identities(reference)
-    return [
-        identify(identities, reference, n, m, threshold)
-        for n, m in zip(names, matches, strict=True)
-    ]
+    memo = identities.memo.setdefault(threshold, {})
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    # One look-up per name (a report's names are mostly known already), as in Reference.match_all.
+    found = [memo.get(name) for name in names]
+    for i in [i for i, identity in enumerate(found) if identity is None]:
+        found[i] = memo[names[i]] = _identify(
+            identities, reference, names[i], matches[i], threshold
+        )
+    return found  # type: ignore[return-value]
