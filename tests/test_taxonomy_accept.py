@@ -67,7 +67,7 @@ def test_accepting_an_alias_rebuilds_only_the_reports_it_touches(
     shutil.copytree(SHIPPED, reference)
     monkeypatch.setattr(config, "DEFAULT_REFERENCE", reference)  # the pipeline's registry
     raw, warehouse = tmp_path / "raw", tmp_path / "warehouse"
-    names_report(raw / "a", "accept-a", ["AI video editing", "Python"])
+    names_report(raw / "a", "accept-a", ["AI video production", "Python"])
     names_report(raw / "b", "accept-b", ["Python", "SQL"])
     names_report(raw / "c", "accept-c", ["Data science", "Kubernetes"])
     # Five reports: one changed of five stays under the warehouse's share for an incremental build.
@@ -78,17 +78,17 @@ def test_accepting_an_alias_rebuilds_only_the_reports_it_touches(
     paths = Paths.resolve(raw, warehouse)
     assert paths.reference == reference.resolve()
 
-    impact = proposal_impact(paths.lake, paths.reference, "AI video editing", TARGET).to_pylist()
+    impact = proposal_impact(paths.lake, paths.reference, "AI video production", TARGET).to_pylist()
     assert [(r["report_id"], r["name_raw"], r["observations"], r["id_after"]) for r in impact] == [
-        ("accept-a-2026", "AI video editing", 1, TARGET)
+        ("accept-a-2026", "AI video production", 1, TARGET)
     ]
-    assert impact[0]["id_before"] == before[("accept-a-2026", "AI video editing")] != TARGET
+    assert impact[0]["id_before"] == before[("accept-a-2026", "AI video production")] != TARGET
     shown = CliRunner().invoke(
         app,
         [
             "skills",
             "accept",
-            "AI video editing",
+            "AI video production",
             TARGET,
             "--dry-run",
             "--raw",
@@ -99,15 +99,15 @@ def test_accepting_an_alias_rebuilds_only_the_reports_it_touches(
     )
     assert shown.exit_code == 0, shown.output
     assert "accept-a-2026" in shown.output and "accept-b-2026" not in shown.output
-    assert "AI video editing" not in (reference / "skill_aliases.csv").read_text()  # a trial only
+    assert "AI video production" not in (reference / "skill_aliases.csv").read_text()  # a trial only
 
-    done = accept_alias(paths, "AI video editing", TARGET)
+    done = accept_alias(paths, "AI video production", TARGET)
     assert (done.reports, done.restamped) == (["accept-a-2026"], 4)
     summary = skillpulse_pipeline(str(raw), str(warehouse))
     assert (summary["reports_ingested"], summary["reports_unchanged"]) == (1, 4)
     assert (summary["warehouse_build"], summary["reports_refreshed"]) == ("incremental", 1)
     after = skill_ids(warehouse)
-    assert after[("accept-a-2026", "AI video editing")] == TARGET
+    assert after[("accept-a-2026", "AI video production")] == TARGET
     assert {k: v for k, v in after.items() if k[0] != "accept-a-2026"} == {
         k: v for k, v in before.items() if k[0] != "accept-a-2026"
     }
@@ -119,4 +119,4 @@ def test_accepting_an_alias_rebuilds_only_the_reports_it_touches(
 def test_an_alias_that_changes_nothing_observed_touches_no_report(tmp_path: Path) -> None:
     lake = tmp_path / "warehouse" / "lake"
     (lake / "observations").mkdir(parents=True)
-    assert proposal_impact(lake, SHIPPED, "AI video editing", TARGET).num_rows == 0
+    assert proposal_impact(lake, SHIPPED, "AI video production", TARGET).num_rows == 0
