@@ -314,7 +314,7 @@ def test_pairs_are_many_real_and_sourced() -> None:
 def test_skill_ids_agree_across_reports_with_the_shipped_registry() -> None:
     precision, recall = measured(SHIPPED)
     assert precision >= 0.98
-    # Measured 0.907 (docs/harmonize.md); the names it misses need a synonym (see there).
+    # Measured 0.916 (docs/harmonize.md); the names it misses need a synonym (see there).
     assert recall >= 0.90
 
 
@@ -332,7 +332,7 @@ def test_blind_pairs_are_sourced_and_kept_apart() -> None:
 
 
 def test_skill_ids_on_blind_pairs_keep_precision() -> None:
-    # Never tuned on: only precision has a floor. Recall is reported (docs/harmonize.md: 0.222).
+    # Never tuned on: only precision has a floor. Recall is reported (docs/harmonize.md: 0.229).
     outcomes = evaluate(load_pairs(BLIND), lambda names: skill_ids_one_report_each(names, SHIPPED))
     print(f"\nskill ids across reports, blind: {score(outcomes).line()}")
     assert score(outcomes).precision >= 0.98
