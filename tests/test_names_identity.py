@@ -323,7 +323,7 @@ BLIND = PAIRS.with_name("name_pairs_holdout.csv")
 
 def test_blind_pairs_are_sourced_and_kept_apart() -> None:
     blind = load_pairs(BLIND)
-    assert len(blind) >= 90
+    assert len(blind) >= 110
     assert all(p["source_url"].startswith("https://") and p["split"] == "blind" for p in blind)
     seen = {frozenset((p["name_a"].casefold(), p["name_b"].casefold())) for p in load_pairs(PAIRS)}
     assert not [
@@ -346,7 +346,7 @@ def test_skill_ids_agree_across_reports_with_esco_and_onet_imported(reference: P
     import_labels(reference, "onet", onet_labels(REALDATA / "onet_29_2" / "Technology Skills.txt"))
     precision, recall = measured(reference)
     assert precision >= 0.98
-    assert recall >= 0.90  # measured 0.916
+    assert recall >= 0.90  # measured 0.926
 
 
 # --- the same, through the real pipeline: each spelling in its own report ---------------------------------
