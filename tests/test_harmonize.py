@@ -250,13 +250,15 @@ def test_below_threshold_the_name_stays_unmatched_with_its_best_score(mini: Path
     # Issue 16: a name below the threshold is no longer id-less; it gets its own stable id from
     # its spelling (unregistered), keeping the best candidate's score for the review queue.
     row = one(mini, "AI data annotation and labeling", threshold=99)
-    assert row["canonical_id"] == "u-aidataannotationandlabeling"
+    # The id is the slug of the loose key: endings cut ('annotation' -> 'annot'), so any
+    # inflection of the same words gets the same id.
+    assert row["canonical_id"] == "u-aidataannotandlabel"
     assert row["canonical_name"] is None
     assert row["match_method"] == "unregistered"
     assert 90 < row["match_score"] < 99
     swapped = one(mini, "AI audio generation and editing")
     assert swapped["match_method"] == "unregistered"
-    assert swapped["canonical_id"] == "u-aiaudiogenerationandediting"
+    assert swapped["canonical_id"] == "u-aiaudiogenerandedit"
     assert one(mini, "ai audio generation & editing")["canonical_id"] == swapped["canonical_id"]
 
 
@@ -265,7 +267,7 @@ def test_umbrella_terms_are_never_fuzzy_merged(mini: Path) -> None:
     services = one(mini, "AI integration services", threshold=0)
     assert (services["match_method"], services["canonical_id"]) == (
         "unregistered",
-        "u-aiintegrationservice",
+        "u-aiintegrservice",
     )
     # ...an excluded name without its own skill is not merged into anything...
     excluded = one(mini, "AI tools", threshold=0)
@@ -525,7 +527,8 @@ def test_issue_examples_resolve_as_intended() -> None:
     assert resolved("AI video generation & editing") == "ai-video-generation-and-editing"
     assert resolved("AI data annotation and labeling") == "data-annotation-and-labeling"
     assert resolved("Artificial intelligence integration") == "ai-integration"
-    assert resolved("AI integration and automation") == "u-aiintegrationandautomation"
+    assert resolved("AI integration and automation") == "u-aiintegrandautom"
+    assert resolved("AI integrating and automating") == "u-aiintegrandautom"
     assert resolved("AI image generation & editing") == "ai-image-generation-and-editing"
     assert resolved("Python") == "python"
     assert resolved("Text-to-speech") == "text-to-speech"

@@ -64,6 +64,14 @@ def one(folder: Path, name: str) -> dict:
         ("react", "react.js", "React.js", "reactjs"),
         ("Café management", "Cafe management"),
         ("Process Optimization", "process optimisation"),
+        # issue 16 round 2: verb and noun forms, a trailing action noun, nicknames
+        ("process data", "data processing", "processing data"),
+        ("install heat pump", "installing heat pumps", "heat pump installation"),
+        ("supervise data entry", "data entry supervision"),
+        ("apply credit risk policy", "apply a credit risk policy"),
+        ("visual basic", "visualbasic", "VB"),
+        ("golang", "Go"),
+        ("MS Access", "Microsoft Access"),
     ],
 )
 def test_unregistered_spellings_share_one_stable_id(reference: Path, spellings) -> None:
@@ -86,6 +94,11 @@ def test_unregistered_spellings_share_one_stable_id(reference: Path, spellings) 
         ("c", "c#"),
         ("sql", "t-sql"),
         ("sql", "nosql"),
+        ("operate video equipment", "operate radio equipment"),
+        ("Data annotation and labeling", "labeling data"),  # two actions: no verb to put first
+        ("supervised learning", "unsupervised learning"),
+        ("vb.net", "visual basic"),
+        ("A programming language APL", "A"),  # a dropped qualifier leaves more than an article
     ],
 )
 def test_different_skills_keep_different_ids(reference: Path, a: str, b: str) -> None:
@@ -301,8 +314,28 @@ def test_pairs_are_many_real_and_sourced() -> None:
 def test_skill_ids_agree_across_reports_with_the_shipped_registry() -> None:
     precision, recall = measured(SHIPPED)
     assert precision >= 0.98
-    # Measured 0.847 (docs/harmonize.md); the names it misses need a synonym (see there).
-    assert recall >= 0.84
+    # Measured 0.916 (docs/harmonize.md); the names it misses need a synonym (see there).
+    assert recall >= 0.90
+
+
+BLIND = PAIRS.with_name("name_pairs_holdout.csv")
+
+
+def test_blind_pairs_are_sourced_and_kept_apart() -> None:
+    blind = load_pairs(BLIND)
+    assert len(blind) >= 110
+    assert all(p["source_url"].startswith("https://") and p["split"] == "blind" for p in blind)
+    seen = {frozenset((p["name_a"].casefold(), p["name_b"].casefold())) for p in load_pairs(PAIRS)}
+    assert not [
+        p for p in blind if frozenset((p["name_a"].casefold(), p["name_b"].casefold())) in seen
+    ]
+
+
+def test_skill_ids_on_blind_pairs_keep_precision() -> None:
+    # Never tuned on: only precision has a floor. Recall is reported (docs/harmonize.md: 0.229).
+    outcomes = evaluate(load_pairs(BLIND), lambda names: skill_ids_one_report_each(names, SHIPPED))
+    print(f"\nskill ids across reports, blind: {score(outcomes).line()}")
+    assert score(outcomes).precision >= 0.98
 
 
 @pytest.mark.realdata
@@ -313,7 +346,7 @@ def test_skill_ids_agree_across_reports_with_esco_and_onet_imported(reference: P
     import_labels(reference, "onet", onet_labels(REALDATA / "onet_29_2" / "Technology Skills.txt"))
     precision, recall = measured(reference)
     assert precision >= 0.98
-    assert recall >= 0.87  # measured 0.879
+    assert recall >= 0.90  # measured 0.926
 
 
 # --- the same, through the real pipeline: each spelling in its own report ---------------------------------
@@ -379,7 +412,7 @@ def test_skill_ids_agree_across_reports_through_the_pipeline(tmp_path: Path) -> 
     # The same figures as the harmonize step alone: the pipeline adds nothing and loses nothing.
     direct = score(evaluate(pairs, lambda names: skill_ids_one_report_each(names, SHIPPED)))
     assert result == direct
-    assert result.precision >= 0.98 and result.recall >= 0.84
+    assert result.precision >= 0.98 and result.recall >= 0.90
 
 
 def test_a_label_two_concepts_share_merges_into_neither(reference: Path, tmp_path: Path) -> None:
@@ -420,3 +453,19 @@ def test_cli_review_shows_own_ids_and_matcher_merges(reference: Path, tmp_path: 
     assert result.exit_code == 0, result.output
     assert "unregistered: own id u-zq" in result.output  # "zq" is too short to have a candidate
     assert "derived, unconfirmed: microsoft-copilot (" in result.output
+
+
+def test_one_action_of_a_registered_pair_of_actions_is_that_skill() -> None:
+    # 'AI image generation and editing' names two actions on one head: either alone is a short form.
+    found = {n: one(SHIPPED, n) for n in ("AI image generation", "AI video editing")}
+    assert found["AI image generation"]["canonical_id"] == "ai-image-generation-and-editing"
+    assert found["AI video editing"]["canonical_id"] == "ai-video-generation-and-editing"
+    assert {r["match_method"] for r in found.values()} == {
+        "derived"
+    }  # unconfirmed: listed for review
+    # One shared word is no head: 'Data science and analytics' does not absorb 'data analytics'.
+    assert one(SHIPPED, "data analytics")["canonical_id"] != "data-science-and-analytics"
+    assert (
+        one(SHIPPED, "AI image editing")["canonical_id"]
+        != one(SHIPPED, "AI video editing")["canonical_id"]
+    )

@@ -15,10 +15,11 @@ from flows.normalize.identity_keys import (
     Identity,
     Rules,
     base_tokens,
+    conjunct_parts,
     defined_acronyms,
     expanded_of,
-    identity_key,
-    key_of,
+    key_tokens,
+    loose_of,
     unregistered_id,
 )
 from flows.normalize.name_keys import (
@@ -37,6 +38,7 @@ from flows.normalize.reference import (
     EXTERNAL_SOURCES,
     NAME_RULE_KINDS,
     NAME_RULES,
+    NICKNAMES,
     CsvSpec,
     read_rows,
 )
@@ -53,6 +55,7 @@ def build_rules(
     acronym_rows: list[dict[str, str]],
     rule_rows: list[dict[str, str]],
     learned: Iterable[tuple[str, str]],
+    nickname_rows: Sequence[dict[str, str]] = (),
 ) -> Rules:
     """Contractions from the shipped table, plus acronyms the registry's own names define (shipped ones win)."""
     expansions: dict[str, set[tuple[str, ...]]] = {}
@@ -85,6 +88,12 @@ def build_rules(
         drop_prefix=tuple(tuple(t.split()) for t in by_rule["drop_prefix"] if t),
         drop_suffix=tuple(tuple(t.split()) for t in by_rule["drop_suffix"] if t),
         expansions=MappingProxyType({a: form for form, a in contractions.items()}),
+        nicknames=MappingProxyType(
+            {
+                normalize_name(row["nickname"]): tuple(normalize_name(row["name"]).split())
+                for row in nickname_rows
+            }
+        ),
         expansion_sizes=MappingProxyType(
             {
                 first: tuple(sorted({len(f) for f in contractions if f[0] == first}, reverse=True))
@@ -132,13 +141,19 @@ def load_identities(reference: Reference) -> Identities:
     directory = Path(reference.directory)
     acronyms = _optional_rows(directory, ACRONYMS)
     rule_rows = _optional_rows(directory, NAME_RULES)
+    nicknames = _optional_rows(directory, NICKNAMES)
     external = _optional_rows(directory, EXTERNAL_LABELS)
     problems = validate_rule_rows(acronyms, rule_rows, external)
+    problems += [
+        f"{NICKNAMES.file}: {row['nickname']!r} needs one word and a name"
+        for row in nicknames
+        if len(normalize_name(row["nickname"]).split()) != 1 or not normalize_name(row["name"])
+    ]
     if problems:
         raise TaxonomyError(f"{directory}: {len(problems)} problem(s) in the name rules:", problems)
     # Threads may build it twice; both results are equal and the last one stays.
     identities = reference.cached["identities"] = build_identities(
-        reference, acronyms, rule_rows, external
+        reference, acronyms, rule_rows, external, nicknames
     )
     return identities
 
@@ -152,6 +167,7 @@ def build_identities(
     acronyms: list[dict[str, str]],
     rule_rows: list[dict[str, str]],
     external: list[dict[str, str]],
+    nicknames: Sequence[dict[str, str]] = (),
 ) -> Identities:
     """Identity keys of every registry name and imported label (one pass over distinct texts)."""
     skills = reference.skills.to_pylist()
@@ -161,10 +177,16 @@ def build_identities(
     ]
     learned = [pair for text, _ in texts for pair in defined_acronyms(text)]
     learned += [pair for row in external for pair in defined_acronyms(row["label"])]
-    rules = build_rules(acronyms, rule_rows, learned)
+    rules = build_rules(acronyms, rule_rows, learned, nicknames)
     registry: dict[str, set[str]] = {}
+    registry_loose: dict[str, set[str]] = {}
+    parts: dict[str, set[str]] = {}
     for text, cid in texts:
-        registry.setdefault(identity_key(text, rules), set()).add(cid)
+        words = key_tokens(base_tokens(text, rules.expansions), rules)
+        registry.setdefault("".join(words), set()).add(cid)
+        registry_loose.setdefault(loose_of(words), set()).add(cid)
+        for part in conjunct_parts(words):
+            parts.setdefault(loose_of(part), set()).add(cid)
     concepts = {
         s["skill_id"]: Concept(
             s["skill_id"], s["name"], s["esco_uri"] or None, s["onet_commodity_code"] or None
@@ -173,6 +195,7 @@ def build_identities(
     }
     exact: dict[str, dict[str, Concept]] = {}
     loose: dict[str, dict[str, Concept]] = {}
+    looser: dict[str, dict[str, Concept]] = {}
     fuzzy: set[tuple[str, str]] = set()
     concept_of: dict[tuple[str, str, str], Concept] = {}  # a concept has many labels
     for row in sorted(external, key=lambda r: EXTERNAL_SOURCES.index(r["source"])):
@@ -181,9 +204,9 @@ def build_identities(
             which, _external_concept(row, rules)
         )
         exact.setdefault(normalize_name(row["label"]), {}).setdefault(concept.canonical_id, concept)
-        loose.setdefault(identity_key(row["label"], rules), {}).setdefault(
-            concept.canonical_id, concept
-        )
+        words = key_tokens(base_tokens(row["label"], rules.expansions), rules)
+        loose.setdefault("".join(words), {}).setdefault(concept.canonical_id, concept)
+        looser.setdefault(loose_of(words), {}).setdefault(concept.canonical_id, concept)
         fuzzy.update(
             (k, concept.canonical_id) for k in fuzzy_keys(row["label"]) if len(k) >= MIN_FUZZY_CHARS
         )
@@ -195,8 +218,14 @@ def build_identities(
         fuzzy_ids=tuple(c for _, c in choices),
         by_id=MappingProxyType(by_id),
         registry=MappingProxyType({k: frozenset(v) for k, v in registry.items() if k}),
+        registry_loose=MappingProxyType({k: frozenset(v) for k, v in registry_loose.items() if k}),
+        # A part that is itself a registry name or spelling stays that entry's.
+        registry_parts=MappingProxyType(
+            {k: frozenset(v) for k, v in parts.items() if k and k not in registry_loose}
+        ),
         external_exact=MappingProxyType({k: tuple(v.values()) for k, v in exact.items() if k}),
         external=MappingProxyType({k: tuple(v.values()) for k, v in loose.items() if k}),
+        external_loose=MappingProxyType({k: tuple(v.values()) for k, v in looser.items() if k}),
         concepts=MappingProxyType(concepts),
     )
 
@@ -207,7 +236,9 @@ def _external_concept(row: dict[str, str], rules: Rules) -> Concept:
     # and "Microsoft Outlook" are one O*NET product).
     source = row["source"]
     return Concept(
-        canonical_id=unregistered_id(identity_key(row["concept"], rules)),
+        canonical_id=unregistered_id(
+            loose_of(key_tokens(base_tokens(row["concept"], rules.expansions), rules))
+        ),
         name=row["concept"],
         esco_uri=row["external_id"] if source == "esco" else None,
         onet_code=row["external_id"] if source == "onet" else None,
@@ -250,8 +281,14 @@ def _identify(
         if owner is not None:
             return _registry(identities, owner, names, "normalized", 100.0, False)
         return Identity(None, None, "unmatched", 100.0, False, None, None)
-    key = key_of(tokens, identities.rules)
+    words = key_tokens(tokens, identities.rules)
+    key, loose = "".join(words), loose_of(words)
     owners = identities.registry.get(key, frozenset())
+    if not owners and len(identities.registry_loose.get(loose, ())) == 1:
+        owners = identities.registry_loose[loose]
+    if not owners and len(identities.registry_parts.get(loose, ())) == 1:
+        owners = identities.registry_parts[loose]  # a short form: one action of 'P X and Y'
+
     if len(owners) > 1 and expanded:
         owner = _case_insensitive_owner(reference, expanded)
         owners = frozenset({owner}) if owner else owners
@@ -270,7 +307,7 @@ def _identify(
             cid, score = _exact_owner(reference, expanded), 100.0
         if cid is not None and not reordered(expanded, names[cid]):
             return _registry(identities, cid, names, "derived", score, False)
-    concept, method, score = _external(identities, name, key, threshold)
+    concept, method, score = _external(identities, name, key, loose, threshold)
     if concept is not None:
         return Identity(
             concept.canonical_id,
@@ -283,7 +320,7 @@ def _identify(
         )
     # The best registry candidate's score stays, as for an unmatched name: review ranks by it.
     return Identity(
-        unregistered_id(key or normalize_name(name)),
+        unregistered_id(loose or key or normalize_name(name)),
         None,
         "unregistered",
         match.score,
@@ -294,15 +331,15 @@ def _identify(
 
 
 def _external(
-    identities: Identities, name: str, key: str, threshold: float
+    identities: Identities, name: str, key: str, loose: str, threshold: float
 ) -> tuple[Concept | None, str, float | None]:
     exact = identities.external_exact.get(normalize_name(name))
     if exact:
         concept = _unique(exact)
         return concept, "imported" if concept else "unregistered", 100.0 if concept else None
-    loose = identities.external.get(key)
-    if loose:
-        concept = _unique(loose)
+    found = identities.external.get(key) or identities.external_loose.get(loose)
+    if found:
+        concept = _unique(found)
         return (
             concept,
             "derived" if concept else "unregistered",
@@ -372,7 +409,13 @@ def identify_all(
 ) -> list[Identity]:
     """identify() for each distinct name (the caller passes distinct names only)."""
     identities = load_identities(reference)
-    return [
-        identify(identities, reference, n, m, threshold)
-        for n, m in zip(names, matches, strict=True)
-    ]
+    memo = identities.memo.setdefault(threshold, {})
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    # One look-up per name (a report's names are mostly known already), as in Reference.match_all.
+    found = [memo.get(name) for name in names]
+    for i in [i for i, identity in enumerate(found) if identity is None]:
+        found[i] = memo[names[i]] = _identify(
+            identities, reference, names[i], matches[i], threshold
+        )
+    return found  # type: ignore[return-value]

@@ -1,4 +1,4 @@
-"""Identity keys of a name: acronyms expanded or contracted, vendor prefixes and .js suffixes dropped, diacritics folded; the rule and concept types."""
+"""Identity keys of a name: acronyms, nicknames, vendor prefixes, .js suffixes, diacritics; the loose key (endings cut, action noun first); the rule types."""
 
 from __future__ import annotations
 
@@ -6,18 +6,15 @@ import re
 import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from functools import lru_cache
 
 from flows.normalize.name_keys import (
+    DIRECTIONAL,
     PARENTHETICAL,
     STOPWORDS,
     normalize_name,
     slugify,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 MEMO_LIMIT = 200_000
 
@@ -48,6 +45,7 @@ class Rules:
     drop_prefix: tuple[tuple[str, ...], ...]  # "perform data analysis" is "data analysis"
     drop_suffix: tuple[tuple[str, ...], ...]  # "Agile methodology" is "Agile"
     expansions: Mapping[str, tuple[str, ...]]  # acronym -> its one expansion
+    nicknames: Mapping[str, tuple[str, ...]]  # "golang" -> ("go",), "vb" -> ("visual", "basic")
     # first word of an expansion -> the expansions' lengths, longest first
     expansion_sizes: Mapping[str, tuple[int, ...]]
 
@@ -58,8 +56,11 @@ class Identities:
 
     rules: Rules
     registry: Mapping[str, frozenset[str]]  # identity key -> registry ids
+    registry_loose: Mapping[str, frozenset[str]]  # loose key -> registry ids
+    registry_parts: Mapping[str, frozenset[str]]  # loose key of one action of 'P X and Y' -> ids
     external_exact: Mapping[str, tuple[Concept, ...]]  # normalized label key -> concepts
     external: Mapping[str, tuple[Concept, ...]]  # identity key -> concepts
+    external_loose: Mapping[str, tuple[Concept, ...]]  # loose key -> concepts
     concepts: Mapping[str, Concept]  # registry id -> its external ids
     fuzzy_keys: tuple[str, ...]  # imported labels open to fuzzy matching
     fuzzy_ids: tuple[str, ...]
@@ -157,34 +158,89 @@ def identity_key(text: str, rules: Rules) -> str:
 
 
 def key_of(tokens: list[str], rules: Rules) -> str:
+    return "".join(key_tokens(tokens, rules))
+
+
+def key_tokens(tokens: list[str], rules: Rules) -> list[str]:
+    if rules.nicknames and any(t in rules.nicknames for t in tokens):
+        tokens = [w for t in tokens for w in rules.nicknames.get(t, (t,))]
     tokens = _contract(_drop_js(tokens, rules), rules)
-    tokens = _drop_qualifiers(_drop_vendor(tokens, rules), rules)
-    return "".join(tokens)
+    return _drop_qualifiers(_drop_vendor(tokens, rules), rules)
 
 
-def _drop_qualifiers(tokens: list[str], rules: Rules) -> list[str]:
-    for prefix in rules.drop_prefix:
-        if tuple(tokens[: len(prefix)]) == prefix and len(tokens) > len(prefix):
-            tokens = tokens[len(prefix) :]
-            break
-    for suffix in rules.drop_suffix:
-        if tuple(tokens[-len(suffix) :]) == suffix and len(tokens) > len(suffix):
-            tokens = tokens[: -len(suffix)]
-            break
-    return tokens
+ARTICLES = frozenset({"a", "an", "the"})
+NOMINAL_ENDINGS = ("ing", "ion", "ment")
+# 'annotation and labeling' names two actions: no verb to put first.
+COORDINATORS = frozenset({"and", "or"})
 
 
-def expanded_text(text: str, rules: Rules) -> str | None:
-    """The name with its known acronyms spelled out ('LLMs' -> 'large language model'), or None without any."""
-    return expanded_of(base_tokens(text, rules.expansions), rules)
+def loose_of(words: list[str]) -> str:
+    """The identity key's words (key_tokens) with each word stemmed and a trailing action noun put first: 'data processing' = 'process data'.
+
+    'heat pump installation' reads as 'installing heat pump' (ESCO prints skills as verb phrases,
+    reports as nouns). Word order is kept around a direction word ('text to speech'). Words are
+    joined without spaces, as in the identity key, so 'power bi' and 'powerbi' still meet.
+    """
+    words = [w for w in words if w not in ARTICLES]
+    if (
+        len(words) > 1
+        and words[-1].endswith(NOMINAL_ENDINGS)
+        and not words[0].endswith(NOMINAL_ENDINGS)
+        and not DIRECTIONAL.intersection(words)
+        and not COORDINATORS.intersection(words)
+    ):
+        words = [words[-1], *words[:-1]]
+    return "".join(_stem(w) for w in words)
 
 
-def expanded_of(tokens: list[str], rules: Rules) -> str | None:
-    if "".join(tokens) in rules.expansions:
-        tokens = ["".join(tokens)]  # "Gen AI" spells the acronym "genai" with a space
-    if not any(t in rules.expansions for t in tokens):
-        return None
-    return " ".join(w for t in tokens for w in rules.expansions.get(t, (t,)))
+# 'AI video' in 'AI video generation and editing'; not 'Data' in 'Data science and analytics'.
+MIN_SHARED_WORDS = 2
+
+
+def conjunct_parts(words: list[str]) -> list[list[str]]:
+    """'ai video generation and editing' -> 'ai video generation', 'ai video editing': each action of a shared head.
+
+    Only a final 'X and Y' of single words after at least two shared words: 'Data science and
+    analytics' (one shared word) and 'Leadership and social influence' name broader things.
+    """
+    if len(words) < MIN_SHARED_WORDS + 3 or words[-2] != "and" or "and" in words[:-2]:
+        return []
+    head, first, second = words[:-3], words[-3], words[-1]
+    return [[*head, first], [*head, second]]
+
+
+# Endings cut from a word, longest first, with what is left in their place. A library stemmer
+# (Snowball) also rewrites word ends ('basic' stays, 'visualbasic' -> 'visualbas'; 'ruby' ->
+# 'rubi'), so a word would stem differently inside a compound than alone and 'visual basic' would
+# lose 'visualbasic'. These only cut inflection and action-noun endings (plurals are gone already).
+ENDINGS = (
+    ("ically", ""),
+    ("ating", ""),
+    ("ation", ""),
+    ("ment", ""),
+    ("ical", ""),
+    ("ally", ""),
+    ("ated", ""),
+    ("ing", ""),
+    ("ion", ""),
+    ("ate", ""),
+    ("ise", "is"),
+    ("ize", "iz"),
+    ("ed", ""),
+    ("ly", ""),
+)
+MIN_STEM = 4
+
+
+@lru_cache(maxsize=1 << 16)
+def _stem(word: str) -> str:
+    """The word without an inflection or action-noun ending: 'installing', 'installation' -> 'install'."""
+    if not word.isalpha():
+        return word
+    for ending, replacement in ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
+            return word[: -len(ending)] + replacement
+    return word
 
 
 def _drop_js(tokens: list[str], rules: Rules) -> list[str]:
@@ -244,3 +300,33 @@ class Identity:
     confirmed: bool
     esco_uri: str | None
     onet_code: str | None
+
+
+def _drop_qualifiers(tokens: list[str], rules: Rules) -> list[str]:
+    # What is left must still name something: 'A programming language' is not 'a'.
+    for prefix in rules.drop_prefix:
+        if tuple(tokens[: len(prefix)]) == prefix and _names_something(tokens[len(prefix) :]):
+            tokens = tokens[len(prefix) :]
+            break
+    for suffix in rules.drop_suffix:
+        if tuple(tokens[-len(suffix) :]) == suffix and _names_something(tokens[: -len(suffix)]):
+            tokens = tokens[: -len(suffix)]
+            break
+    return tokens
+
+
+def _names_something(tokens: list[str]) -> bool:
+    return any(t not in STOPWORDS for t in tokens)
+
+
+def expanded_text(text: str, rules: Rules) -> str | None:
+    """The name with its known acronyms spelled out ('LLMs' -> 'large language model'), or None without any."""
+    return expanded_of(base_tokens(text, rules.expansions), rules)
+
+
+def expanded_of(tokens: list[str], rules: Rules) -> str | None:
+    if "".join(tokens) in rules.expansions:
+        tokens = ["".join(tokens)]  # "Gen AI" spells the acronym "genai" with a space
+    if not any(t in rules.expansions for t in tokens):
+        return None
+    return " ".join(w for t in tokens for w in rules.expansions.get(t, (t,)))

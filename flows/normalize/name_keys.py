@@ -67,18 +67,19 @@ def normalize_name(text: str) -> str:
     folded = unicodedata.normalize("NFKC", FOOTNOTE_MARKS.sub("", text)).casefold()
     folded = folded.replace("\u2019", "").replace("'", "")
     folded = DOTTED_ACRONYM.sub(lambda m: m.group(0).replace(".", ""), folded).replace("&", " and ")
-    tokens = [
-        _canonical_token(t)
-        for t in SEPARATORS.sub(" ", folded).split()
-        if any(c.isalnum() for c in t)
-    ]
-    joined = f" {' '.join(tokens)} "
+    tokens = [_canonical_token(t) for t in SEPARATORS.sub(" ", folded).split()]
+    joined = f" {' '.join(t for t in tokens if t)} "
     for phrase, replacement in PHRASES:
         joined = joined.replace(phrase, replacement)
     return joined.strip()
 
 
+# Names are many, their words few: each word is worked out once.
+@lru_cache(maxsize=1 << 16)
 def _canonical_token(token: str) -> str:
+    """The word singular and in American spelling; '' for a token with no letter or digit."""
+    if not any(c.isalnum() for c in token):
+        return ""
     singular = _singular(token)
     return SPELLING.get(singular, singular)
 

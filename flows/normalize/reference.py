@@ -75,11 +75,13 @@ SPECS = (SKILLS, CATEGORIES, SKILL_ALIASES, CATEGORY_ALIASES, FUZZY_EXCLUDE)
 ACRONYMS = CsvSpec("acronyms.csv", ("acronym", "expansion", "note"), "acronym")
 NAME_RULES = CsvSpec("name_rules.csv", ("text", "rule", "reason"), "text")
 NAME_RULE_KINDS = ("vendor", "generic", "keep_js", "drop_prefix", "drop_suffix")
+# Nicknames a word goes by ('golang' is go, 'MS' is Microsoft): the word is read as the name.
+NICKNAMES = CsvSpec("nicknames.csv", ("nickname", "name", "note"), "nickname")
 EXTERNAL_LABELS = CsvSpec(
     "external_labels.csv", ("label", "source", "external_id", "concept", "preferred"), "label"
 )
 EXTERNAL_SOURCES = ("esco", "onet")  # first wins when one label belongs to both
-OPTIONAL_SPECS = (ACRONYMS, NAME_RULES, EXTERNAL_LABELS)
+OPTIONAL_SPECS = (ACRONYMS, NAME_RULES, NICKNAMES, EXTERNAL_LABELS)
 CANONICAL_SPEC = {"skill": SKILLS, "category": CATEGORIES}
 ALIAS_SPEC = {"skill": SKILL_ALIASES, "category": CATEGORY_ALIASES}
 

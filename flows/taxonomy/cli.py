@@ -12,6 +12,7 @@ from rich.table import Table
 
 from flows.errors import SkillpulseError
 from flows.normalize.reference import KINDS
+from flows.taxonomy.accept import accept_alias, proposal_impact
 from flows.taxonomy.evaluate import (
     DEFAULT_PAIRS,
     evaluate,
@@ -93,7 +94,8 @@ def review(
         return
     console.print(_review_table(queue))
     console.print(
-        'Confirm or correct with `skillpulse skills alias "NAME" ID` (add --kind category for categories), '
+        'Confirm or correct with `skillpulse skills accept "NAME" ID` (--dry-run shows the reports and rows it '
+        "changes; add --kind category for categories; `skills alias` only writes the alias), "
         'or create a skill with `skillpulse skills new "NAME" --category ID`; the next run applies it.',
         highlight=False,
     )
@@ -149,6 +151,79 @@ def alias(
     typer.echo(
         f"alias {row['alias']!r} -> {canonical_id} ({kind}, score {row['score']}) written to {reference_dir}"
     )
+
+
+@skills_app.command("accept")
+def accept(
+    name: Annotated[str, typer.Argument(help="The raw name as published.")],
+    canonical_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="SKILL_ID", help="The canonical skill_id (or category_id with --kind category)."
+        ),
+    ],
+    raw: Annotated[str, typer.Option("--raw", help="Raw reports folder.")] = "data/raw",
+    warehouse: Annotated[
+        Path, typer.Option("--warehouse", help="Warehouse folder holding the lake.")
+    ] = DEFAULT_WAREHOUSE_DIR,
+    kind: KindOption = "skill",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only show the reports and rows it would change.")
+    ] = False,
+    run: Annotated[
+        bool,
+        typer.Option("--run/--no-run", help="Rebuild the touched reports now (else: next run)."),
+    ] = True,
+    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for the writer lock.")] = 0,
+) -> None:
+    """Accept a proposal: alias NAME to ID and rebuild only the reports whose names it changes."""
+    from flows.config import Paths
+    from flows.writer_lock import acquire_writer_lock
+
+    paths = Paths.resolve(raw, warehouse)
+    kinds = _check_kind(kind)
+    try:
+        if dry_run:
+            impact = proposal_impact(paths.lake, paths.reference, name, canonical_id, kinds[0])
+            Console().print(_impact_table(impact))
+            return
+        lock = acquire_writer_lock(paths, wait)
+        try:
+            done = accept_alias(paths, name, canonical_id, kinds[0])
+            Console().print(_impact_table(done.impact))
+            typer.echo(
+                f"alias {done.alias['alias']!r} -> {canonical_id} written to {paths.reference}; "
+                f"{len(done.reports)} report(s) to rebuild, {done.restamped} untouched"
+            )
+            if run and done.reports:
+                from flows.pipeline import skillpulse_pipeline
+
+                summary = skillpulse_pipeline(raw, str(warehouse), lock_held=True)
+                typer.echo(
+                    f"run: {summary['reports_ingested']} report(s) re-ingested, "
+                    f"{summary['reports_unchanged']} unchanged, warehouse build "
+                    f"{summary['warehouse_build']} ({summary['reports_refreshed']} refreshed)"
+                )
+        finally:
+            lock.release()
+    except SkillpulseError as exc:
+        raise _fail(exc) from exc
+
+
+def _impact_table(impact: pa.Table) -> Table:
+    table = Table(title=f"Rows that change ({sum(impact['observations'].to_pylist())})")
+    for column in ("report", "kind", "name", "rows", "id now", "id after"):
+        table.add_column(column, overflow="fold", justify="right" if column == "rows" else "left")
+    for row in impact.to_pylist():
+        table.add_row(
+            row["report_id"],
+            row["kind"],
+            row["name_raw"],
+            str(row["observations"]),
+            row["id_before"] or "-",
+            row["id_after"] or "-",
+        )
+    return table
 
 
 @skills_app.command("new")

@@ -359,7 +359,13 @@ def publish(database: Path, warehouse: Path, inputs: BuildInputs, marts: dict[st
 def inputs_digest(paths: Paths) -> BuildInputs:
     """Digests of everything the database is built from: the SQL models, the reference data and
     the lake schemas (code), and the committed lake (lake)."""
-    code = [*sorted(paths.sql.rglob("*.sql")), *sorted(paths.reference.glob("*.csv"))]
+    # Only the reference files loaded as reference.* tables: aliases and name rules reach the
+    # database through the lake rows they shape (their fingerprints), so accepting an alias
+    # rebuilds just the reports it touches (flows/taxonomy/accept.py).
+    code = [
+        *sorted(paths.sql.rglob("*.sql")),
+        *(paths.reference / spec.file for spec in WAREHOUSE_TABLES),
+    ]
     schemas = [OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, REPORTS_SCHEMA, CLAIMS_SCHEMA]
     lake_state = [paths.lake / REPORTS_FILE, quarantine_file(paths.lake, DISCOVERY_QUARANTINE)]
     return BuildInputs(
