@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from flows.normalize.figure_cells import in_measure
-from flows.normalize.figures import Figure, figure_period, find_figures
+from flows.normalize.figure_periods import figure_period
+from flows.normalize.figures import Figure, find_figures
 
 CORPORA = Path(__file__).parent / "fixtures" / "corpus"
 

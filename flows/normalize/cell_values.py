@@ -17,7 +17,7 @@ from flows.normalize.cell_rows import (
     small_table_rows,
 )
 from flows.normalize.figure_cells import FIGURE_ROWS_SCHEMA, NO_FIGURE_ROWS, figure_table
-from flows.normalize.figures import period_phrase_to_text
+from flows.normalize.figure_periods import period_phrase_to_text
 from flows.normalize.numbers import needs_strict_reading
 from flows.normalize.periods import PERIODS_SCHEMA, parse_period, parse_periods
 from flows.normalize.values import parse_values

@@ -7,8 +7,9 @@ from functools import lru_cache
 
 import pyarrow as pa
 
+from flows.normalize.figure_periods import figure_period
 from flows.normalize.figure_words import ONE_CHAR
-from flows.normalize.figures import _FORM_OF_UNIT, Figure, figure_period, find_figures, strip_left
+from flows.normalize.figures import _FORM_OF_UNIT, Figure, find_figures, strip_left
 from flows.normalize.measures import REGISTRY
 
 # ----------------------------------------------------------------------------- for the table normalizer

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -14,7 +13,6 @@ from flows.errors import AccountingError, ExtractError
 from flows.extract import RawTable, read_table
 from flows.extract.common import optional
 from flows.fsutil import sha256_file
-from flows.lake import conform
 from flows.lake_schemas import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
 from flows.normalize.cell_values import (
     distinct_nonblank,
@@ -29,6 +27,7 @@ from flows.normalize.figure_cells import (
 )
 from flows.normalize.layout import FIELDS, Layout, resolve_layout
 from flows.normalize.names import harmonize_names
+from flows.normalize.observation_rows import observation_rows, table_context
 from flows.normalize.prose import prose_tables, read_prose_file
 from flows.normalize.rejections import (
     cell_quarantine,
@@ -165,8 +164,8 @@ def normalize_table(
         ),
     }
     classified = _classify(cells, raw, lookups)
-    context = _context(source, spec, rel_file)
-    observations = _observations(classified, context)
+    context = table_context(source, spec, rel_file)
+    observations = observation_rows(classified, context)
     counts = _cell_counts(classified)
     rejected = QUARANTINE_SCHEMA.empty_table()
     if (
@@ -382,114 +381,6 @@ def _first_of(*cases: tuple, default) -> pa.ChunkedArray:
     for condition, value in reversed(cases):
         result = pc.if_else(condition, value, result)
     return result
-
-
-def _context(source: ReportSource, spec: TableSpec, rel_file: str) -> dict:
-    report = source.manifest.report
-    period = report.period
-    return {
-        "report_id": source.report_id,
-        "series_id": report.series,
-        "publisher": report.publisher,
-        "edition": report.edition,
-        "table_name": spec.table_name,
-        "measure": spec.measure,
-        "report_period_start": period.start if period else None,
-        "report_period_end": period.end if period else None,
-        "report_geography": report.geography,
-        "source_file": rel_file,
-        "source_sha256": source.file_hashes[spec.file],
-    }
-
-
-def _observations(classified: pa.Table, ctx: dict) -> pa.Table:
-    """The figures that loaded, with the report's context; built in Arrow, no query needed."""
-    ok = classified.filter(pc.equal(classified["status"], "ok"))
-    n = ok.num_rows
-
-    def constant(key: str) -> pa.Array:
-        return pa.repeat(pa.scalar(ctx[key], pa.string()), n)
-
-    unknown = ok["period_unknown"]
-    columns = {
-        **{
-            key: constant(key)
-            for key in ("report_id", "series_id", "publisher", "edition", "table_name")
-        },
-        "period_start": pc.if_else(
-            unknown,
-            pa.scalar(None, pa.date32()),
-            pc.coalesce(ok["period_start"], pa.scalar(ctx["report_period_start"], pa.date32())),
-        ),
-        "period_end": pc.if_else(
-            unknown,
-            pa.scalar(None, pa.date32()),
-            pc.coalesce(ok["period_end"], pa.scalar(ctx["report_period_end"], pa.date32())),
-        ),
-        "period_label": _null_if_empty(ok["period_label_found"]),
-        "geography": pc.coalesce(
-            _null_if_empty(ok["geography"]), pa.scalar(ctx["report_geography"], pa.string())
-        ),
-        "category_raw": _null_if_empty(ok["category_raw"]),
-        "source_file": constant("source_file"),
-        "source_sha256": constant("source_sha256"),
-        "is_horizon": pc.fill_null(ok["horizon"], False),
-        "source_text": ok["cell_text"],
-        "source_span": _span_text(ok),
-        "dimensions": _dimensions(ok),
-    }
-    passed = (
-        "measure",
-        "category_id",
-        "skill_raw",
-        "skill_id",
-        "skill_match_method",
-        "skill_match_score",
-        "skill_match_confirmed",
-        "esco_uri",
-        "onet_code",
-        "value",
-        "value_qualifier",
-        "unit",
-        "source_row",
-        "source_page",
-        "source_column",
-        "source_column_index",
-        "figure_index",
-        "comparison",
-        "value_low",
-        "value_high",
-        "currency",
-    )
-    columns |= {name: ok[name] for name in passed}
-    return conform(pa.table(columns), OBSERVATIONS_SCHEMA)
-
-
-def _span_text(rows: pa.Table) -> pa.ChunkedArray:
-    """'start-end' of the figure in the published cell (the label's length added when split)."""
-    start = pc.add(rows["span_start"], rows["span_offset"])
-    end = pc.add(rows["span_end"], rows["span_offset"])
-    return pc.binary_join_element_wise(pc.cast(start, pa.string()), pc.cast(end, pa.string()), "-")
-
-
-def _dimensions(rows: pa.Table) -> pa.Array:
-    """The declared extra dimensions of each row as a map {name: text} (empty when none)."""
-    names = [name.removeprefix("dim_") for name in rows.column_names if name.startswith("dim_")]
-    n = rows.num_rows
-    k = len(names)
-    offsets = pa.array(np.arange(n + 1, dtype=np.int32) * k)
-    if not k:
-        return pa.MapArray.from_arrays(
-            offsets, pa.array([], pa.string()), pa.array([], pa.string())
-        )
-    values = pa.concat_arrays([rows[f"dim_{name}"].combine_chunks() for name in names])
-    order = (np.arange(k)[None, :] * n + np.arange(n)[:, None]).ravel()
-    keys = pa.array(np.tile(np.array(names, dtype=object), n), pa.string())
-    return pa.MapArray.from_arrays(offsets, keys, values.take(pa.array(order)))
-
-
-def _null_if_empty(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    return pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
 
 
 def check_accounting(result: TableResult, value_columns: int, rel_file: str) -> None:
