@@ -58,17 +58,31 @@ WITH mentions AS (
     LEFT JOIN staging.reports AS r ON r.report_id = p.report_id
     WHERE p.skill_id IS NOT NULL
 ),
+-- Aggregated from a narrow projection, not from mentions: a CTE read twice is materialized whole
+-- (10M wide rows at 10m: 19.2 s and 8.9 GB against 13.7 s and 6.1 GB this way, same rows).
 per_skill AS (
     SELECT
-        skill_id,
-        count(DISTINCT report_id) FILTER (WHERE is_independent) AS reports,
-        count(DISTINCT publisher) FILTER (WHERE is_independent) AS publishers,
+        p.skill_id,
+        count(DISTINCT p.report_id) FILTER (WHERE p.is_independent) AS reports,
+        count(DISTINCT p.publisher) FILTER (WHERE p.is_independent) AS publishers,
         -- Summed in value order: a parallel sum in any order differs in the last bit between builds.
-        avg(percentile ORDER BY percentile) FILTER (WHERE is_independent) AS consensus_percentile,
-        max(percentile) FILTER (WHERE is_independent)
-            - min(percentile) FILTER (WHERE is_independent) AS percentile_spread
-    FROM mentions
-    GROUP BY skill_id
+        avg(p.percentile ORDER BY p.percentile) FILTER (
+            WHERE p.is_independent
+        ) AS consensus_percentile,
+        max(p.percentile) FILTER (WHERE p.is_independent)
+        - min(p.percentile) FILTER (WHERE p.is_independent) AS percentile_spread
+    FROM (
+        SELECT
+            sp.skill_id,
+            sp.report_id,
+            sp.percentile,
+            r.publisher,
+            NOT coalesce(r.quotes_loaded, false) AS is_independent
+        FROM intermediate.skill_positions AS sp
+        LEFT JOIN staging.reports AS r ON sp.report_id = r.report_id
+        WHERE sp.skill_id IS NOT NULL
+    ) AS p
+    GROUP BY p.skill_id
 ),
 consensus AS (
     SELECT *, rank() OVER (ORDER BY consensus_percentile DESC) AS consensus_rank
