@@ -112,6 +112,12 @@ def test_accepting_an_alias_rebuilds_only_the_reports_it_touches(
     assert {k: v for k, v in after.items() if k[0] != "accept-a-2026"} == {
         k: v for k, v in before.items() if k[0] != "accept-a-2026"
     }
+    # accept-a was written again into a new batch file; its old rows there are not counted.
+    impact = proposal_impact(paths.lake, paths.reference, "Python", "sql").to_pylist()
+    assert [(r["report_id"], r["observations"]) for r in impact] == [
+        ("accept-a-2026", 1),
+        ("accept-b-2026", 1),
+    ]
     # What the incremental path published is what a full rebuild gives.
     skillpulse_pipeline(str(raw), str(warehouse), full_refresh=True)
     assert skill_ids(warehouse) == after

@@ -15,7 +15,12 @@ import pyarrow.compute as pc
 
 from flows.config import DATABASE_NAME, Paths
 from flows.errors import TaxonomyError
-from flows.lake import commit_reports, known_fingerprints, read_reports
+from flows.lake import (
+    commit_reports,
+    known_fingerprints,
+    read_current_observations,
+    read_reports,
+)
 from flows.normalize.names import Reference, harmonize_with, load_reference
 from flows.normalize.reference import KINDS, Kind
 from flows.raw import discover as discovery
@@ -95,21 +100,20 @@ def proposal_impact(
 
 def impact_of(lake: Path, before: Reference, after: Reference) -> pa.Table:
     """IMPACT_SCHEMA rows: per report, the names that resolve differently after the change and their row counts."""
-    files = _observation_files(lake)
-    if not files:
+    try:
+        # Current rows only: a batch file also holds the superseded rows of reports written again.
+        observed = read_current_observations(lake, ["report_id", "skill_raw", "category_raw"])
+    except (duckdb.Error, OSError) as exc:
+        raise TaxonomyError(f"cannot read the lake's observations under {lake}: {exc}") from exc
+    if observed.num_rows == 0:
         return IMPACT_SCHEMA.empty_table()
-    changed = changed_names(before, after, observed_names(_lake_parent(lake)))
+    changed = changed_names(before, after, observed_names(observed))
     if changed.num_rows == 0:
         return IMPACT_SCHEMA.empty_table()
-    con = duckdb.connect()
-    try:
-        con.read_parquet(files, union_by_name=True).create_view("observed")
+    with closing(duckdb.connect()) as con:
+        con.register("observed", observed)
         con.register("changed", changed)
         return con.sql(IMPACT_SQL).to_arrow_table().cast(IMPACT_SCHEMA)
-    except duckdb.Error as exc:
-        raise TaxonomyError(f"cannot read the lake's observations under {lake}: {exc}") from exc
-    finally:
-        con.close()
 
 
 def accept_alias(paths: Paths, name: str, canonical_id: str, kind: Kind = "skill") -> Accepted:
@@ -196,12 +200,3 @@ def _restamp_published(warehouse: Path, stamps: dict[str, str]) -> None:
 def _fingerprints(paths: Paths) -> dict[str, str]:
     plan = discovery.discover(paths.raw, discovery.reference_fingerprint(paths.reference), {})
     return {source.report_id: source.fingerprint for source in plan.changed}
-
-
-def _observation_files(lake: Path) -> list[str]:
-    return [str(f) for f in sorted((Path(lake) / "observations").glob("**/*.parquet"))]
-
-
-def _lake_parent(lake: Path) -> Path:
-    # observed_names takes the warehouse folder that holds lake/.
-    return Path(lake).parent
