@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 import textwrap
 from collections.abc import Iterator
@@ -62,6 +64,34 @@ def write_report(folder: Path, manifest: str, files: dict[str, str | bytes]) -> 
         else:
             path.write_text(content, encoding="utf-8", newline="")
     return folder
+
+
+def names_report(folder: Path, series: str, names: list[str], publisher: str) -> None:
+    """A one-table growth report listing the names, row i carrying +i% (the name's index)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["Skill", "Demand growth (YoY)"])
+    writer.writerows([name, f"+{i}%"] for i, name in enumerate(names, start=1))
+    write_report(
+        folder,
+        f"""
+        [report]
+        series = "{series}"
+        edition = "2026"
+        publisher = "{publisher}"
+        title = "Skill names, {series}"
+        published = 2026-02-04
+        period = {{ start = 2025-01-01, end = 2025-12-31 }}
+        source_url = "https://example.org/{series}"
+
+        [[tables]]
+        name = "skills"
+        file = "skills.csv"
+        measure = "growth_pct"
+        columns = {{ skill = "Skill", value = "Demand growth (YoY)" }}
+        """,
+        {"skills.csv": buffer.getvalue()},
+    )
 
 
 def free_port() -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import shutil
 from pathlib import Path
 
@@ -27,7 +25,7 @@ from flows.taxonomy.evaluate import (
 from flows.taxonomy.importers import esco_labels, import_labels, onet_labels
 from flows.taxonomy.registry import add_skill
 from flows.taxonomy.review import review_queue
-from tests.conftest import write_report
+from tests.conftest import names_report
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "data" / "reference"
@@ -352,34 +350,6 @@ def test_skill_ids_agree_across_reports_with_esco_and_onet_imported(reference: P
 # --- the same, through the real pipeline: each spelling in its own report ---------------------------------
 
 
-def pairs_report(folder: Path, edition: str, names: list[str]) -> None:
-    """A one-table report listing the names, row i carrying the number i (the pair's index)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["Skill", "Demand growth (YoY)"])
-    writer.writerows([name, f"+{i}%"] for i, name in enumerate(names, start=1))
-    write_report(
-        folder,
-        f"""
-        [report]
-        series = "name-pairs-{edition}"
-        edition = "2026"
-        publisher = "Pairs {edition}"
-        title = "Labelled name pairs, side {edition}"
-        published = 2026-02-04
-        period = {{ start = 2025-01-01, end = 2025-12-31 }}
-        source_url = "https://example.org/name-pairs"
-
-        [[tables]]
-        name = "skills"
-        file = "skills.csv"
-        measure = "growth_pct"
-        columns = {{ skill = "Skill", value = "Demand growth (YoY)" }}
-        """,
-        {"skills.csv": buffer.getvalue()},
-    )
-
-
 @pytest.mark.slow
 @pytest.mark.usefixtures("prefect_harness")
 def test_skill_ids_agree_across_reports_through_the_pipeline(tmp_path: Path) -> None:
@@ -387,8 +357,8 @@ def test_skill_ids_agree_across_reports_through_the_pipeline(tmp_path: Path) -> 
 
     pairs = load_pairs(PAIRS)
     raw = tmp_path / "raw"
-    pairs_report(raw / "pairs" / "a", "a", [p["name_a"] for p in pairs])
-    pairs_report(raw / "pairs" / "b", "b", [p["name_b"] for p in pairs])
+    names_report(raw / "pairs" / "a", "name-pairs-a", [p["name_a"] for p in pairs], "Pairs a")
+    names_report(raw / "pairs" / "b", "name-pairs-b", [p["name_b"] for p in pairs], "Pairs b")
     summary = skillpulse_pipeline(str(raw), str(tmp_path / "warehouse"))
     assert summary["reports_failed"] == 0
     lake = tmp_path / "warehouse" / "lake" / "observations"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import shutil
 from pathlib import Path
 
@@ -15,37 +13,10 @@ from flows import config
 from flows.cli import app
 from flows.config import DATABASE_NAME, Paths
 from flows.taxonomy.accept import accept_alias, proposal_impact
-from tests.conftest import write_report
+from tests.conftest import names_report
 
 SHIPPED = Path(__file__).resolve().parents[1] / "data" / "reference"
 TARGET = "ai-video-generation-and-editing"
-
-
-def names_report(folder: Path, series: str, names: list[str]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["Skill", "Demand growth (YoY)"])
-    writer.writerows([name, f"+{i}%"] for i, name in enumerate(names, start=1))
-    write_report(
-        folder,
-        f"""
-        [report]
-        series = "{series}"
-        edition = "2026"
-        publisher = "Accept test"
-        title = "Names for the accept test"
-        published = 2026-02-04
-        period = {{ start = 2025-01-01, end = 2025-12-31 }}
-        source_url = "https://example.org/accept"
-
-        [[tables]]
-        name = "skills"
-        file = "skills.csv"
-        measure = "growth_pct"
-        columns = {{ skill = "Skill", value = "Demand growth (YoY)" }}
-        """,
-        {"skills.csv": buffer.getvalue()},
-    )
 
 
 def skill_ids(warehouse: Path) -> dict[tuple[str, str], str]:
@@ -67,12 +38,12 @@ def test_accepting_an_alias_rebuilds_only_the_reports_it_touches(
     shutil.copytree(SHIPPED, reference)
     monkeypatch.setattr(config, "DEFAULT_REFERENCE", reference)  # the pipeline's registry
     raw, warehouse = tmp_path / "raw", tmp_path / "warehouse"
-    names_report(raw / "a", "accept-a", ["AI video production", "Python"])
-    names_report(raw / "b", "accept-b", ["Python", "SQL"])
-    names_report(raw / "c", "accept-c", ["Data science", "Kubernetes"])
+    names_report(raw / "a", "accept-a", ["AI video production", "Python"], "Accept test")
+    names_report(raw / "b", "accept-b", ["Python", "SQL"], "Accept test")
+    names_report(raw / "c", "accept-c", ["Data science", "Kubernetes"], "Accept test")
     # Five reports: one changed of five stays under the warehouse's share for an incremental build.
-    names_report(raw / "d", "accept-d", ["SQL"])
-    names_report(raw / "e", "accept-e", ["Kubernetes"])
+    names_report(raw / "d", "accept-d", ["SQL"], "Accept test")
+    names_report(raw / "e", "accept-e", ["Kubernetes"], "Accept test")
     assert skillpulse_pipeline(str(raw), str(warehouse))["reports_ingested"] == 5
     before = skill_ids(warehouse)
     paths = Paths.resolve(raw, warehouse)
