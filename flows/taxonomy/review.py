@@ -27,9 +27,10 @@ REVIEW_CANDIDATE_TYPE = pa.struct([*CANDIDATE_TYPE, ("similarity", pa.float64())
 SIMILAR_TYPE = pa.struct(
     [("name_raw", pa.string()), ("canonical_id", pa.string()), ("similarity", pa.float64())]
 )
-# Other observed names are shown at or above this cosine: on the labelled pairs 0.75 keeps about
-# half the same-skill pairs and most near misses, which is what a person choosing wants to see.
-SIMILAR_FLOOR = 0.75
+# Names the embedding alone proposes (other observed names, registry entries the spelling score
+# did not shortlist) are shown at or above this cosine. ESCO synonyms sit at 0.6-0.75 (`bring in
+# tax` / `collect tax` 0.71, `security dangers` / `security threat` 0.69); unrelated names below 0.3.
+SIMILAR_FLOOR = 0.5
 # Registry keys compared per queued name by embedding (the spelling shortlist adds its own).
 EMBEDDING_SHORTLIST = 50
 # The queue is sorted most urgent first; beyond this many rows no similar names are looked up, so a
@@ -201,7 +202,8 @@ def _ranked_by_meaning(
         for cid in spelled.keys() - cosine.keys():
             # A spelling candidate outside the embedding shortlist: its best key's cosine.
             cosine[cid] = float((sim.embed(keys_of[cid]) @ sim.embed([name])[0]).max())
-        best = sorted(cosine, key=lambda cid: (-cosine[cid], cid))[:limit]
+        shown = [cid for cid in cosine if cid in spelled or cosine[cid] >= SIMILAR_FLOOR]
+        best = sorted(shown, key=lambda cid: (-cosine[cid], cid))[:limit]
         out.append(
             [
                 {
