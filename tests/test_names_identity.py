@@ -393,7 +393,7 @@ def test_a_label_two_concepts_share_merges_into_neither(reference: Path, tmp_pat
                 ESCO_HEADER,
                 *ESCO_ROWS,
                 "KnowledgeSkillCompetence,http://data.europa.eu/esco/skill/t3,skill/competence,"
-                'transversal,reason logically,"thinking analytically",,released,2023-01-01,,,,',
+                'transversal,think logically,"thinking analytically",,released,2023-01-01,,,,',
             ]
         )
         + "\n",

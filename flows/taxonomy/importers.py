@@ -240,16 +240,73 @@ def esco_labels(path: Path, use_alt_labels: bool = False) -> pa.Table:
         # altLabels hold several labels, one per line, inside one quoted cell.
         split = pc.split_pattern(pc.fill_null(table["altLabels"].combine_chunks(), ""), "\n")
         parents = pc.list_parent_indices(split)
-        parts.append(
-            _labels(
-                pc.utf8_trim_whitespace(pc.list_flatten(split)),
-                pc.take(uri, parents),
-                pc.take(preferred, parents),
-                False,
-            )
+        alt = _labels(
+            pc.utf8_trim_whitespace(pc.list_flatten(split)),
+            pc.take(uri, parents),
+            pc.take(preferred, parents),
+            False,
         )
+        parts.append(alt.filter(related_to_concept(alt["label"], alt["concept"])))
     labels = pa.concat_tables(parts)
     return labels.filter(pc.not_equal(labels["label"], ""))
+
+
+# Words that say nothing about which skill a label names: an altLabel sharing only these with its
+# preferredLabel (`use Microsoft Excel` / `use spreadsheet software`) shares nothing.
+FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "to",
+        "for",
+        "and",
+        "or",
+        "with",
+        "by",
+        "at",
+        "from",
+        "be",
+        "use",
+        "using",
+        "apply",
+        "perform",
+        "manage",
+        "work",
+    ]
+)
+# Words compared by their first letters: `collect tax` / `collecting taxes` share `colle`, `taxes`.
+WORD_PREFIX = 5
+
+
+def related_to_concept(label: pa.ChunkedArray, concept: pa.ChunkedArray) -> pa.ChunkedArray:
+    """True where an altLabel shares a word with its concept's preferredLabel.
+
+    ESCO lists narrower terms and products among a concept's altLabels (`Microsoft Excel`, `Google
+    Sheets` under `use spreadsheet software`; `Visual Basic`, `PowerShell` under `computer
+    programming`; `gold` under `precious metals`). Imported as spellings of the concept they would
+    let an umbrella absorb narrower skills, so a label that shares no word with the preferredLabel is
+    left out; the synonyms the import is for mostly do share one (`bring in tax` / `collect tax`).
+    """
+    words: dict[str, frozenset[str]] = {}
+
+    def of(text: str) -> frozenset[str]:
+        if text not in words:
+            words[text] = frozenset(
+                w[:WORD_PREFIX] for w in normalize_name(text).split() if w not in FUNCTION_WORDS
+            )
+        return words[text]
+
+    # One loop over distinct (label, concept) pairs of the taxonomy, not over rows of a report.
+    pairs = pa.table({"label": label, "concept": concept})
+    distinct = pairs.group_by(["label", "concept"], use_threads=False).aggregate([]).to_pylist()
+    related = {(r["label"], r["concept"]) for r in distinct if of(r["label"]) & of(r["concept"])}
+    keys = pc.binary_join_element_wise(label, concept, "\x00")
+    wanted = pa.array([f"{a}\x00{b}" for a, b in related], pa.string())
+    return pc.is_in(keys, value_set=wanted)
 
 
 def onet_labels(path: Path) -> pa.Table:
