@@ -914,6 +914,7 @@ def test_esco_alt_labels_that_share_no_word_with_their_concept_are_left_out(
         encoding="utf-8",
     )
     labels = esco_labels(esco, use_alt_labels=True)
+    assert labels.schema.metadata == {b"alt_labels_left_out": b"2"}
     assert sorted(labels["label"].to_pylist()) == [
         "bring in tax",
         "collect tax",

@@ -21,6 +21,7 @@ from flows.taxonomy.evaluate import (
     skill_ids_one_report_each,
 )
 from flows.taxonomy.importers import (
+    ALT_LEFT_OUT,
     IMPORT_MIN_SCORE,
     esco_labels,
     import_esco,
@@ -323,6 +324,13 @@ def import_esco_command(
         raise _fail(exc) from exc
     _print_import(result, "ESCO")
     _print_labels(written, "ESCO", dry_run)
+    left_out = (labels.schema.metadata or {}).get(ALT_LEFT_OUT.encode())
+    if left_out:
+        Console().print(
+            f"left out {left_out.decode()} altLabels that share no word with their concept's "
+            "preferredLabel (narrower terms and products; see docs/harmonize.md)",
+            highlight=False,
+        )
 
 
 @skills_app.command("import-onet")

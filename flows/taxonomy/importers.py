@@ -29,6 +29,8 @@ from flows.normalize.reference import (
 )
 
 IMPORT_MIN_SCORE = 95.0
+# Schema metadata key of esco_labels' result: how many altLabels related_to_concept left out.
+ALT_LEFT_OUT = "alt_labels_left_out"
 IMPORT_SCHEMA = pa.schema(
     [
         ("skill_id", pa.string()),
@@ -54,20 +56,11 @@ def import_esco(
     dry_run: bool = False,
 ) -> pa.Table:
     """Fill skills.esco_uri from an ESCO skills CSV (conceptUri, preferredLabel[, altLabels])."""
-    table = _read_external(
-        path,
-        ["conceptUri", "preferredLabel", "altLabels"]
-        if use_alt_labels
-        else ["conceptUri", "preferredLabel"],
-        {},
+    # The same labels the label import keeps: an altLabel naming a narrower term is no id source.
+    labels = esco_labels(path, use_alt_labels)
+    return _import_external(
+        reference_dir, [(labels["label"], labels["external_id"])], "esco_uri", min_score, dry_run
     )
-    labels = [(table["preferredLabel"], table["conceptUri"])]
-    if use_alt_labels:
-        # altLabels hold several labels, one per line, inside one quoted cell.
-        split = pc.split_pattern(pc.fill_null(table["altLabels"].combine_chunks(), ""), "\n")
-        uris = pc.take(table["conceptUri"].combine_chunks(), pc.list_parent_indices(split))
-        labels.append((pc.utf8_trim_whitespace(pc.list_flatten(split)), uris))
-    return _import_external(reference_dir, labels, "esco_uri", min_score, dry_run)
 
 
 def import_onet(
@@ -246,9 +239,15 @@ def esco_labels(path: Path, use_alt_labels: bool = False) -> pa.Table:
             pc.take(preferred, parents),
             False,
         )
-        parts.append(alt.filter(related_to_concept(alt["label"], alt["concept"])))
+        alt = alt.filter(pc.not_equal(alt["label"], ""))
+        related = related_to_concept(alt["label"], alt["concept"])
+        left_out = alt.num_rows - (pc.sum(related).as_py() or 0)
+        parts.append(alt.filter(related))
     labels = pa.concat_tables(parts)
-    return labels.filter(pc.not_equal(labels["label"], ""))
+    labels = labels.filter(pc.not_equal(labels["label"], ""))
+    return (
+        labels.replace_schema_metadata({ALT_LEFT_OUT: str(left_out)}) if use_alt_labels else labels
+    )
 
 
 # Words that say nothing about which skill a label names: an altLabel sharing only these with its
