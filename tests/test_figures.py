@@ -51,6 +51,7 @@ def _differences(figure: Figure, expected: dict) -> list[str]:
         ("heldout.csv", 50),
         ("heldout2.csv", 40),
         ("heldout3.csv", 20),
+        ("heldout4.csv", 40),
     ],
 )
 def test_corpus_of_real_published_figures(name: str, at_least: int):
