@@ -95,6 +95,7 @@ class Reading:
     signed: bool = False  # the number carries its own sign
     restates_share: bool = False  # "One in five (21%)": the percent restates a fraction
     verb: bool = False  # "doubled", "quadrupling": a change by itself
+    bare_dollar: bool = False  # "$" alone: USD unless the report names its currency
 
 
 def read_match(match: re.Match, text: str) -> Reading | None:
@@ -106,13 +107,14 @@ def read_match(match: re.Match, text: str) -> Reading | None:
     if kind == "money":
         number = _decimal_number(g("m_num") or g("m_num2"))
         scale = (g("m_scale") or g("m_scale2") or "").strip().lower()
-        code = CURRENCIES.get(
-            (g("m_code") or match.group(0).split()[0].rstrip("0123456789.,")).lower().strip()
-        )
+        mark = (g("m_code") or match.group(0).split()[0].rstrip("0123456789.,")).lower().strip()
+        code = CURRENCIES.get(mark)
         if number is None:
             return None
         value = _times(number, SCALES[scale]) if scale else number
-        return Reading(start, end, value, "currency", currency=code or "USD")
+        return Reading(
+            start, end, value, "currency", currency=code or "USD", bare_dollar=mark == "$"
+        )
     if kind in ("range", "between"):
         low = _decimal_number(g("r_lo") or g("b_lo"))
         high = _decimal_number(g("r_hi") or g("b_hi"))
@@ -120,6 +122,16 @@ def read_match(match: re.Match, text: str) -> Reading | None:
             return None
         mid = float((Decimal(repr(low)) + Decimal(repr(high))) / 2)
         return Reading(start, end, mid, "percent", low=low, high=high)
+    if kind == "nbetween":  # "between 12,000 and 16,000 vacancies"
+        lo, hi = _decimal_number(g("nb_lo")), _decimal_number(g("nb_hi"))
+        if lo is None or hi is None:
+            return None
+        low, high = _scaled(lo, g("nb_lo_scale") or g("nb_scale")), _scaled(hi, g("nb_scale"))
+        if low >= high:
+            return None
+        mid = float((Decimal(repr(low)) + Decimal(repr(high))) / 2)
+        unit = "count" if g("nb_scale") else "number"
+        return Reading(start, end, mid, unit, low=low, high=high)
     if kind == "percent":
         value = _amount(g("p_num"))
         return (
@@ -184,7 +196,9 @@ def _money_range(match: re.Match) -> Reading | None:
     part = "mb" if match.group("mb_lo") is not None else "mr"
     lo, hi = match.group(f"{part}_lo"), match.group(f"{part}_hi")
     lo_scale, hi_scale = match.group(f"{part}_lo_scale"), match.group(f"{part}_scale")
-    code = CURRENCIES.get(CURRENCY_MARK.search(match.group(0)).group(0).lower(), "USD")
+    mark = CURRENCY_MARK.search(match.group(0)).group(0).lower().strip()
+    code = CURRENCIES.get(mark, "USD")
+    bare = mark == "$"
     low, high = _decimal_number(lo), _decimal_number(hi)
     if low is None:
         return None
@@ -193,9 +207,12 @@ def _money_range(match: re.Match) -> Reading | None:
         high = _scaled(high, hi_scale)
         if low < high:
             mid = float((Decimal(repr(low)) + Decimal(repr(high))) / 2)
-            return Reading(*match.span(), mid, "currency", low=low, high=high, currency=code)
+            return Reading(
+                *match.span(), mid, "currency", low=low, high=high, currency=code, bare_dollar=bare
+            )
     end = match.end(f"{part}_lo_scale") if lo_scale else match.end(f"{part}_lo")
-    return Reading(match.start(), end, _scaled(low, lo_scale), "currency", currency=code)
+    value = _scaled(low, lo_scale)
+    return Reading(match.start(), end, value, "currency", currency=code, bare_dollar=bare)
 
 
 def _scaled(number: float, scale: str | None) -> float:
