@@ -155,6 +155,44 @@ def _one(text: str) -> Figure:
         ("rose 4.5pc", 4.5, "exact", "percent", None, "growth_pct"),
         ("Index covering 40 economies", 40, "exact", "number", None, "count"),
         ("a 9% rise from the prior year", 9, "exact", "percent", "yoy", "growth_pct"),
+        # Forms heldout4 found missing (each has a corpus row with its source).
+        ("job ads rose 2.1% week-over-week", 2.1, "exact", "percent", "wow", "growth_pct"),
+        ("+4% WoW", 4, "exact", "percent", "wow", "growth_pct"),
+        ("listings were 3% below a week prior", -3, "exact", "percent", "wow", "growth_pct"),
+        ("fell 1.3 per cent on the month", -1.3, "exact", "percent", "mom", "growth_pct"),
+        ("were down 1.9 per cent over the year", -1.9, "exact", "percent", "yoy", "growth_pct"),
+        ("9.6% lower than a year ago", -9.6, "exact", "percent", "yoy", "growth_pct"),
+        ("5% higher than in May of last year", 5, "exact", "percent", "yoy", "growth_pct"),
+        (
+            "62% higher than before the pandemic",
+            62,
+            "exact",
+            "percent",
+            "vs_baseline",
+            "growth_pct",
+        ),
+        (
+            "1.4% fewer openings than in June",
+            -1.4,
+            "exact",
+            "percent",
+            "vs_prior_period",
+            "growth_pct",
+        ),
+        ("30% below peak demand", -30, "exact", "percent", "vs_prior_period", "growth_pct"),
+        ("up 1% for its fastest rise since May 2021", 1, "exact", "percent", None, "growth_pct"),
+        (
+            "three times larger than in 2019",
+            3,
+            "exact",
+            "multiple",
+            "vs_prior_period",
+            "growth_pct",
+        ),
+        ("44% plan to hire", 44, "exact", "percent", None, "share_pct"),
+        ("between 12,000 and 16,000 vacancies", 14000, "approx", "number", None, "count"),
+        ("around SGD 4,500 to SGD 5,000", 4750, "approx", "currency", None, "money"),
+        ("AUD 120,000 a year", 120000, "exact", "currency", None, "money"),
     ],
 )
 def test_printed_forms(text, value, qualifier, unit, comparison, hint):
@@ -172,6 +210,18 @@ def test_printed_forms(text, value, qualifier, unit, comparison, hint):
 def test_money_range_keeps_both_ends_and_currency():
     figure = _one("HK$3 billion to HK$4.5 billion")
     assert (figure.low, figure.high, figure.currency) == (3e9, 4.5e9, "HKD")
+
+
+def test_bare_dollar_is_marked_for_the_reports_currency():
+    """A bare "$" is USD unless report.toml names the publisher's currency; "US$" and "S$" say theirs."""
+    bare, us, sg = (_one(t) for t in ("$5,000 a month", "US$5,000", "S$5,000"))
+    assert (bare.currency, bare.bare_dollar) == ("USD", True)
+    assert (us.currency, us.bare_dollar, sg.currency, sg.bare_dollar) == (
+        "USD",
+        False,
+        "SGD",
+        False,
+    )
 
 
 def test_money_then_other_number_is_not_a_range():
@@ -202,6 +252,8 @@ def test_several_figures_in_one_cell_keep_their_spans():
         ("12% in the 2021-2023 period", "2021-01-01", "2023-12-31", False),
         ("rose 3% in FY2024", "2024-01-01", "2024-12-31", False),
         ("39% by 2030", "2030-01-01", "2030-12-31", True),
+        ("7.7% (May–November 2022)", "2022-05-01", "2022-11-30", False),
+        ("13% (November 2022–June 2023)", "2022-11-01", "2023-06-30", False),
     ],
 )
 def test_period_words(text, start, end, horizon):

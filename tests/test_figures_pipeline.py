@@ -81,7 +81,9 @@ def _matches(observation: dict, expected: dict) -> list[str]:
     return [name for name, ok in checks.items() if not ok]
 
 
-@pytest.mark.parametrize("name", ["figures.csv", "heldout.csv", "heldout2.csv", "heldout3.csv", "heldout4.csv"])
+@pytest.mark.parametrize(
+    "name", ["figures.csv", "heldout.csv", "heldout2.csv", "heldout3.csv", "heldout4.csv"]
+)
 def test_real_corpus_through_the_table_normalizer(tmp_path: Path, name: str) -> None:
     """>= 95% exact (value, qualifier, measure, period, comparison, lineage), 0 wrong, 0 lost."""
     pages = _pages(name)

@@ -192,6 +192,9 @@ REJECTIONS = [
     ("Q1 2024", "share_pct", "period_not_value", "columns.period"),
     ("FY2024", "share_pct", "period_not_value", "columns.period"),
     ("2024-03", "count", "period_not_value", "columns.period"),
+    # A bare year in a growth column is never 2,023%: the message gives both ways to read it.
+    ("2023", "growth_pct", "period_not_value", 'corrections = { "2023" = "2023%" }'),
+    ("2023", "share_pct", "period_not_value", "columns.period"),
     ("41%", "count", "measure_mismatch", "declare measure = growth_pct or share_pct"),
     ("3.5x", "share_pct", "measure_mismatch", "declare measure = growth_pct or ratio"),
     ("170 million", "share_pct", "measure_mismatch", "declare measure = count"),

@@ -76,7 +76,9 @@ def _end_pattern(spec: str) -> re.Pattern:
 
 _QUALIFIER_END = {kind: _end_pattern(words) for kind, words in QUALIFIERS.items()}
 _FILLER_END = _end_pattern(FILLERS)
-_LEVEL_END = _end_pattern(f"{LEVEL_VERBS}|(?<!compared )(?<!relative )to|from|at")
+_LEVEL_END = _end_pattern(f"{LEVEL_VERBS}|to|from|at")
+# "compared to 34.4% below a week prior": a gap below a base, not a level "to" a value.
+_COMPARED_TO_END = re.compile(r"\bcompared\s(?:to|with)\s*$", re.IGNORECASE)
 _LEVEL_VERB_END = re.compile(rf"{LEVEL_VERBS}\s*$", re.IGNORECASE)
 _CHANGE_OF_END = {sign: _end_pattern(words) for sign, words in CHANGE_OF.items()}
 _BY_END = _end_pattern("by")
@@ -358,6 +360,8 @@ def _figure(
     period_left, period_right = left[-120:], right[:120]
     left, right = left[-70:], right[:120]
     qualifier, direction, level, rest = strip_left(left)
+    if level and _BELOW_AFTER.match(right) and _COMPARED_TO_END.search(left):
+        level = False
     if direction == 0 and not level:
         direction = _nearby_direction(rest)
     change = None if level else _CHANGE_AFTER.match(right)
