@@ -174,7 +174,9 @@ def _parse_plain_columnar(distinct: pa.Array, measure: str) -> tuple[pa.Table, p
     is_percent = pc.ends_with(candidates, "%")
     fits = _fits_measure_columnar(numbers, is_percent, measure)
     if measure in _YEAR_MEASURES:  # a bare year goes to parse_value, which says why it is no value
-        fits = pc.and_(fits, pc.invert(pc.match_substring_regex(candidates, f"^{_YEAR}$")))
+        year = pc.and_(pc.greater_equal(numbers, 1800), pc.less_equal(numbers, 2199))
+        year = pc.and_(year, pc.equal(pc.utf8_length(candidates), 4))  # "2,023", "2023%" load
+        fits = pc.and_(fits, pc.invert(year))
     n = pc.sum(fits).as_py() or 0
     parsed = pa.table(
         [
