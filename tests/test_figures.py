@@ -196,6 +196,12 @@ def _one(text: str) -> Figure:
         ("between 12,000 and 16,000 vacancies", 14000, "approx", "number", None, "count"),
         ("around SGD 4,500 to SGD 5,000", 4750, "approx", "currency", None, "money"),
         ("AUD 120,000 a year", 120000, "exact", "currency", None, "money"),
+        # Forms found trying more pages after heldout4 (hiring-lab notes, Freelancer.com, Upwork).
+        ("2.9% below the 2019 trend", -2.9, "exact", "percent", "vs_baseline", "growth_pct"),
+        ("three quarters of employers", 0.75, "exact", "fraction", None, "share_pct"),
+        ("up 0.7 percentage points", 0.7, "exact", "points", None, None),
+        ("down 15 pts", -15, "exact", "points", None, None),
+        ("the index rose 3 points", 3, "exact", "number", None, "index"),
     ],
 )
 def test_printed_forms(text, value, qualifier, unit, comparison, hint):
@@ -225,6 +231,13 @@ def test_bare_dollar_is_marked_for_the_reports_currency():
         "SGD",
         False,
     )
+
+
+@pytest.mark.parametrize(
+    "text", ["over the past four quarters", "two quarters in a row", "as of Fri 6/4", "on 3/15"]
+)
+def test_time_words_are_not_figures(text: str) -> None:
+    assert find_figures(text) == ()
 
 
 def test_money_then_other_number_is_not_a_range():
@@ -257,6 +270,7 @@ def test_several_figures_in_one_cell_keep_their_spans():
         ("39% by 2030", "2030-01-01", "2030-12-31", True),
         ("7.7% (May–November 2022)", "2022-05-01", "2022-11-30", False),
         ("13% (November 2022–June 2023)", "2022-11-01", "2023-06-30", False),
+        ("fell 30% between Q4 2019 and Q1 2020", "2019-10-01", "2020-03-31", False),
     ],
 )
 def test_period_words(text, start, end, horizon):

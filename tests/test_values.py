@@ -557,6 +557,7 @@ def test_ai_index_period_columns_parse() -> None:
 # One printed cell per value reason code, as the table normalizer reads it (measure declared).
 REASON_EXAMPLES = [
     ('""', "count", "blank_value"),
+    ("up 0.7 percentage points", "growth_pct", "percentage_points"),
     ("n/a", "count", "missing_marker"),
     ("(17 per cnet)", "share_pct", "unparseable_value"),
     ("up 17 per cnet year on year", "growth_pct", "unparseable_value"),

@@ -10,6 +10,8 @@ from decimal import Decimal
 from flows.normalize.figure_words import (
     CURRENCIES,
     CURRENCY_MARK,
+    DATE_SLASH_AFTER,
+    DATE_SLASH_BEFORE,
     DAY_AFTER_MONTH,
     DURATION_AFTER,
     FOOTNOTE_TAIL,
@@ -147,7 +149,19 @@ def read_match(match: re.Match, text: str) -> Reading | None:
             )
         value = _amount(g("x_num") or g("f_num") or g("t_num") or g("fa_num"))
         return None if value is None else Reading(start, end, value, "multiple")
+    if kind == "points":  # "0.7 percentage points": kept apart, never a percent
+        value = _decimal_number(g("pt_num"))
+        return (
+            None
+            if value is None
+            else Reading(start, end, value, "points", signed=g("pt_num")[:1] in "+-")
+        )
     if kind == "fraction":
+        if g("fq_d") or g(
+            "fq_d2"
+        ):  # "a quarter", "three quarters of"; "the past four quarters" is time
+            numerator = float(NUMBER_WORDS[g("fq_n2").lower()]) if g("fq_n2") else 1.0
+            return Reading(start, end, numerator / 4, "fraction")
         if g("fw_d"):
             numerator = (
                 1.0 if g("fw_n").lower() in ("a", "one") else float(NUMBER_WORDS[g("fw_n").lower()])
@@ -234,6 +248,10 @@ def not_a_figure(reading: Reading, text: str) -> bool:
             return True  # "April 11 to 21, 2023": a day of a date
         if (tail := FOOTNOTE_TAIL.search(text)) and tail.start("n") == reading.start:
             return True
+        if DATE_SLASH_AFTER.match(text, reading.end) or DATE_SLASH_BEFORE.search(
+            text, max(0, reading.start - 3), reading.start
+        ):
+            return True  # "as of Fri 6/4": a month/day date
     if (
         reading.unit == "number"
         and NAME_BEFORE.search(text[max(0, reading.start - 40) : reading.start])

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 _PERIOD = re.compile(
     rf"""
-    (?P<span>(?:from|between)\s(?P<sa>(?:(?:{MONTHS})[a-z]*\.?\s)?\d{{4}})\s(?:to|and|-)\s(?P<sb>(?:(?:{MONTHS})[a-z]*\.?\s)?\d{{4}}))
+    (?P<span>(?:from|between)\s(?P<sa>(?:(?:{MONTHS})[a-z]*\.?\s|(?:q[1-4]|h[12])\s?)?\d{{4}})\s(?:to|and|-)\s
+        (?P<sb>(?:(?:{MONTHS})[a-z]*\.?\s|(?:q[1-4]|h[12])\s?)?\d{{4}}))
     |(?P<base>(?:from|since|relative\sto|compared\s(?:to|with)|versus|vs\.?|above|below|than)\s(?:the\s)?(?:[\w'-]+\s){{0,3}}?\(?
         (?:(?:early|mid|late|end\sof)[\s-])?(?:(?:q[1-4]|h[12])\s?\d{{4}}|(?:{MONTHS})[a-z]*\.?(?:\s\d{{1,2}},?)?(?:\s\d{{4}})?|fy\s?\d{{2,4}}|\d{{4}})(?![-/]\d))
     |(?P<months>(?:the\s)?(?:(?:{MONTHS})[a-z]*\.?(?:\s\d{{4}})?)(?:\sto\s|\s?-\s?)(?:{MONTHS})[a-z]*\.?\s\d{{4}}(?:\speriod)?)

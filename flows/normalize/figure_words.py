@@ -152,7 +152,7 @@ COMPARISONS = (
     ("vs_average", r"than (?:the )?(?:[\w-]+ ){0,4}average|(?:below|above) (?:the )?average"),
     (
         "vs_baseline",
-        r"\bbaseline\b|pre-pandemic levels?|(?:above|below) (?:the )?(?:[\w-]+ )?levels?\b"
+        r"\bbaseline\b|pre-pandemic levels?|(?:above|below) (?:the )?(?:[\w-]+ )?(?:levels?|trend)\b"
         r"|\b(?:than|from|compared (?:to|with)) (?:before|prior to) the (?:pandemic|covid(?:-19)?)\b",
     ),
     (
@@ -214,6 +214,8 @@ FORMS = re.compile(
     |(?P<between>\bbetween\s(?P<b_lo>{_SNUM}){_PCT}?\sand\s(?P<b_hi>{_SNUM}){_PCT})
     |(?P<nbetween>\bbetween\s(?![12]\d{{3}}\b)(?P<nb_lo>{_NUM})(?P<nb_lo_scale>{_SCALE})?\sand\s
       (?![12]\d{{3}}\b)(?P<nb_hi>{_NUM})(?P<nb_scale>{_SCALE})?(?![\d%]|\s?per))
+    |(?P<points>(?P<pt_num>{_SNUM})\s?(?:percentage[- ]points?|pct\.?\s?pts?|ppts?|pp|pts?|points?
+      |basis[- ]points?|bps)\b)
     |(?P<percent>(?P<p_num>{_AMOUNT}){_PCT})
     |(?P<multiple>(?P<x_num>{_SNUM})\s?x(?![a-wyz\d])
       |(?P<f_num>{_SNUM}|\b{_WORDNUM})[- ]?fold\b
@@ -223,6 +225,9 @@ FORMS = re.compile(
     |(?P<fraction>(?P<n_num>{_AMOUNT})\s(?:in|out\sof)\s(?P<n_den>(?![12]\d{{3}}\b){_SNUM}|\b{_WORDNUM}\b)
       |(?P<pm_num>{_SNUM})\sper\s(?P<pm_den>hundred|thousand|million|billion)\b
       |\b(?P<fw_n>a|one|two|three|four)[- ](?P<fw_d>{_alt(FRACTION_WORDS)})\b
+        (?<!quarter)(?<!quarters)|\b(?P<fq_n>a|one)[- ](?P<fq_d>quarter)\b
+        (?!\s+(?:of\s+(?:19|20)\d\d|in\s+a\s+row|earlier|ago|later|before|after))
+      |\b(?P<fq_n2>two|three)[- ](?P<fq_d2>quarters?)(?=\s+of\b)
       |(?<!first\s)(?<!second\s)\bhalf(?=\s(?:of\b|\()))
     |(?P<ordinal>(?P<o_num>{_SNUM})(?:st|nd|rd|th)\b|\b(?P<o_word>{_ORDWORD})\b
       (?=\s(?:place|position|spot)|\))
@@ -285,5 +290,7 @@ DURATION_AFTER = re.compile(
     re.IGNORECASE,
 )
 NAME_BEFORE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z]+\s$")
+DATE_SLASH_AFTER = re.compile(r"/\d{1,2}\b")
+DATE_SLASH_BEFORE = re.compile(r"\b\d{1,2}/$")
 FOOTNOTE_TAIL = re.compile(r"[%\d]\.\s?(?P<n>\d{1,2})\s*$")
 RANK_WORDS_BEFORE = re.compile(r"\b(?:rank(?:ed|s|ing)?(?: of)?|landing at)\s*$", re.IGNORECASE)

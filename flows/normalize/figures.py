@@ -118,7 +118,7 @@ _MULTIPLE_PEER_AFTER = re.compile(r"^\s*(?:the|than)\b", re.IGNORECASE)
 # Every comparison pattern holds one of these words: a cheap test before the full patterns.
 _COMPARISON_CUE = re.compile(
     r"year|month|quarter|week|yoy|mom|qoq|wow|/|average|baseline|level|from|since|relative|"
-    r"compared|versus|vs|between|past|last|peak|ago|prior|earlier|than|pandemic",
+    r"compared|versus|vs|between|past|last|peak|ago|prior|earlier|than|pandemic|trend",
     re.IGNORECASE,
 )
 _COMPARISON_ANY = re.compile(
@@ -153,7 +153,8 @@ _GROWTH_GRAMMAR = re.compile(
 )
 
 _SPAN = re.compile(
-    rf"\b(?:from|between)\s(?:(?:{MONTHS})[a-z]*\.?\s)?\d{{4}}\s(?:to|and|-)\s(?:(?:{MONTHS})[a-z]*\.?\s)?\d{{4}}"
+    rf"\b(?:from|between)\s(?:(?:{MONTHS})[a-z]*\.?\s|(?:q[1-4]|h[12])\s?)?\d{{4}}\s(?:to|and|-)\s"
+    rf"(?:(?:{MONTHS})[a-z]*\.?\s|(?:q[1-4]|h[12])\s?)?\d{{4}}"
     r"|\bfrom\s\d{4}\s?-\s?\d{2,4}\b",
     re.IGNORECASE,
 )
@@ -248,6 +249,8 @@ def _measure_hint(
 ) -> str | None:
     if unit == "currency":
         return "money"
+    if unit == "points":
+        return None  # percentage points: no measure holds them (quarantined by the readers)
     if unit in ("rank", "rank_change"):
         return unit
     if unit == "fraction":
@@ -386,6 +389,13 @@ def _figure(
         direction = direction or (listed.value < 0 and -1) or 0
         comparison = comparison or listed.comparison
     unit = reading.unit
+    printed_unit = norm[reading.start : reading.end].lower()
+    if (
+        unit == "points"
+        and _INDEX_BEFORE.search(left)
+        and not re.search(r"per|pct|pp", printed_unit)
+    ):
+        unit = "number"  # "the index rose 3 points": index points, not percentage points
     if unit == "rank_change" and not direction:
         unit = "count"  # "over 20,300 positions": a count, not places moved
     growthy = bool(
