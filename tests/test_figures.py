@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.find_figures import distinct_texts
 from flows.normalize.figure_cells import in_measure
 from flows.normalize.figure_periods import figure_period
-from bench.find_figures import distinct_texts
 from flows.normalize.figures import Figure, find_figures
 
 CORPORA = Path(__file__).parent / "fixtures" / "corpus"
