@@ -127,7 +127,7 @@ OBSERVATIONS_SCHEMA = pa.schema(
         _field(
             "comparison",
             pa.string(),
-            "What the figure compares to: yoy, mom, qoq, vs_average, vs_baseline, vs_peer, "
+            "What the figure compares to: yoy, mom, qoq, wow, vs_average, vs_baseline, vs_peer, "
             "vs_prior_period; null when it is a level.",
         ),
         _field("value_low", pa.float64(), "Low end of a printed range ('20-25%'), else null."),

@@ -160,6 +160,33 @@ def test_back_reference_takes_the_previous_skill():
     assert _subject("Demand for that skill is up 240%.", "up 240%", previous=None) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "subjects"),
+    [
+        # The skill named in a sentence without figures, then a pronoun or "its" in the next one.
+        ("Rust remains the most in-demand skill. It grew 31% in the last year.", ["Rust"]),
+        (
+            "Web scraping topped the list this quarter. Its share of postings reached 4%.",
+            ["Web scraping"],
+        ),
+        ("Demand for data labelling soared. It rose 64% from May.", ["data labelling"]),
+        ("Go is in high demand. This is up 15% from last year.", ["Go"]),
+        ("Swift was the fastest-growing skill on the site. The skill grew 120%.", ["Swift"]),
+        # Not a reference: no skill named before, or an expletive "it" without a change.
+        ("The survey ran in May. It grew 12% in the last year.", [None]),
+    ],
+)
+def test_subject_from_the_previous_sentence(text: str, subjects: list) -> None:
+    read = read_sentences(split_sentences(text_blocks(text)), find_figures)
+    assert [f["subject"] for f in read.figures] == subjects
+
+
+def test_expletive_it_is_no_back_reference():
+    text = "Rust remains the most in-demand skill. It is estimated that 40% of teams use it."
+    (figure,) = read_sentences(split_sentences(text_blocks(text)), find_figures).figures
+    assert figure["subject"] != "Rust"
+
+
 def test_share_statement_with_its_source():
     text = "“While the Skills Outlook Council expects 44% of core job skills to shift by 2029—few jobs move,” it says."
     s = _subject(text, "44%", measure="share_pct")

@@ -192,6 +192,9 @@ REJECTIONS = [
     ("Q1 2024", "share_pct", "period_not_value", "columns.period"),
     ("FY2024", "share_pct", "period_not_value", "columns.period"),
     ("2024-03", "count", "period_not_value", "columns.period"),
+    # A bare year in a growth column is never 2,023%: the message gives both ways to read it.
+    ("2023", "growth_pct", "period_not_value", 'corrections = { "2023" = "2023%" }'),
+    ("2023", "share_pct", "period_not_value", "columns.period"),
     ("41%", "count", "measure_mismatch", "declare measure = growth_pct or share_pct"),
     ("3.5x", "share_pct", "measure_mismatch", "declare measure = growth_pct or ratio"),
     ("170 million", "share_pct", "measure_mismatch", "declare measure = count"),
@@ -554,6 +557,7 @@ def test_ai_index_period_columns_parse() -> None:
 # One printed cell per value reason code, as the table normalizer reads it (measure declared).
 REASON_EXAMPLES = [
     ('""', "count", "blank_value"),
+    ("up 0.7 percentage points", "growth_pct", "percentage_points"),
     ("n/a", "count", "missing_marker"),
     ("(17 per cnet)", "share_pct", "unparseable_value"),
     ("up 17 per cnet year on year", "growth_pct", "unparseable_value"),

@@ -190,7 +190,7 @@ def _figure_row(
         "value_high": figure.high,
         "value_qualifier": figure.qualifier,
         "unit": figure.unit,
-        "currency": figure.currency,
+        "currency": "$" if figure.bare_dollar else figure.currency,  # resolved per report
         "comparison": figure.comparison,
         "measure": measure,
         "period_text": figure.period_text,

@@ -62,7 +62,10 @@ _DEMAND_FOR = re.compile(
 _ANAPHOR = re.compile(
     r"^(?:(?:(?:demand|hiring|growth)\s+for\s+)?(?:that|this|the|such|these|those|its|their)\s+"
     r"(?:skill|skills|category|categories|role|roles|area|one|ones|figure|number|trend|field|job|jobs)|"
-    r"it|they|this|that|these|those|the figure|the number)$",
+    r"it|they|this|that|these|those|the figure|the number|skill|category|field)$"
+    # "Its year-over-year growth", "Their share of postings": the thing named before.
+    r"|^(?:its|their)\s+(?:[\w-]+\s+){0,2}?(?:growth|demand|share|rise|increase|decline|pay|"
+    r"salar(?:y|ies)|postings|rate|billings|premium)\b",
     re.I,
 )
 _BULLET_LABEL = re.compile(r"^\s*(?:[-*•‣▪\u2013]|\d+[.)])?\s*(?P<label>[^:]{1,120}?)\s*:\s*")
@@ -109,6 +112,15 @@ _SOURCE_WORDS = re.compile(
 _NOT_SOURCES = frozenset({"While", "The", "This", "That", "It", "But", "And", "A", "An", "I", "We"})
 _EXPLETIVES = frozenset({"there", "which", "who", "that", "it", "this"})
 _RELATIVES = frozenset({"which", "who", "that"})
+# "It grew", "They have risen by": a pronoun that changed is the thing named before, never an
+# expletive ("It is estimated that 40% ..." has no change verb and keeps its own reading).
+_PRONOUN_CHANGED = re.compile(
+    r"^\W*(?:(?:it|they|this)\s+(?:is|was|are|were)\s+(?:up|down)"
+    r"|(?:it|they)\s+(?:has\s+|have\s+|had\s+)?(?:grew|grown|rose|risen|fell|fallen|jumped|"
+    r"surged|increased|decreased|declined|dropped|climbed|soared|gained|slipped|dipped|plunged|"
+    r"saw|experienced|posted|recorded))\b(?:\s+(?:by|a|an|nearly|almost|about|over|more than))*\s*$",
+    re.I,
+)
 _DATA_FROM = re.compile(r"^(?:data|figures|numbers) from (?:our|the|its|their)\s+", re.I)
 _EMPTY_CLAUSE = re.compile(rf"^(?:\W|\b(?:and|but|or|then|yet|so|while|though|{_VERBS})\b)*$", re.I)
 _ANTECEDENT = re.compile(
@@ -145,9 +157,27 @@ def credited_source(sentence: str, before: int) -> str | None:
     return found
 
 
+# "Machine learning remains the most in-demand skill.", "..., and machine learning tops the list
+# of fastest-growing skills.": the skill opens its clause, the ranking words follow it.
+_RANKED_FIRST = re.compile(
+    r"(?:^|,\s+and\s+|;\s+)(?!(?:the|this|that|it|they|there|which|who|we|our|its|their)\b)"
+    r"(?P<x>[A-Za-z][\w.&+#/' -]{1,60}?)\s+(?:(?:is|was|remains|remained|are|were)\s+(?:still\s+)?"
+    r"(?:the|a)\s+(?:most[\w -]*?|fastest[\w -]*?|top|leading|hottest|biggest|largest)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:skill|skills|technology|tool|role)"
+    r"|(?:tops|topped|leads|led)\s+the\s+(?:list|ranking|rankings|index)"
+    r"|(?:is|are|was|were|remains|remained)\s+in\s+(?:high\s+|hot\s+|strong\s+)?demand)\b[^.;]*[.!]?$"
+    r"|^(?:demand|hiring|searches|postings)\s+for\s+(?P<y>[\w.&+#/' -]{2,60}?)\s+(?:soared|surged|"
+    r"rose|grew|jumped|climbed|spiked|boomed|increased)\b[^.;]*[.!]?$",
+    re.I,
+)
+
+
 def antecedent(sentence: str) -> Subject | None:
     """The skill a sentence without figures names for the next one to refer back to."""
     match = _ANTECEDENT.search(sentence)
+    if not match and (ranked := _RANKED_FIRST.search(sentence)):
+        name = _tidy(ranked["x"] or ranked["y"])
+        return Subject(name, None, "skill", how="back_reference") if name else None
     if not match:
         return None
     name = _tidy(match["x"])
@@ -191,6 +221,16 @@ def find_subject(
             )
         )
         return found
+    if (
+        found is None
+        and previous is not None
+        and _PRONOUN_CHANGED.match(text[clause_opening(text, start) : start])
+    ):
+        # 'Machine learning remains the most in-demand skill. It grew 12% ...': the skill before.
+        return Subject(
+            previous.name, previous.category, previous.kind, source or previous.source,
+            "back_reference",
+        )  # fmt: skip
     if (
         found is None
         and ellipsis is not None

@@ -8,6 +8,7 @@ import pyarrow.compute as pc
 
 from flows.lake import conform
 from flows.lake_schemas import OBSERVATIONS_SCHEMA
+from flows.normalize.figure_cells import resolved_currency
 from flows.raw.discover import ReportSource
 from flows.raw.manifest import TableSpec
 
@@ -25,6 +26,7 @@ def table_context(source: ReportSource, spec: TableSpec, rel_file: str) -> dict:
         "report_period_start": period.start if period else None,
         "report_period_end": period.end if period else None,
         "report_geography": report.geography,
+        "report_currency": report.currency,
         "source_file": rel_file,
         "source_sha256": source.file_hashes[spec.file],
     }
@@ -65,6 +67,7 @@ def observation_rows(classified: pa.Table, ctx: dict) -> pa.Table:
         "source_text": ok["cell_text"],
         "source_span": _span_text(ok),
         "dimensions": _dimensions(ok),
+        "currency": resolved_currency(ok["currency"], ctx["report_currency"]),
     }
     passed = (
         "measure",
@@ -87,7 +90,6 @@ def observation_rows(classified: pa.Table, ctx: dict) -> pa.Table:
         "comparison",
         "value_low",
         "value_high",
-        "currency",
     )
     columns |= {name: ok[name] for name in passed}
     return conform(pa.table(columns), OBSERVATIONS_SCHEMA)
