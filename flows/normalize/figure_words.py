@@ -214,7 +214,8 @@ FORMS = re.compile(
     |(?P<between>\bbetween\s(?P<b_lo>{_SNUM}){_PCT}?\sand\s(?P<b_hi>{_SNUM}){_PCT})
     |(?P<nbetween>\bbetween\s(?![12]\d{{3}}\b)(?P<nb_lo>{_NUM})(?P<nb_lo_scale>{_SCALE})?\sand\s
       (?![12]\d{{3}}\b)(?P<nb_hi>{_NUM})(?P<nb_scale>{_SCALE})?(?![\d%]|\s?per))
-    |(?P<points>(?P<pt_num>{_SNUM})\s?(?:percentage[- ]points?|pct\.?\s?pts?|ppts?|pp|pts?|points?
+    |(?P<points>(?:(?<!from\ )(?P<pt_lo>{_SNUM})\s?(?:-|to)\s?|\bbetween\s(?P<ptb_lo>{_SNUM})\sand\s)?
+      (?P<pt_num>{_SNUM})\s?(?:percentage[- ]points?|pct\.?\s?pts?|ppts?|pp|pts?|points?
       |basis[- ]points?|bps)\b)
     |(?P<percent>(?P<p_num>{_AMOUNT}){_PCT})
     |(?P<multiple>(?P<x_num>{_SNUM})\s?x(?![a-wyz\d])

@@ -250,7 +250,7 @@ def _measure_hint(
     if unit == "currency":
         return "money"
     if unit == "points":
-        return None  # percentage points: no measure holds them (quarantined by the readers)
+        return "share_change_pp"  # never a growth, whatever the table declares
     if unit in ("rank", "rank_change"):
         return unit
     if unit == "fraction":
