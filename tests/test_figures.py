@@ -302,6 +302,7 @@ def test_unreadable_period_keeps_the_words():
 @pytest.mark.parametrize(
     "text",
     [
+        "At one point the share of remote postings was the highest on record",
         "The report suggests that workers should focus on AI",
         "Layoffs are at an all-time high since 2009",
         "Survey fielded from May-July 2024 among GPT-4 users in Q3",
