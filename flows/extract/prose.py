@@ -18,9 +18,11 @@ _NOT_A_FIGURE_AFTER = re.compile(
     re.I,
 )
 _NOT_A_FIGURE_BEFORE = re.compile(
-    r"\b(?:page|pages|table|figure|fig\.|chart|chapter|section|no\.|number|item|step|tier|level|phase|top)\s*$",
+    r"\b(?:page|pages|table|figure|fig\.|chart|chapter|section|no\.|number|item|step|tier|level|phase|top|"
+    r"week|day|wave|round|season)\s*$",  # 'In week 12': a name of a time, like 'Q2'
     re.I,
 )
+_SPOTS = re.compile(r"\b(?:spots?|places?|notch(?:es)?|ranks?)$", re.I)
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 _HAS_DIGIT = re.compile(r"(?<![A-Za-z])\d+(?![A-Za-z])")  # not '3D Modeling' or 'Q3': names
 
@@ -69,6 +71,8 @@ def is_figure(sentence: str, figure) -> bool:
         return False  # a digit glued to letters names a thing: '3D Modeling', '5G', '4K video'
     if figure.unit in ("number", "count") and _NOT_A_FIGURE_AFTER.match(sentence[figure.end :]):
         return False
+    if figure.unit == "count" and _SPOTS.search(text):
+        return False  # 'took one spot in the top ten': places without a move are no amount
     return not (figure.unit == "number" and _NOT_A_FIGURE_BEFORE.search(sentence[: figure.start]))
 
 

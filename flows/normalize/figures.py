@@ -212,7 +212,7 @@ def strip_left(left: str) -> tuple[str, int, bool, str]:
 def _nearby_direction(left: str) -> int:
     """A direction word a few words back: 'cut review times by 94%', 'tumbled over the past year by'."""
     words = left.split()[-6:]
-    window = " ".join(words)
+    window = " ".join(words).rsplit(", and ", 1)[-1]  # '13 increased, and only two (8%)': not its verb
     if re.search(r"\b(?:to|from)\b", window, re.IGNORECASE) and not re.search(r"\bby\s*$", window):
         return 0
     found = list(_DIRECTION_ANY.finditer(window))
