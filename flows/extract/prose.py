@@ -86,6 +86,7 @@ _LISTED = re.compile(r"^(?:\s+(?:in|for|among)\s+[\w ]{1,25}?)?\s*(?:,|,?\s+and|
 _SHARE_NEXT = re.compile(r"^\s*\)?\s*of\b", re.I)
 _CHANGE_NEXT = re.compile(r"^\s*(?:above|below|higher|lower|more|less|faster|slower)\b", re.I)
 _LEVEL_BEFORE = re.compile(r"\b(?:to|from|at)\s+(?:just\s+|about\s+|around\s+|nearly\s+)?$", re.I)
+_SHARE_RESTATED = re.compile(r"\s*\(\s*\d[\d.]*\s*(?:%|percent|per cent)\s*\)")
 _GROWTH_NOUN = re.compile(r"\b(?:growth|premiums?)\b", re.I)
 
 
@@ -113,6 +114,8 @@ def figure_measure(sentence: str, figure, declared: str | None) -> str | None:
         return figure.measure_hint
     if declared:
         return declared
+    if figure.unit == "number" and _SHARE_RESTATED.match(sentence, figure.end):
+        return "count"  # '10 (40 percent) declined': ten things, and their share
     if figure.unit in ("percent", "fraction"):
         after, before = sentence[figure.end :], sentence[: figure.start]
         if _SHARE_NEXT.match(after):

@@ -212,7 +212,10 @@ def strip_left(left: str) -> tuple[str, int, bool, str]:
 def _nearby_direction(left: str) -> int:
     """A direction word a few words back: 'cut review times by 94%', 'tumbled over the past year by'."""
     words = left.split()[-6:]
-    window = " ".join(words).rsplit(", and ", 1)[-1]  # '13 increased, and only two (8%)': not its verb
+    window = " ".join(words)
+    if window.endswith(","):
+        return 0  # "10 declined, 13 (52%) increased": the verb of the item before
+    window = window.rsplit(", ", 1)[-1]
     if re.search(r"\b(?:to|from)\b", window, re.IGNORECASE) and not re.search(r"\bby\s*$", window):
         return 0
     found = list(_DIRECTION_ANY.finditer(window))
