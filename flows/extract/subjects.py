@@ -141,6 +141,7 @@ _NO_NAME = re.compile(
     r"ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion)*$",
     re.I,
 )
+_BRACKET_FRAGMENT = re.compile(r"^[^()]*\)")  # closes a bracket it never opened
 _EDGE_PUNCTUATION = " ,.;:—–-\"'()\u201c\u201d\u2018\u2019"
 
 
@@ -255,8 +256,8 @@ def find_subject(
         )
     if found is None and measure not in (None, "growth_pct"):  # a change needs a skill
         found = _clause_subject(text, start, end)
-    if found is None:
-        return None
+    if found is None or _BRACKET_FRAGMENT.match(found.name):
+        return None  # '40 percent) declined, …': a piece of a bracketed figure, no name
     kind = "statement" if measure == "money" else found.kind
     return Subject(found.name, found.category, kind, source, found.how)
 
