@@ -45,7 +45,6 @@ VALUE_CODES: dict[str, str] = {
     "blank_period": "The period cell is empty.",
     "unparseable_period": "The text is not a year, quarter, month, date or span of those.",
     "not_a_figure": "The value cell holds prose, not a figure (a note or a claim); point columns.value at the column of figures, or leave the note out of the table.",
-    "percentage_points": "A change in percentage points ('up 0.7 percentage points', '15 pts', '+1.2 pp'): the gap between two shares, not a percent change, and no measure holds it; load the two shares instead, or leave it quarantined.",
 }
 
 PIPELINE_CODES: dict[str, str] = {

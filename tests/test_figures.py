@@ -199,8 +199,21 @@ def _one(text: str) -> Figure:
         # Forms found trying more pages after heldout4 (hiring-lab notes, Freelancer.com, Upwork).
         ("2.9% below the 2019 trend", -2.9, "exact", "percent", "vs_baseline", "growth_pct"),
         ("three quarters of employers", 0.75, "exact", "fraction", None, "share_pct"),
-        ("up 0.7 percentage points", 0.7, "exact", "points", None, None),
-        ("down 15 pts", -15, "exact", "points", None, None),
+        ("up 0.7 percentage points", 0.7, "exact", "points", None, "share_change_pp"),
+        ("down 15 pts", -15, "exact", "points", None, "share_change_pp"),
+        # Points are a measure of their own (share_change_pp), never a growth percent.
+        ("+0.7 ppt QoQ", 0.7, "exact", "points", "qoq", "share_change_pp"),
+        (
+            "fell 2.5 percentage points from a year earlier",
+            -2.5,
+            "exact",
+            "points",
+            "yoy",
+            "share_change_pp",
+        ),
+        ("30 basis points", 0.3, "exact", "points", None, "share_change_pp"),
+        ("1-2 pp", 1.5, "approx", "points", None, "share_change_pp"),
+        ("between 1 and 2 percentage points", 1.5, "approx", "points", None, "share_change_pp"),
         ("the index rose 3 points", 3, "exact", "number", None, "index"),
     ],
 )
@@ -289,6 +302,7 @@ def test_unreadable_period_keeps_the_words():
 @pytest.mark.parametrize(
     "text",
     [
+        "At one point the share of remote postings was the highest on record",
         "The report suggests that workers should focus on AI",
         "Layoffs are at an all-time high since 2009",
         "Survey fielded from May-July 2024 among GPT-4 users in Q3",

@@ -293,3 +293,42 @@ def test_sentences_split_on_threads_at_once_are_the_same():
     serial = [split_sentences(b) for b in blocks]
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(split_sentences, blocks)) == serial
+
+
+def _read(text: str) -> list[tuple]:
+    figures = read_sentences(split_sentences(text_blocks(text)), find_figures).figures
+    return [(f["figure_text"], f["value"], f["measure"], f["subject"]) for f in figures]
+
+
+def test_numbers_and_times_name_no_subject():
+    """'10 (40 percent)', 'In week 12', 'Q2': a number or a time is never what a figure is about."""
+    gocertify = "Of the 25 items listed, 10 (40 percent) declined, 13 (52 percent) increased."
+    read = _read(gocertify)
+    assert [(t, v, m) for t, v, m, _ in read] == [
+        ("25", 25, "count"),
+        ("10", 10, "count"),  # restated as a share in brackets: ten items
+        ("40 percent", 40, "share_pct"),
+        ("13", 13, "count"),  # 'declined,' is the item before's verb
+        ("52 percent", 52, "share_pct"),
+    ]
+    assert not any(s and s[0].isdigit() for *_, s in read), read
+    assert _read("In week 12, postings for data engineers rose 4%.") == [
+        ("4%", 4, "growth_pct", "data engineers")
+    ]
+    assert _subject("Q2 grew 12%.", "grew 12%") is None
+
+
+def test_one_spot_without_a_move_is_no_amount():
+    assert _read("AI skills took one spot in the top ten.") == []
+    assert _read("Python climbed one spot.")[0][:3] == ("one spot", 1, "rank_change")
+
+
+def test_subject_after_compared_with_we_see_that_and_in_may():
+    dice = (
+        "AI job postings in May increased 25% from April’s count, and when compared to May of "
+        "last year, we see that AI job postings have increased 48%."
+    )
+    assert [s for *_, s in _read(dice)] == ["AI job postings", "AI job postings"]
+    assert _subject("Compared with Q2, demand for cloud skills rose 12%.", "rose 12%").name == (
+        "cloud skills"
+    )

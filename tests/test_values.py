@@ -557,7 +557,6 @@ def test_ai_index_period_columns_parse() -> None:
 # One printed cell per value reason code, as the table normalizer reads it (measure declared).
 REASON_EXAMPLES = [
     ('""', "count", "blank_value"),
-    ("up 0.7 percentage points", "growth_pct", "percentage_points"),
     ("n/a", "count", "missing_marker"),
     ("(17 per cnet)", "share_pct", "unparseable_value"),
     ("up 17 per cnet year on year", "growth_pct", "unparseable_value"),
@@ -594,6 +593,22 @@ def _read_cells(text: str, measure: str, corrections: dict[str, str] | None = No
     )
     cells = pa.table({"source_text": [text], "declared_measure": [measure]})
     return read_cell_values(cells, spec).to_pylist()
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "comparison"),
+    [("up 0.7 percentage points", 0.7, None), ("-1.2 pp YoY", -1.2, "yoy"), ("15 pts", 15, None)],
+)
+def test_points_in_a_growth_table_load_as_a_change_in_points(text, value, comparison):
+    """'HR job postings up 15 pts' in a table declared growth: a change in points, never +15%."""
+    (row,) = _read_cells(text, "growth_pct")
+    assert row["reason_code"] is None, row
+    assert (row["measure"], row["value"], row["unit"], row["comparison"]) == (
+        "share_change_pp",
+        value,
+        "points",
+        comparison,
+    )
 
 
 def test_every_value_reason_names_the_manifest_option_or_says_why():

@@ -49,7 +49,7 @@ _LEAD_INS = re.compile(
     r"^(?:(?:and|but|while|whereas|though|although|even as|meanwhile|also|still|yet|however|"
     r"notably|in contrast|for instance|for example|by contrast|close behind|at the same time|"
     r"as (?:a result|well)|with)\b[\s,]*)+|"
-    r"^(?:according to|as|in|on|at|by|for|during|over|since|after|before|despite|with|of|among|"
+    r"^(?:according to|compared (?:with|to)|as|in|on|at|by|for|during|over|since|after|before|despite|with|of|among|"
     r"so far|this|last|overall)\b[^,]*,\s*",
     re.I,
 )
@@ -95,7 +95,11 @@ _PERIOD_TAIL = re.compile(
     r"|\s+(?:at|by) the (?:end|start|beginning) of\b.*$"
     r"|\s+(?:this|last|next)\s+(?:year|month|quarter)\b.*$"
     r"|\s+(?:in\s+the\s+)?(?:next|past|last)\s+\w+\s+(?:months|years|weeks|quarters)\b.*$"
+    r"|\s+(?:in|during|since|for)\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?$"
 )
+_WE_SEE_THAT = re.compile(r"\b(?:we|i|you)\s+(?:[a-z]+\s+){1,2}?that\s+", re.I)
+# 'in May', 'since May': the month, not the verb 'may'.
+_MONTH_MAY = re.compile(r"\b(?:in|of|since|from|to|by|until|through|early|late|mid|end)\s+$", re.I)
 _SOURCE = re.compile(
     r"(?i:according to|data from|(?:a |the )?(?:new |recent |latest )?(?:report|study|survey|research|analysis)"
     r" (?:from|by))\s+(?:the\s+)?(?P<a>[A-Z][\w&’'.-]*(?:\s+(?:of\s+|for\s+|and\s+)?[A-Z][\w&’'.-]*)*)"
@@ -130,6 +134,14 @@ _ANTECEDENT = re.compile(
 )
 
 
+# A name made only of numbers, number words, percent words and time words names no subject.
+_NO_NAME = re.compile(
+    r"^(?:[\s\W]|\d[\d.,]*|per\s?cent|percent|pct|only|just|about|nearly|almost|some|in|of|the|"
+    r"week|day|month|quarter|q[1-4]|h[12]|fy\d*|zero|one|two|three|four|five|six|seven|eight|nine|"
+    r"ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion)*$",
+    re.I,
+)
+_BRACKET_FRAGMENT = re.compile(r"^[^()]*\)")  # closes a bracket it never opened
 _EDGE_PUNCTUATION = " ,.;:—–-\"'()\u201c\u201d\u2018\u2019"
 
 
@@ -208,6 +220,8 @@ def find_subject(
         or _object_subject(text, end, measure)
         or _verb_subject(text, start, measure)
     )
+    if found is not None and _NO_NAME.match(found.name):
+        found = None  # '10 (40 percent)', 'In week 12', 'Q2': a number or a time names nothing
     if found is not None and _ANAPHOR.match(found.name):
         found = (
             None
@@ -242,8 +256,8 @@ def find_subject(
         )
     if found is None and measure not in (None, "growth_pct"):  # a change needs a skill
         found = _clause_subject(text, start, end)
-    if found is None:
-        return None
+    if found is None or _BRACKET_FRAGMENT.match(found.name):
+        return None  # '40 percent) declined, …': a piece of a bracketed figure, no name
     kind = "statement" if measure == "money" else found.kind
     return Subject(found.name, found.category, kind, source, found.how)
 
@@ -334,14 +348,20 @@ def _ended(rest: str, kind: str, how: str) -> Subject | None:
 def _verb_subject(text: str, start: int, measure: str | None, floor: int = 0) -> Subject | None:
     """'Demand for that skill is up ...', 'AI integration skills grew 178%': the clause's subject."""
     clause_start = clause_opening(text, start, floor)
+    if said := _WE_SEE_THAT.search(text, clause_start, start):
+        clause_start = said.end()  # 'we see that AI job postings have increased 48%'
     clause = text[clause_start:start]
-    verbs = list(_VERB.finditer(clause))
+    verbs = [
+        v
+        for v in _VERB.finditer(clause)
+        if v[0] != "May" or not _MONTH_MAY.search(clause, 0, v.start())
+    ]
     if len(verbs) > 1 and not clause[: verbs[0].start()].strip() and verbs[0][0].endswith("ed"):
         verbs = verbs[1:]  # 'Planned hiring dropped 13%': the participle is part of the subject
     verb = verbs[0] if verbs else None
     # No verb before the figure: the figure's own words hold it ('Planned hiring dropped 13%').
     head = clause if verb is None else clause[: verb.start()]
-    name = _tidy(_DEMAND_FOR.sub("", _tidy(head) or ""))
+    name = _tidy(_PERIOD_TAIL.sub("", _DEMAND_FOR.sub("", _tidy(head) or "")))
     if name and name.casefold() in _RELATIVES and clause_start > floor:
         # 'our Job Postings Index — which stands 18% above': the noun before the break.
         before = text[clause_opening(text, clause_start - 1, floor) : clause_start]

@@ -119,15 +119,7 @@ def _figure_row(text: str, declared: str, index: int, figure: Figure, negative: 
     }
     kind = REGISTRY[measure]
     where = f'"{figure.text}" (characters {figure.start}-{figure.end} of "{_short(text)}")'
-    if figure.unit == "points":
-        row |= {
-            "reason_code": "percentage_points",
-            "message": f"{where} is a change in percentage points, the gap between two shares, "
-            "not a percent change, and no measure holds points: point columns.value at the two "
-            "shares it compares (measure = share_pct) if the report prints them, or leave this "
-            "one quarantined",
-        }
-    elif value is None:
+    if value is None:
         row |= {
             "reason_code": "measure_mismatch",
             "message": f"{where} is printed as {figure.unit}, which a {measure} figure cannot be; "

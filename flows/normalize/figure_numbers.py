@@ -150,12 +150,22 @@ def read_match(match: re.Match, text: str) -> Reading | None:
         value = _amount(g("x_num") or g("f_num") or g("t_num") or g("fa_num"))
         return None if value is None else Reading(start, end, value, "multiple")
     if kind == "points":  # "0.7 percentage points": kept apart, never a percent
-        value = _decimal_number(g("pt_num"))
-        return (
-            None
-            if value is None
-            else Reading(start, end, value, "points", signed=g("pt_num")[:1] in "+-")
-        )
+        if g("pt_wnum"):  # "one percentage point", "nearly five percentage points"
+            value = _word_number(g("pt_wnum"))
+            return None if value is None else Reading(start, end, value, "points")
+        ends = [
+            _decimal_number(g("pt_lo") or g("ptb_lo") or g("pt_num")),
+            _decimal_number(g("pt_num")),
+        ]
+        if None in ends or ends[0] > ends[1]:
+            return None
+        if re.search(r"basis|bps", g("points"), re.IGNORECASE):
+            ends = [float(Decimal(repr(point)) / 100) for point in ends]  # 30 bps are 0.3 points
+        low, high = ends
+        if low == high:
+            return Reading(start, end, high, "points", signed=g("pt_num")[:1] in "+-")
+        mid = float((Decimal(repr(low)) + Decimal(repr(high))) / 2)
+        return Reading(start, end, mid, "points", low=low, high=high)
     if kind == "fraction":
         if g("fq_d") or g(
             "fq_d2"

@@ -132,7 +132,7 @@ COMPARISONS = (
     (
         "mom",
         r"month[- ]?(?:over|on)[- ]?month|\bmom\b|\bm/m\b|(?:in|over) the (?:past|last) month"
-        r"|from (?:a|the previous|the prior|last) month"
+        r"|from (?:a|the previous|the prior|last) month|since (?:the previous|the prior|last) month"
         r"|\b(?:than|compared (?:to|with)|versus|vs\.?) a month (?:ago|earlier|before|prior)"
         r"|\bon the month\b",
     ),
@@ -147,7 +147,7 @@ COMPARISONS = (
         "wow",
         r"week[- ]?(?:over|on)[- ]?week|\bwow\b|\bw/w\b|(?:in|over) the (?:past|last) week\b"
         r"|\b(?:than|from|compared (?:to|with)|versus|vs\.?|below|above) a week (?:ago|earlier|before|prior)"
-        r"|from (?:the previous|the prior|last) week|\bon the week\b",
+        r"|(?:from|since) (?:the previous|the prior|last) week|\bon the week\b",
     ),
     ("vs_average", r"than (?:the )?(?:[\w-]+ ){0,4}average|(?:below|above) (?:the )?average"),
     (
@@ -160,7 +160,8 @@ COMPARISONS = (
         r"\b(?:from|since|relative to|compared (?:to|with)|versus|vs\.?|than (?:in|at|during|on)) (?:the )?"
         r"(?:end of |start of |beginning of |early |late |mid-?)?(?:peak|previous|prior|last|"
         r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|q[1-4]\b|h[12]\b|fy|\d{4}\b|"
-        r"\w+ (?:years|decades) ago)|\b(?:over|in|during) the (?:past|last) [\w-]+ "
+        r"\w+ (?:years|decades) ago)|\bthan [\w-]+ (?:weeks|months|quarters|years) ago\b"
+        r"|\b(?:over|in|during) the (?:past|last) [\w-]+ "
         r"(?:years|decades|months|weeks|quarters)\b"
         r"|\bover the [\w-]+ (?:years|months|weeks|quarters) to\b"
         r"|\b(?:below|above|off) (?:its |the |their )?(?:all-time |record |previous |prior )?peak\b"
@@ -214,8 +215,10 @@ FORMS = re.compile(
     |(?P<between>\bbetween\s(?P<b_lo>{_SNUM}){_PCT}?\sand\s(?P<b_hi>{_SNUM}){_PCT})
     |(?P<nbetween>\bbetween\s(?![12]\d{{3}}\b)(?P<nb_lo>{_NUM})(?P<nb_lo_scale>{_SCALE})?\sand\s
       (?![12]\d{{3}}\b)(?P<nb_hi>{_NUM})(?P<nb_scale>{_SCALE})?(?![\d%]|\s?per))
-    |(?P<points>(?P<pt_num>{_SNUM})\s?(?:percentage[- ]points?|pct\.?\s?pts?|ppts?|pp|pts?|points?
-      |basis[- ]points?|bps)\b)
+    |(?P<points>(?:(?<!from\ )(?P<pt_lo>{_SNUM})\s?(?:-|to)\s?|\bbetween\s(?P<ptb_lo>{_SNUM})\sand\s)?
+      (?P<pt_num>{_SNUM})\s?(?:percentage[- ]points?|pct\.?\s?pts?|ppts?|pp|pts?|points?
+      |basis[- ]points?|bps)\b
+      |(?P<pt_wnum>\b{_WORDNUM})[- ]percentage[- ]points?\b)
     |(?P<percent>(?P<p_num>{_AMOUNT}){_PCT})
     |(?P<multiple>(?P<x_num>{_SNUM})\s?x(?![a-wyz\d])
       |(?P<f_num>{_SNUM}|\b{_WORDNUM})[- ]?fold\b

@@ -213,6 +213,9 @@ def _nearby_direction(left: str) -> int:
     """A direction word a few words back: 'cut review times by 94%', 'tumbled over the past year by'."""
     words = left.split()[-6:]
     window = " ".join(words)
+    if window.endswith(","):
+        return 0  # "10 declined, 13 (52%) increased": the verb of the item before
+    window = window.rsplit(", ", 1)[-1]
     if re.search(r"\b(?:to|from)\b", window, re.IGNORECASE) and not re.search(r"\bby\s*$", window):
         return 0
     found = list(_DIRECTION_ANY.finditer(window))
@@ -250,7 +253,7 @@ def _measure_hint(
     if unit == "currency":
         return "money"
     if unit == "points":
-        return None  # percentage points: no measure holds them (quarantined by the readers)
+        return "share_change_pp"  # never a growth, whatever the table declares
     if unit in ("rank", "rank_change"):
         return unit
     if unit == "fraction":

@@ -65,8 +65,8 @@ def _measures_for_form(form: str) -> str:
 def _unit(form: str, measure: str) -> str:
     if form == "ordinal":
         return "number"
-    if form == "number" and measure == "count":
-        return "count"
+    if form == "number" and REGISTRY[measure].unit in ("count", "points"):
+        return REGISTRY[measure].unit  # a bare 0.7 in a share_change_pp table is 0.7 points
     return form
 
 
