@@ -89,7 +89,8 @@ OBSERVATIONS_SCHEMA = pa.schema(
         _field(
             "unit",
             pa.string(),
-            "How the number was printed: percent, multiple, count, currency, fraction or number.",
+            "How the number was printed: percent, points, multiple, count, currency, fraction, rank,"
+            " rank_change or number.",
         ),
         _field("source_file", pa.string(), "Raw file, relative to the raw folder."),
         _field("source_sha256", pa.string(), "sha256 of the raw file the number was read from."),
