@@ -26,8 +26,8 @@ LONG = (
     "Python,Data,2024,Growth,\n"
     "Total,,2024,Growth,100%\n"
     "Prompt Engineering ,AI & Data,2024,Growth,+12%\n"
-    "Kubernetes,Cloud,2024,Postings,\"12,500\"\n"
-    "Rust,Software,2024,Growth,\"+7% MoM, -3% YoY\"\n"
+    'Kubernetes,Cloud,2024,Postings,"12,500"\n'
+    'Rust,Software,2024,Growth,"+7% MoM, -3% YoY"\n'
     "Go,Software,2024,Growth,Survey of hiring managers\n"
     "SQL,Data,2024,Growth,−3.5%\n"
     "prompt engineering,AI & Data,2023,Growth,over 300%\n"
@@ -39,13 +39,15 @@ LONG_TABLE = (
 )
 WIDE = (
     "Skill,2022,2023,2024\n"
-    "Python,\"1,200\",1300,\n"
+    'Python,"1,200",1300,\n'
     "SQL,900,n/a,950\n"
-    "Python,\"1,200\",1300,\n"
+    'Python,"1,200",1300,\n'
     "Total,2100,2200,2300\n"
     "Excel,,,400\n"
 )
-WIDE_TABLE = 'measure = "count"\ncolumns = { skill = "Skill" }\nunpivot = { headers = \'^20\\d\\d$\' }\n'
+WIDE_TABLE = (
+    'measure = "count"\ncolumns = { skill = "Skill" }\nunpivot = { headers = \'^20\\d\\d$\' }\n'
+)
 
 
 def _normalize(tmp_path: Path, csv_text: str, table: str):
