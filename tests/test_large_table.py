@@ -8,7 +8,13 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from flows.normalize.rejections import DISTINCT_FROM, unicode_visible_name, visible_name
+from flows.extract import RawTable
+from flows.normalize.rejections import (
+    DISTINCT_FROM,
+    duplicate_rows,
+    unicode_visible_name,
+    visible_name,
+)
 from flows.normalize.table import normalize_report
 from flows.raw.discover import discover, reference_fingerprint
 
@@ -84,3 +90,12 @@ def test_visible_name_on_distinct_texts_matches_the_unicode_patterns():
     texts = ["Prompt  engineering ", " SQL", "\u200bAI", "---", None, "", "Data & AI"]
     names = pa.chunked_array([pa.array(texts * (DISTINCT_FROM // len(texts) + 1), pa.string())])
     assert visible_name(names).to_pylist() == unicode_visible_name(names).to_pylist()
+
+
+def test_duplicate_rows_of_a_table_read_in_chunks():
+    names = ["SQL", "SQL ", None, "Go", "\u200bGo", "Rust", "SQL", None]
+    values = ["1", "1", "2", "3", "3", "4", "2", "2"]
+    cells = pa.table({"source_row": pa.array(range(2, 10), pa.int64()), "c1": names, "c2": values})
+    chunked = pa.concat_tables([cells.slice(0, 3), cells.slice(3, 2), cells.slice(5)])
+    raw = RawTable(("Skill", "Value"), chunked, pa.table({"source_row": pa.array([], pa.int64())}))
+    assert duplicate_rows(raw).to_pylist() == [False, True, False, False, True, False, False, True]

@@ -152,17 +152,24 @@ def duplicate_rows(raw: RawTable) -> pa.ChunkedArray:
     are rejected. "ChatGPT" and "ChatGPT " printed twice are one row printed twice."""
     if DUPLICATE_COLUMN in raw.cells.column_names:
         return raw.cells[DUPLICATE_COLUMN]  # marked on the whole table before it was split
-    texts = [raw.cells[f"c{i}"] for i in range(1, len(raw.header) + 1)]
+    n = raw.cells.num_rows
+    # Each column as codes of its distinct texts: the visible-name rules run on those only.
+    encoded = [
+        pc.dictionary_encode(raw.cells[f"c{i}"], null_encoding="encode")
+        for i in range(1, len(raw.header) + 1)
+    ]
     # Rows already told apart by some of their columns are all distinct: plain-ASCII columns
     # (names, most often) come first, so the Unicode pass over the others is rarely needed.
+    texts = [pa.chunked_array([_dictionary(column)]) for column in encoded]
     plain = [_plain_ascii(text) for text in texts]
     order = sorted(range(len(texts)), key=lambda i: not plain[i])
-    n = raw.cells.num_rows
     row_key = np.zeros(n, dtype=np.int64)
+    distinct = 1
     for i in order:
         # A row is its tuple of visible texts: each column as the code of its visible text,
         # combined into one dense integer per distinct tuple (no row strings are built).
-        code, count = _codes(pc.fill_null(visible_name(texts[i], plain[i]), "\x00"))
+        visible, count = _codes(pc.fill_null(visible_name(texts[i], plain[i]), "\x00"))
+        code = visible[_indices(encoded[i])]
         row_key, distinct = _codes(pa.array(row_key * count + code))
         if distinct == n:
             return pa.chunked_array([np.zeros(n, dtype=bool)])
@@ -173,11 +180,26 @@ def duplicate_rows(raw: RawTable) -> pa.ChunkedArray:
     return pa.chunked_array([first[row_key] != rows])
 
 
+def _dictionary(encoded: pa.ChunkedArray) -> pa.Array:
+    # Chunks of one dictionary_encode call share one dictionary, the whole column's.
+    return encoded.chunks[-1].dictionary if encoded.num_chunks else pa.array([], pa.string())
+
+
+def _indices(encoded: pa.ChunkedArray) -> np.ndarray:
+    return np.concatenate(
+        [chunk.indices.to_numpy() for chunk in encoded.chunks] or [np.zeros(0, np.int32)]
+    )
+
+
 # A column of raw.cells that holds duplicate_rows of the whole table (set on a large table's ranges).
 DUPLICATE_COLUMN = "_duplicate"
 
 
 def _codes(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int]:
     """Each value's index among the distinct values (0..count-1), and that count."""
-    distinct = pc.unique(values)
-    return pc.index_in(values, value_set=distinct).to_numpy().astype(np.int64), len(distinct)
+    encoded = (
+        pc.dictionary_encode(values).combine_chunks()
+        if isinstance(values, pa.ChunkedArray)
+        else pc.dictionary_encode(values)
+    )
+    return encoded.indices.to_numpy().astype(np.int64), len(encoded.dictionary)
