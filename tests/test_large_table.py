@@ -70,8 +70,10 @@ def _normalize(tmp_path: Path, csv_text: str, table: str):
     return result
 
 
-@pytest.mark.parametrize(("csv_text", "table"), [(LONG, LONG_TABLE), (WIDE, WIDE_TABLE)])
-@pytest.mark.parametrize("range_rows", [1, 3, 5])
+@pytest.mark.parametrize(
+    ("csv_text", "table"), [(LONG, LONG_TABLE), (WIDE, WIDE_TABLE)], ids=["long", "wide"]
+)
+@pytest.mark.parametrize("range_rows", [1, 5])
 def test_ranges_give_what_the_whole_table_gives(tmp_path, monkeypatch, csv_text, table, range_rows):
     whole = _normalize(tmp_path / "whole", csv_text, table)
     monkeypatch.setenv("SKILLPULSE_RANGE_ROWS", str(range_rows))
