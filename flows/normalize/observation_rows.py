@@ -30,12 +30,36 @@ def table_context(source: ReportSource, spec: TableSpec, rel_file: str) -> dict:
     }
 
 
+# Columns of a classified table that observation rows do not read.
+_NOT_READ = frozenset(
+    {
+        "source_text",
+        "declared_measure",
+        "measure_text",
+        "period_text",
+        "period_column",
+        "period_column_index",
+        "value_reason",
+        "value_message",
+        "figure_period_start",
+        "figure_period_end",
+        "figure_period_text",
+        "status",
+        "period_warning",
+        "problem_column",
+        "problem_column_index",
+        "reason_code",
+        "reason_message",
+        "key",
+    }
+)
+
+
 def observation_rows(classified: pa.Table, ctx: dict) -> pa.Table:
     """The figures that loaded, with the report's context; built in Arrow, no query needed."""
-    # The columns read below, before the filter: it copies each column it keeps, and a
-    # classified table carries twice as many (reasons, lookups, positions).
-    used = [c for c in classified.column_names if c in _USED or c.startswith("dim_")]
-    ok = classified.select(used).filter(pc.equal(classified["status"], "ok"))
+    # The filter copies every column it keeps: not those of the classification (reasons, texts).
+    kept = [name for name in classified.column_names if name not in _NOT_READ]
+    ok = classified.select(kept).filter(pc.equal(classified["status"], "ok"))
     n = ok.num_rows
 
     def constant(key: str) -> pa.Array:
@@ -69,49 +93,31 @@ def observation_rows(classified: pa.Table, ctx: dict) -> pa.Table:
         "source_span": _span_text(ok),
         "dimensions": _dimensions(ok),
     }
-    columns |= {name: ok[name] for name in _PASSED}
+    passed = (
+        "measure",
+        "category_id",
+        "skill_raw",
+        "skill_id",
+        "skill_match_method",
+        "skill_match_score",
+        "skill_match_confirmed",
+        "esco_uri",
+        "onet_code",
+        "value",
+        "value_qualifier",
+        "unit",
+        "source_row",
+        "source_page",
+        "source_column",
+        "source_column_index",
+        "figure_index",
+        "comparison",
+        "value_low",
+        "value_high",
+        "currency",
+    )
+    columns |= {name: ok[name] for name in passed}
     return conform(pa.table(columns), OBSERVATIONS_SCHEMA)
-
-
-_PASSED = (
-    "measure",
-    "category_id",
-    "skill_raw",
-    "skill_id",
-    "skill_match_method",
-    "skill_match_score",
-    "skill_match_confirmed",
-    "esco_uri",
-    "onet_code",
-    "value",
-    "value_qualifier",
-    "unit",
-    "source_row",
-    "source_page",
-    "source_column",
-    "source_column_index",
-    "figure_index",
-    "comparison",
-    "value_low",
-    "value_high",
-    "currency",
-)
-_USED = frozenset(
-    {
-        *_PASSED,
-        "period_unknown",
-        "period_start",
-        "period_end",
-        "period_label_found",
-        "geography",
-        "category_raw",
-        "horizon",
-        "cell_text",
-        "span_start",
-        "span_end",
-        "span_offset",
-    }
-)
 
 
 def _span_text(rows: pa.Table) -> pa.ChunkedArray:
