@@ -32,9 +32,36 @@ def table_context(source: ReportSource, spec: TableSpec, rel_file: str) -> dict:
     }
 
 
+# Columns of a classified table that observation rows do not read.
+_NOT_READ = frozenset(
+    {
+        "source_text",
+        "declared_measure",
+        "measure_text",
+        "period_text",
+        "period_column",
+        "period_column_index",
+        "value_reason",
+        "value_message",
+        "figure_period_start",
+        "figure_period_end",
+        "figure_period_text",
+        "status",
+        "period_warning",
+        "problem_column",
+        "problem_column_index",
+        "reason_code",
+        "reason_message",
+        "key",
+    }
+)
+
+
 def observation_rows(classified: pa.Table, ctx: dict) -> pa.Table:
     """The figures that loaded, with the report's context; built in Arrow, no query needed."""
-    ok = classified.filter(pc.equal(classified["status"], "ok"))
+    # The filter copies every column it keeps: not those of the classification (reasons, texts).
+    kept = [name for name in classified.column_names if name not in _NOT_READ]
+    ok = classified.select(kept).filter(pc.equal(classified["status"], "ok"))
     n = ok.num_rows
 
     def constant(key: str) -> pa.Array:
