@@ -44,7 +44,14 @@ from flows.ops.docs import render_data_dictionary
 from flows.sqlutil import quote_ident, quote_literal
 from flows.warehouse import datasets
 from flows.warehouse.checks import CheckResult, offending_reports, run_checks
-from flows.warehouse.models import build_models, discover_models, mart_tables, split_bounds
+from flows.warehouse.models import (
+    TRAILING_SEMICOLON,
+    build_models,
+    discover_models,
+    mart_tables,
+    read_sql,
+    split_bounds,
+)
 
 # Past this share of changed reports, replacing their rows costs more than building afresh.
 MAX_CHANGED_SHARE = 0.25
@@ -109,7 +116,7 @@ def prepare(paths: Paths, previous: BuildInputs | None, inputs: BuildInputs) -> 
     try:
         if previous is not None and previous.code == inputs.code and published.exists():
             shutil.copyfile(published, database)
-            changed = refresh_lake(database, paths.lake)
+            changed = refresh_lake(database, paths.lake, paths.sql)
             if changed is not None:
                 return Draft(database, changed)
             discard(database)
@@ -140,9 +147,11 @@ def load_lake(database: Path, lake: Path, reference_dir: Path) -> None:
         failpoint("warehouse:after-load")
 
 
-def refresh_lake(database: Path, lake: Path) -> list[str] | None:
+def refresh_lake(database: Path, lake: Path, sql_dir: Path) -> list[str] | None:
     """Replace the lake rows of reports whose commit changed (new, re-ingested or retired) and
-    return their ids; None, leaving the database untouched, when too many changed to be worth it."""
+    return their ids, with those of reports whose staging.reports row changes with them (see
+    reports_with_changed_fields); None when too many changed to be worth it (the database is then
+    to be discarded)."""
     committed = read_reports(lake)
     with closing(connect(database, keep_order=False)) as con:
         con.register("committed", committed)
@@ -169,7 +178,23 @@ def refresh_lake(database: Path, lake: Path) -> list[str] | None:
         con.execute(f"INSERT INTO lake.reports SELECT {_columns(REPORTS_SCHEMA)} FROM committed")
         con.commit()
         failpoint("warehouse:after-load")
+        changed = sorted(set(changed) | reports_with_changed_fields(con, sql_dir))
+        if len(changed) > MAX_CHANGED_SHARE * max(committed.num_rows, 1):
+            return None
         return changed
+
+
+def reports_with_changed_fields(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> set[str]:
+    """Reports whose staging.reports row differs once lake.reports is refreshed, though their own
+    commit did not change: a new edition moves is_latest_edition off the one before, a quoted
+    report arriving flips its quoter's quotes_loaded. Partitioned models may read a report's
+    staging.reports row, so these reports' rows are refreshed too."""
+    model = sql_dir / "staging" / "reports.sql"
+    query = TRAILING_SEMICOLON.sub("", read_sql(model))
+    rows = con.execute(
+        f"SELECT report_id FROM (({query}) EXCEPT SELECT * FROM staging.reports)"
+    ).fetchall()
+    return {report_id for (report_id,) in rows}
 
 
 def _insert_observations(con: duckdb.DuckDBPyConnection, current: pa.Table) -> None:
