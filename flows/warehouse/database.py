@@ -351,18 +351,25 @@ def part_bounds(con: duckdb.DuckDBPyConnection, rows_per_part: int = PART_ROWS) 
 def export_marts(
     database: Path, warehouse: Path, sql_dir: Path, changed: list[str] | None = None
 ) -> dict[str, Path]:
-    """Write a new version folder of every mart (datasets.export_mart); publish() switches them in.
+    """Write a new version folder of every exported mart (datasets.export_mart); publish()
+    switches them in.
 
-    Parts are sorted by the mart's `@key` (by all columns without one). After an incremental
-    build (`changed`), only the parts holding the changed reports are written.
+    Exported: every mart table, and every mart view tagged `@partitioned_by` (written part by
+    part like a table); an unpartitioned view would be computed whole on every run, so it is
+    left to the database (skill_comparisons: its two parts are exported). Parts are sorted by
+    the mart's `@key` (by all columns without one). After an incremental build (`changed`),
+    only the parts holding the changed reports are written.
     """
     marts = warehouse / "marts"
     models = {m.table: m for m in discover_models(sql_dir) if m.schema == "marts"}
     with closing(connect(database, read_only=True)) as con:
-        return {
-            name: datasets.export_mart(con, marts, models[name], changed)
-            for name in mart_tables(con)
-        }
+        tables = set(mart_tables(con))
+        exported = sorted(
+            name
+            for name, model in models.items()
+            if name in tables or (model.materialized == "view" and model.partitioned_by)
+        )
+        return {name: datasets.export_mart(con, marts, models[name], changed) for name in exported}
 
 
 def publish(database: Path, warehouse: Path, inputs: BuildInputs, marts: dict[str, Path]) -> Path:

