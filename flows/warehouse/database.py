@@ -149,9 +149,9 @@ def load_lake(database: Path, lake: Path, reference_dir: Path) -> None:
 
 def refresh_lake(database: Path, lake: Path, sql_dir: Path) -> list[str] | None:
     """Replace the lake rows of reports whose commit changed (new, re-ingested or retired) and
-    return their ids, with those of reports whose staging.reports row changes with them (see
-    reports_with_changed_fields); None when too many changed to be worth it (the database is then
-    to be discarded)."""
+    return their ids, with those of reports whose staging.reports flags change with them (see
+    reports_with_changed_fields); None, leaving the database untouched, when too many changed
+    to be worth it."""
     committed = read_reports(lake)
     with closing(connect(database, keep_order=False)) as con:
         con.register("committed", committed)
@@ -178,21 +178,26 @@ def refresh_lake(database: Path, lake: Path, sql_dir: Path) -> list[str] | None:
         con.execute(f"INSERT INTO lake.reports SELECT {_columns(REPORTS_SCHEMA)} FROM committed")
         con.commit()
         failpoint("warehouse:after-load")
-        changed = sorted(set(changed) | reports_with_changed_fields(con, sql_dir))
-        if len(changed) > MAX_CHANGED_SHARE * max(committed.num_rows, 1):
-            return None
-        return changed
+        # Not held to MAX_CHANGED_SHARE: their lake rows stay, only their model rows are redone.
+        return sorted(set(changed) | reports_with_changed_fields(con, sql_dir))
+
+
+# The staging.reports fields of a report that other reports' commits decide; partitioned models
+# may read these and a report's own fields, but no other cross-report field (edition_order,
+# editions_in_series, previous_report_id move for a whole series whenever an edition arrives).
+CROSS_REPORT_FIELDS = ("is_latest_edition", "quotes_loaded")
 
 
 def reports_with_changed_fields(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> set[str]:
-    """Reports whose staging.reports row differs once lake.reports is refreshed, though their own
-    commit did not change: a new edition moves is_latest_edition off the one before, a quoted
-    report arriving flips its quoter's quotes_loaded. Partitioned models may read a report's
-    staging.reports row, so these reports' rows are refreshed too."""
-    model = sql_dir / "staging" / "reports.sql"
-    query = TRAILING_SEMICOLON.sub("", read_sql(model))
+    """Reports whose CROSS_REPORT_FIELDS in staging.reports change once lake.reports is
+    refreshed, though their own commit did not: a new edition takes is_latest_edition from the
+    one before, a quoted report arriving flips its quoter's quotes_loaded. Their rows of
+    partitioned models are refreshed too."""
+    query = TRAILING_SEMICOLON.sub("", read_sql(sql_dir / "staging" / "reports.sql"))
+    fields = ", ".join(quote_ident(name) for name in ("report_id", *CROSS_REPORT_FIELDS))
     rows = con.execute(
-        f"SELECT report_id FROM (({query}) EXCEPT SELECT * FROM staging.reports)"
+        f"SELECT report_id FROM (SELECT {fields} FROM ({query}) "
+        f"EXCEPT SELECT {fields} FROM staging.reports)"
     ).fetchall()
     return {report_id for (report_id,) in rows}
 
