@@ -706,10 +706,13 @@ def test_every_mart_builds_and_passes_checks_on_an_empty_lake():
         "category_summary",
         "edition_changes",
         "report_agreement",
-        "skill_comparisons",
+        "skill_consensus",
         "skill_growth_rankings",
         "skill_name_matches",
     ]
+    # skill_comparisons joins the per-report mentions and the per-skill consensus when read.
+    views = query(con, "SELECT view_name FROM duckdb_views() WHERE schema_name = 'marts'")
+    assert {"skill_comparisons", "skill_mentions"} <= {r["view_name"] for r in views}
 
 
 @pytest.mark.realdata

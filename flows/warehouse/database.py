@@ -44,7 +44,14 @@ from flows.ops.docs import render_data_dictionary
 from flows.sqlutil import quote_ident, quote_literal
 from flows.warehouse import datasets
 from flows.warehouse.checks import CheckResult, offending_reports, run_checks
-from flows.warehouse.models import build_models, discover_models, mart_tables, split_bounds
+from flows.warehouse.models import (
+    TRAILING_SEMICOLON,
+    build_models,
+    discover_models,
+    mart_tables,
+    read_sql,
+    split_bounds,
+)
 
 # Past this share of changed reports, replacing their rows costs more than building afresh.
 MAX_CHANGED_SHARE = 0.25
@@ -109,7 +116,7 @@ def prepare(paths: Paths, previous: BuildInputs | None, inputs: BuildInputs) -> 
     try:
         if previous is not None and previous.code == inputs.code and published.exists():
             shutil.copyfile(published, database)
-            changed = refresh_lake(database, paths.lake)
+            changed = refresh_lake(database, paths.lake, paths.sql)
             if changed is not None:
                 return Draft(database, changed)
             discard(database)
@@ -140,9 +147,11 @@ def load_lake(database: Path, lake: Path, reference_dir: Path) -> None:
         failpoint("warehouse:after-load")
 
 
-def refresh_lake(database: Path, lake: Path) -> list[str] | None:
+def refresh_lake(database: Path, lake: Path, sql_dir: Path) -> list[str] | None:
     """Replace the lake rows of reports whose commit changed (new, re-ingested or retired) and
-    return their ids; None, leaving the database untouched, when too many changed to be worth it."""
+    return their ids, with those of reports whose staging.reports flags change with them (see
+    reports_with_changed_fields); None, leaving the database untouched, when too many changed
+    to be worth it."""
     committed = read_reports(lake)
     with closing(connect(database, keep_order=False)) as con:
         con.register("committed", committed)
@@ -169,7 +178,28 @@ def refresh_lake(database: Path, lake: Path) -> list[str] | None:
         con.execute(f"INSERT INTO lake.reports SELECT {_columns(REPORTS_SCHEMA)} FROM committed")
         con.commit()
         failpoint("warehouse:after-load")
-        return changed
+        # Not held to MAX_CHANGED_SHARE: their lake rows stay, only their model rows are redone.
+        return sorted(set(changed) | reports_with_changed_fields(con, sql_dir))
+
+
+# The staging.reports fields of a report that other reports' commits decide; partitioned models
+# may read these and a report's own fields, but no other cross-report field (edition_order,
+# editions_in_series, previous_report_id move for a whole series whenever an edition arrives).
+CROSS_REPORT_FIELDS = ("is_latest_edition", "quotes_loaded")
+
+
+def reports_with_changed_fields(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> set[str]:
+    """Reports whose CROSS_REPORT_FIELDS in staging.reports change once lake.reports is
+    refreshed, though their own commit did not: a new edition takes is_latest_edition from the
+    one before, a quoted report arriving flips its quoter's quotes_loaded. Their rows of
+    partitioned models are refreshed too."""
+    query = TRAILING_SEMICOLON.sub("", read_sql(sql_dir / "staging" / "reports.sql"))
+    fields = ", ".join(quote_ident(name) for name in ("report_id", *CROSS_REPORT_FIELDS))
+    rows = con.execute(
+        f"SELECT report_id FROM (SELECT {fields} FROM ({query}) "
+        f"EXCEPT SELECT {fields} FROM staging.reports)"
+    ).fetchall()
+    return {report_id for (report_id,) in rows}
 
 
 def _insert_observations(con: duckdb.DuckDBPyConnection, current: pa.Table) -> None:
@@ -326,18 +356,25 @@ def part_bounds(con: duckdb.DuckDBPyConnection, rows_per_part: int = PART_ROWS) 
 def export_marts(
     database: Path, warehouse: Path, sql_dir: Path, changed: list[str] | None = None
 ) -> dict[str, Path]:
-    """Write a new version folder of every mart (datasets.export_mart); publish() switches them in.
+    """Write a new version folder of every exported mart (datasets.export_mart); publish()
+    switches them in.
 
-    Parts are sorted by the mart's `@key` (by all columns without one). After an incremental
-    build (`changed`), only the parts holding the changed reports are written.
+    Exported: every mart table, and every mart view tagged `@partitioned_by` (written part by
+    part like a table); an unpartitioned view would be computed whole on every run, so it is
+    left to the database (skill_comparisons: its two parts are exported). Parts are sorted by
+    the mart's `@key` (by all columns without one). After an incremental build (`changed`),
+    only the parts holding the changed reports are written.
     """
     marts = warehouse / "marts"
     models = {m.table: m for m in discover_models(sql_dir) if m.schema == "marts"}
     with closing(connect(database, read_only=True)) as con:
-        return {
-            name: datasets.export_mart(con, marts, models[name], changed)
-            for name in mart_tables(con)
-        }
+        tables = set(mart_tables(con))
+        exported = sorted(
+            name
+            for name, model in models.items()
+            if name in tables or (model.materialized == "view" and model.partitioned_by)
+        )
+        return {name: datasets.export_mart(con, marts, models[name], changed) for name in exported}
 
 
 def publish(database: Path, warehouse: Path, inputs: BuildInputs, marts: dict[str, Path]) -> Path:

@@ -86,10 +86,12 @@ def _write_parts(
 ) -> list[int]:
     """Write (or link) each part; returns the rows of each written part (0 for a linked one)."""
     ranges = report_ranges(layout.column, layout.bounds) if layout.column else ["true"]
-    # A keyed mart is stored in key order by a full build (models.py), and a scan keeps that
-    # order; an incremental build appends the changed reports' rows, so their parts are sorted.
+    # A keyed mart table is stored in key order by a full build (models.py), and a scan keeps
+    # that order; an incremental build appends the changed reports' rows, so their parts are
+    # sorted, as are a view's.
     order = ", ".join(quote_ident(c) for c in model.key) if model.key else "ALL"
-    order = "" if model.key and touched is None else f" ORDER BY {order}"
+    stored_in_order = model.key and touched is None and model.materialized == "table"
+    order = "" if stored_in_order else f" ORDER BY {order}"
     sizes = []
     for index, condition in enumerate(ranges):
         target = folder / f"part-{index:04d}.parquet"
@@ -170,8 +172,9 @@ def remove_old_versions(marts: Path) -> None:
 def comment_metadata(con: duckdb.DuckDBPyConnection, mart: str) -> str:
     """The mart's COMMENTs as Parquet key-value metadata: table_comment, and column_comments as JSON."""
     (table_comment,) = con.execute(
-        "SELECT coalesce(comment, '') FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = ?",
-        [mart],
+        "SELECT coalesce(comment, '') FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = $mart "
+        "UNION ALL SELECT coalesce(comment, '') FROM duckdb_views() WHERE schema_name = 'marts' AND view_name = $mart",
+        {"mart": mart},
     ).fetchall()[0]
     columns = dict(
         con.execute(

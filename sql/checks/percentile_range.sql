@@ -7,8 +7,8 @@ SELECT 'intermediate.skill_positions', report_id, table_name, skill_key, percent
 FROM intermediate.skill_positions
 WHERE percentile IS NULL OR percentile < 0 OR percentile > 1
 UNION ALL
-SELECT 'marts.skill_comparisons', report_id, table_name, skill_id, consensus_percentile
-FROM marts.skill_comparisons
+SELECT 'marts.skill_consensus', NULL, NULL, skill_id, consensus_percentile
+FROM marts.skill_consensus
 WHERE consensus_percentile < 0 OR consensus_percentile > 1 OR percentile_spread < 0 OR percentile_spread > 1
 UNION ALL
 SELECT 'marts.report_agreement', report_id_a || ' ~ ' || report_id_b, table_name_a, NULL, spearman

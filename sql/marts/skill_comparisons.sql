@@ -20,6 +20,12 @@
 -- is_independent false and left out of reports, publishers, consensus and spread, so an outlet
 -- repeating a survey does not count as a second source (marts.figure_reconciliation pairs them).
 -- Tiny bases: not known for published figures (see marts.skill_growth_rankings.small_base).
+-- Storage: a view joining marts.skill_mentions (the per-report rows, refreshed per report) and
+-- marts.skill_consensus (the per-skill columns, a small table): as one table every run rewrote
+-- all of its rows (10M at the 10m bench, most of a one-changed-report run), since one report's
+-- change moves the consensus of every skill it lists. Parquet readers join the two marts'
+-- folders on skill_id (README); the view is not exported.
+-- @materialized view
 -- @key skill_id, report_id, table_name, geography
 -- @table Each canonical skill in every report that mentions it: figure, rank and percentile side by side, with consensus and spread.
 -- @column skill_id: Canonical skill id.
@@ -45,49 +51,6 @@
 -- @column consensus_percentile: Mean percentile of the skill over the independent rows listed (the consensus position, 1 = top everywhere).
 -- @column consensus_rank: Rank of the skill among all canonical skills by consensus_percentile, 1 = highest; ties share a rank.
 -- @column percentile_spread: Max minus min percentile over the independent rows listed: 0 = reports agree, 1 = top in one and bottom in another.
-WITH mentions AS (
-    SELECT
-        p.*,
-        r.series_id,
-        r.publisher,
-        r.edition,
-        coalesce(r.is_latest_edition, false) AS is_latest_edition,
-        -- An outlet quoting a loaded report repeats its figures: listed, but not a second voice.
-        NOT coalesce(r.quotes_loaded, false) AS is_independent
-    FROM intermediate.skill_positions AS p
-    LEFT JOIN staging.reports AS r ON r.report_id = p.report_id
-    WHERE p.skill_id IS NOT NULL
-),
--- Aggregated from a narrow projection, not from mentions: a CTE read twice is materialized whole
--- (10M wide rows at 10m: 19.2 s and 8.9 GB against 13.7 s and 6.1 GB this way, same rows).
-per_skill AS (
-    SELECT
-        p.skill_id,
-        count(DISTINCT p.report_id) FILTER (WHERE p.is_independent) AS reports,
-        count(DISTINCT p.publisher) FILTER (WHERE p.is_independent) AS publishers,
-        -- Summed in value order: a parallel sum in any order differs in the last bit between builds.
-        avg(p.percentile ORDER BY p.percentile) FILTER (
-            WHERE p.is_independent
-        ) AS consensus_percentile,
-        max(p.percentile) FILTER (WHERE p.is_independent)
-        - min(p.percentile) FILTER (WHERE p.is_independent) AS percentile_spread
-    FROM (
-        SELECT
-            sp.skill_id,
-            sp.report_id,
-            sp.percentile,
-            r.publisher,
-            NOT coalesce(r.quotes_loaded, false) AS is_independent
-        FROM intermediate.skill_positions AS sp
-        LEFT JOIN staging.reports AS r ON sp.report_id = r.report_id
-        WHERE sp.skill_id IS NOT NULL
-    ) AS p
-    GROUP BY p.skill_id
-),
-consensus AS (
-    SELECT *, rank() OVER (ORDER BY consensus_percentile DESC) AS consensus_rank
-    FROM per_skill
-)
 SELECT
     m.skill_id,
     m.skill_name,
@@ -112,5 +75,5 @@ SELECT
     c.consensus_percentile,
     c.consensus_rank,
     c.percentile_spread
-FROM mentions AS m
-JOIN consensus AS c ON c.skill_id = m.skill_id
+FROM marts.skill_mentions AS m
+INNER JOIN marts.skill_consensus AS c ON m.skill_id = c.skill_id
