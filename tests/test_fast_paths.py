@@ -10,11 +10,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from flows.config import DEFAULT_REFERENCE, DEFAULT_THRESHOLD
 from flows.extract import RawTable
 from flows.normalize import cell_values
 from flows.normalize.cell_values import read_cell_values
 from flows.normalize.figure_cells import FIGURE_ROWS_SCHEMA, figure_table, text_figure_rows
 from flows.normalize.figures import find_figures
+from flows.normalize.identity import case_blind, identify_names, load_identities
+from flows.normalize.names import load_reference
 from flows.normalize.rejections import (
     TOTAL_NAMES,
     duplicate_rows,
@@ -219,3 +222,45 @@ def test_small_tables_read_text_by_text_as_in_arrow(monkeypatch, scale, measure)
     assert first.to_pylist() == afresh.to_pylist()
     assert again.to_pylist() == afresh.to_pylist()
     assert again.schema == FIGURE_ROWS_SCHEMA
+
+
+def _spellings(seed: int) -> list[str]:
+    """Registry names, aliases, acronyms and bench-like names, each printed in several cases and
+    spacings: the spellings the folded-name shortcut shares one resolution between."""
+    with (DEFAULT_REFERENCE / "skills.csv").open(newline="", encoding="utf-8") as handle:
+        names = [row["name"] for row in csv.DictReader(handle)]
+    names += ["AWS", "Amazon Web Services AWS software", "LLMs", "Large Language Model (LLM)"]
+    names += ["Generative ai", "Gen AI", "React.js", "reactjs", "Node JS", "T-SQL", "GANs"]
+    names += ["Research & Development for Finance", "Applied Data Governance", "Python [1]"]
+    names += ["Speech to text", "Microsoft Word", "Data  Science ", "Café design", "DATA analysis"]
+    rng = random.Random(seed)
+    spellings = []
+    for name in names:
+        words = name.split()
+        for _ in range(4):
+            cased = [rng.choice((w, w.lower(), w.upper(), w.title(), w.swapcase())) for w in words]
+            spellings.append((" " * rng.randint(1, 2)).join(cased))
+    return list(dict.fromkeys(spellings))
+
+
+def test_folded_names_resolve_as_each_spelling_alone():
+    reference = load_reference(DEFAULT_REFERENCE)
+    identities = load_identities(reference)
+    spellings = _spellings(5)
+
+    def forget() -> None:
+        identities.memo.clear()
+        identities.folded.clear()
+        reference.memo.clear()
+
+    alone = []
+    for name in spellings:
+        forget()  # nothing resolved before: every step of the rules runs on this spelling
+        alone += identify_names(reference, [name], DEFAULT_THRESHOLD)
+    forget()
+    together = identify_names(reference, spellings, DEFAULT_THRESHOLD)
+    assert len(identities.folded[DEFAULT_THRESHOLD]) < len(spellings)  # the shortcut was taken
+    assert together == alone
+    assert case_blind(reference.skill_index.exact, "Prompt engineering") is None  # an alias
+    assert case_blind(reference.skill_index.exact, "Large Language Model (LLM)") is None
+    assert case_blind(reference.skill_index.exact, "Prompt  ENGINEERING") == "prompt engineering"

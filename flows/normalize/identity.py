@@ -14,6 +14,7 @@ from flows.normalize.identity_keys import (
     Identities,
     Identity,
     Rules,
+    _definitions,
     base_tokens,
     conjunct_parts,
     defined_acronyms,
@@ -404,18 +405,48 @@ def _similarity(a: str, b: str) -> float:
     )
 
 
-def identify_all(
-    reference: Reference, names: Sequence[str], matches: Sequence[Match], threshold: float
-) -> list[Identity]:
-    """identify() for each distinct name (the caller passes distinct names only)."""
+def identify_names(reference: Reference, names: Sequence[str], threshold: float) -> list[Identity]:
+    """identify() for each distinct name (the caller passes distinct names only), matching only
+    the names not seen before.
+
+    A name whose case nothing reads (case_blind) is resolved once per folded form: the bench
+    prints a quarter of its names in other case, and each spelling cost the full rules.
+    """
     identities = load_identities(reference)
     memo = identities.memo.setdefault(threshold, {})
-    if len(memo) >= MEMO_LIMIT:
+    folded = identities.folded.setdefault(threshold, {})
+    if len(memo) >= MEMO_LIMIT or len(folded) >= MEMO_LIMIT:
         memo.clear()
+        folded.clear()
     # One look-up per name (a report's names are mostly known already), as in Reference.match_all.
     found = [memo.get(name) for name in names]
-    for i in [i for i, identity in enumerate(found) if identity is None]:
-        found[i] = memo[names[i]] = _identify(
-            identities, reference, names[i], matches[i], threshold
+    missing = [i for i, identity in enumerate(found) if identity is None]
+    if not missing:
+        return found  # type: ignore[return-value]
+    index = reference.skill_index
+    folds = {i: case_blind(index.exact, names[i]) for i in missing}
+    for i in missing:
+        hit = folded.get(folds[i]) if folds[i] is not None else None
+        if hit is not None:
+            found[i] = memo[names[i]] = hit
+    unknown = [i for i in missing if found[i] is None]
+    matches = reference.match_all("skill", [names[i] for i in unknown], threshold)
+    for i, match in zip(unknown, matches, strict=True):
+        identity = found[i] = memo[names[i]] = _identify(
+            identities, reference, names[i], match, threshold
         )
+        if folds[i] is not None:
+            folded.setdefault(folds[i], identity)
     return found  # type: ignore[return-value]
+
+
+def case_blind(exact: Mapping[str, object], name: str) -> str | None:
+    """The name lower-cased with its spaces collapsed, when resolving it reads neither: else None.
+
+    Only two steps read case: the exact alias look-up and the acronyms a name defines
+    ('Large Language Model (LLM)'). Every other step reads normalize_name or fuzzy_keys, which
+    fold case and spacing alike for ASCII text; a footnote mark in brackets counts its spaces.
+    """
+    if not name.isascii() or "[" in name or clean_name(name) in exact or _definitions(name):
+        return None
+    return " ".join(name.lower().split())
