@@ -13,11 +13,12 @@ import pytest
 from flows.config import DEFAULT_REFERENCE, DEFAULT_THRESHOLD
 from flows.extract import RawTable
 from flows.normalize import cell_values
-from flows.normalize.cell_values import read_cell_values
+from flows.normalize.cell_values import distinct_nonblank, read_cell_values
 from flows.normalize.figure_cells import FIGURE_ROWS_SCHEMA, figure_table, text_figure_rows
 from flows.normalize.figures import find_figures
 from flows.normalize.identity import case_blind, identify_names, load_identities
-from flows.normalize.names import load_reference
+from flows.normalize.name_store import MIN_NAMES, distinct_names
+from flows.normalize.names import harmonize_with, load_reference
 from flows.normalize.rejections import (
     TOTAL_NAMES,
     duplicate_rows,
@@ -264,3 +265,36 @@ def test_folded_names_resolve_as_each_spelling_alone():
     assert case_blind(reference.skill_index.exact, "Prompt engineering") is None  # an alias
     assert case_blind(reference.skill_index.exact, "Large Language Model (LLM)") is None
     assert case_blind(reference.skill_index.exact, "Prompt  ENGINEERING") == "prompt engineering"
+
+
+def test_identity_store_gives_the_rows_of_each_name_looked_up_alone():
+    reference = load_reference(DEFAULT_REFERENCE)
+    rng = random.Random(7)
+    words = ["Applied", "data", "AWS", "LLMs", "for", "Finance", "&", "Rust", "QA", "(GenAI)"]
+    names = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 5))) for _ in range(4000)]
+    names = list(dict.fromkeys(names + _spellings(9)))
+    first, second = names[: len(names) // 2], names[len(names) // 3 :]  # overlapping tables
+    reference.cached.pop(f"store-{DEFAULT_THRESHOLD!r}", None)
+    stored = [
+        harmonize_with(reference, pa.array(part), "skill", DEFAULT_THRESHOLD)
+        for part in (first, second)
+    ]
+    assert reference.cached[f"store-{DEFAULT_THRESHOLD!r}"].table.num_rows == len(names)
+    for part, table in zip((first, second), stored, strict=True):
+        assert len(part) >= MIN_NAMES  # the store was used
+        assert table.equals(harmonize_with(reference, part, "skill", DEFAULT_THRESHOLD))
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_distinct_names_are_the_nonblank_distinct_texts(seed):
+    rng = random.Random(seed)
+    ascii_texts = [
+        "".join(rng.choice("ab \t\x0b\x1c\x1f\r\n") for _ in range(rng.randint(0, 4)))
+        for _ in range(3000)
+    ]
+    for texts, in_arrow in (([*ascii_texts, None], True), (_random_texts(seed, 3000), False)):
+        column = pa.chunked_array([pa.array(texts, pa.string())])
+        got = distinct_names(column)
+        assert isinstance(got, pa.Array) == in_arrow  # the shortcut is taken for ASCII only
+        names = got.to_pylist() if isinstance(got, pa.Array) else got
+        assert names == distinct_nonblank(pa.table({"c": column}), "c")

@@ -26,6 +26,7 @@ from flows.normalize.name_keys import (
     rank_candidates,
     reordered,
 )
+from flows.normalize.name_store import IdentityStore
 from flows.normalize.reference import (
     ALIAS_METHODS,
     CATEGORIES,
@@ -414,15 +415,14 @@ def harmonize_with(
     limit = _threshold(threshold)
     index = reference.index(kind)
     if isinstance(names, pa.Array | pa.ChunkedArray):
-        names = pc.unique(names).to_pylist()
+        unique = pc.drop_null(pc.unique(names))
+        store = _store(reference, limit) if kind == "skill" else None
+        if store is not None and store.pays(len(unique)):
+            return store.harmonize(unique, lambda found: _skill_table(reference, found, limit))
+        names = unique.to_pylist()
     distinct = [n for n in dict.fromkeys(names) if n is not None]
     if kind == "skill":
-        # Every skill name gets an identity, registered or not (flows.normalize.identity).
-        found = identify_names(reference, distinct, limit)
-        # Column by column: zip(*found) made an iterator per name, and the garbage collector's
-        # full passes over the memos it set off cost more than the look-ups.
-        columns = [list(map(itemgetter(i), found)) for i in range(len(Identity._fields))]
-        return pa.table([distinct, *columns], schema=HARMONIZED_SCHEMA)
+        return _skill_table(reference, distinct, limit)
     matches = reference.match_all(kind, distinct, limit)
     ids = [m.canonical_id for m in matches]
     nulls = pa.nulls(len(distinct), pa.string())
@@ -439,6 +439,19 @@ def harmonize_with(
         },
         schema=HARMONIZED_SCHEMA,
     )
+
+
+def _skill_table(reference: Reference, distinct: list[str], limit: float) -> pa.Table:
+    # Every skill name gets an identity, registered or not (flows.normalize.identity).
+    found = identify_names(reference, distinct, limit)
+    # Column by column: zip(*found) made an iterator per name, and the garbage collector's full
+    # passes over the memos it set off cost more than the look-ups.
+    columns = [list(map(itemgetter(i), found)) for i in range(len(Identity._fields))]
+    return pa.table([distinct, *columns], schema=HARMONIZED_SCHEMA)
+
+
+def _store(reference: Reference, limit: float) -> IdentityStore:
+    return reference.cached.setdefault(f"store-{limit!r}", IdentityStore())  # type: ignore[return-value]
 
 
 def _threshold(threshold: float | None) -> float:

@@ -26,6 +26,7 @@ from flows.normalize.figure_cells import (
     split_label,
 )
 from flows.normalize.layout import FIELDS, Layout, resolve_layout
+from flows.normalize.name_store import distinct_names
 from flows.normalize.names import harmonize_names
 from flows.normalize.observation_rows import observation_rows, table_context
 from flows.normalize.prose import prose_tables, read_prose_file
@@ -158,7 +159,7 @@ def normalize_table(
     cells = with_figures(cells, read_cell_values(cells, spec))
     lookups = {
         "periods": read_period_texts(distinct_nonblank(cells, "period_text")),
-        "skills": harmonize_names(distinct_nonblank(cells, "skill_raw"), "skill", reference_dir),
+        "skills": harmonize_names(distinct_names(cells["skill_raw"]), "skill", reference_dir),
         "categories": harmonize_names(
             distinct_nonblank(cells, "category_raw"), "category", reference_dir
         ),
