@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,6 +22,7 @@ from flows.normalize.name_store import MIN_NAMES, distinct_names
 from flows.normalize.names import harmonize_with, load_reference
 from flows.normalize.rejections import (
     TOTAL_NAMES,
+    _plain_ascii,
     duplicate_rows,
     total_rows,
     unicode_visible_name,
@@ -234,6 +236,8 @@ def _spellings(seed: int) -> list[str]:
     names += ["Generative ai", "Gen AI", "React.js", "reactjs", "Node JS", "T-SQL", "GANs"]
     names += ["Research & Development for Finance", "Applied Data Governance", "Python [1]"]
     names += ["Speech to text", "Microsoft Word", "Data  Science ", "Café design", "DATA analysis"]
+    names += [n.replace(" and ", " & ") for n in names] + [n.replace("&", "and") for n in names]
+    names += ["generative ai", "Generative  AI", "GENERATIVE Artificial Intelligence"]  # a tie
     rng = random.Random(seed)
     spellings = []
     for name in names:
@@ -265,6 +269,7 @@ def test_folded_names_resolve_as_each_spelling_alone():
     assert case_blind(reference.skill_index.exact, "Prompt engineering") is None  # an alias
     assert case_blind(reference.skill_index.exact, "Large Language Model (LLM)") is None
     assert case_blind(reference.skill_index.exact, "Prompt  ENGINEERING") == "prompt engineering"
+    assert case_blind(reference.skill_index.exact, "R&D") == "r and d"
 
 
 def test_identity_store_gives_the_rows_of_each_name_looked_up_alone():
@@ -298,3 +303,23 @@ def test_distinct_names_are_the_nonblank_distinct_texts(seed):
         assert isinstance(got, pa.Array) == in_arrow  # the shortcut is taken for ASCII only
         names = got.to_pylist() if isinstance(got, pa.Array) else got
         assert names == distinct_nonblank(pa.table({"c": column}), "c")
+
+
+def test_plain_ascii_is_the_printable_ascii_pattern():
+    texts = [chr(i) for i in range(0x3000)] + [f"a{chr(i)}b" for i in range(0x3000)]
+    texts += [t for t in _random_texts(8, 2000) if t is not None]
+    for start in range(0, len(texts), 50):
+        column = pa.chunked_array([pa.array(texts[start : start + 50], pa.string())])
+        expected = pc.all(pc.match_substring_regex(column, r"^[ -~]*$")).as_py() is not False
+        assert _plain_ascii(column) == expected
+
+
+def test_a_tie_broken_by_the_spelling_is_not_shared_by_folded_names(tmp_path):
+    # Two registry entries that read alike once '&' is 'and': each spelling picks its own.
+    folder = Path(shutil.copytree(DEFAULT_REFERENCE, tmp_path / "reference"))
+    with (folder / "skills.csv").open("a", encoding="utf-8") as handle:
+        handle.write("sales-and-marketing,Sales and marketing,business-and-management,,,\n")
+        handle.write("sales-marketing,Sales & marketing,business-and-management,,,\n")
+    reference = load_reference(folder)
+    found = identify_names(reference, ["sales & MARKETING", "SALES AND marketing"], 90.0)
+    assert [f.canonical_id for f in found] == ["sales-marketing", "sales-and-marketing"]
