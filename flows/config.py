@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     max_pdf_chars: int = Field(
         20_000_000, gt=0, description="Most characters read from the declared pages of one PDF."
     )
+    range_rows: int = Field(
+        500_000,
+        ge=1,
+        description="Rows of one table normalized at once; a larger table goes in ranges of this many, in parallel.",
+    )
     batch_reports: int = Field(
         500, ge=1, description="Reports per ingest task (smaller spreads work over more workers)."
     )

@@ -89,7 +89,8 @@ OBSERVATIONS_SCHEMA = pa.schema(
         _field(
             "unit",
             pa.string(),
-            "How the number was printed: percent, multiple, count, currency, fraction or number.",
+            "How the number was printed: percent, points, multiple, count, currency, fraction, rank,"
+            " rank_change or number.",
         ),
         _field("source_file", pa.string(), "Raw file, relative to the raw folder."),
         _field("source_sha256", pa.string(), "sha256 of the raw file the number was read from."),
@@ -127,7 +128,7 @@ OBSERVATIONS_SCHEMA = pa.schema(
         _field(
             "comparison",
             pa.string(),
-            "What the figure compares to: yoy, mom, qoq, vs_average, vs_baseline, vs_peer, "
+            "What the figure compares to: yoy, mom, qoq, wow, vs_average, vs_baseline, vs_peer, "
             "vs_prior_period; null when it is a level.",
         ),
         _field("value_low", pa.float64(), "Low end of a printed range ('20-25%'), else null."),

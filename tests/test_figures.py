@@ -1,20 +1,34 @@
-"""Figures as publishers print them: the real corpus, the forms of issue 14, and the speed per distinct text."""
+"""Figures as publishers print them: the real corpus, and the forms of issue 14."""
 
 from __future__ import annotations
 
 import collections
 import csv
 import math
-import time
+import re
 from pathlib import Path
 
 import pytest
 
+from bench.find_figures import distinct_texts
 from flows.normalize.figure_cells import in_measure
 from flows.normalize.figure_periods import figure_period
 from flows.normalize.figures import Figure, find_figures
 
 CORPORA = Path(__file__).parent / "fixtures" / "corpus"
+
+
+_BARE_DOLLAR = re.compile(r"(?<![A-Za-z])\$")
+
+
+def page_currencies(rows: list[dict]) -> dict[str, str]:
+    """source_url -> the currency its manifest declares for a bare "$": a page whose bare-dollar
+    figures are not USD (a Singapore salary page) says so in report.toml, as its user would."""
+    return {
+        row["source_url"]: row["currency"]
+        for row in rows
+        if row["currency"] not in ("", "USD") and _BARE_DOLLAR.search(row["printed"])
+    }
 
 
 def _corpus_cells(name: str) -> dict[tuple[str, str], list[dict]]:
@@ -26,7 +40,7 @@ def _corpus_cells(name: str) -> dict[tuple[str, str], list[dict]]:
     return cells
 
 
-def _differences(figure: Figure, expected: dict) -> list[str]:
+def _differences(figure: Figure, expected: dict, currency: str | None) -> list[str]:
     measure = figure.measure_hint or expected["declared_measure"]
     value = in_measure(figure, measure)
     period = figure_period(figure)
@@ -37,7 +51,8 @@ def _differences(figure: Figure, expected: dict) -> list[str]:
         "measure": measure == expected["measure"],
         "qualifier": figure.qualifier == expected["value_qualifier"],
         "comparison": (figure.comparison or "") == expected["comparison"],
-        "currency": (figure.currency or "") == expected["currency"],
+        "currency": ((currency if figure.bare_dollar and currency else figure.currency) or "")
+        == expected["currency"],
         "period": found_period == (expected["period_start"], expected["period_end"]),
         "range": (figure.low is None) == (expected["value_low"] == ""),
     }
@@ -51,6 +66,7 @@ def _differences(figure: Figure, expected: dict) -> list[str]:
         ("heldout.csv", 50),
         ("heldout2.csv", 40),
         ("heldout3.csv", 20),
+        ("heldout4.csv", 40),
     ],
 )
 def test_corpus_of_real_published_figures(name: str, at_least: int):
@@ -62,8 +78,12 @@ def test_corpus_of_real_published_figures(name: str, at_least: int):
     added (a qualifier inside restating parentheses, "101 nations", a day before a year);
     heldout3.csv, from capex and hiring news pages found after the money ranges, "off 49%" and
     "US$650 bil" were added, scored 22/24 before "from the year prior" and "than it was last year"
-    were read as year over year."""
+    were read as year over year; heldout4.csv, from job-ad indexes, skills reports and Singapore
+    salary pages, scored 57/78 (both here and through the normalizer) before the comparison words
+    ("on the month", "than a year ago", week over week), count ranges, ISO codes before amounts,
+    share verbs, periods in parentheses and [report] currency were added."""
     cells = _corpus_cells(name)
+    currencies = page_currencies([row for rows in cells.values() for row in rows])
     exact, wrong, lost, report = 0, 0, 0, []
     for (url, printed), expected in cells.items():
         figures = find_figures(printed)
@@ -80,7 +100,7 @@ def test_corpus_of_real_published_figures(name: str, at_least: int):
             )
             continue
         for figure, row in zip(figures, expected, strict=True):
-            if problems := _differences(figure, row):
+            if problems := _differences(figure, row, currencies.get(url)):
                 wrong += 1
                 report.append(f"{printed!r} [{figure.text}]: {', '.join(problems)} ({url})")
             else:
@@ -138,6 +158,63 @@ def _one(text: str) -> Figure:
         ("rose 4.5pc", 4.5, "exact", "percent", None, "growth_pct"),
         ("Index covering 40 economies", 40, "exact", "number", None, "count"),
         ("a 9% rise from the prior year", 9, "exact", "percent", "yoy", "growth_pct"),
+        # Forms heldout4 found missing (each has a corpus row with its source).
+        ("job ads rose 2.1% week-over-week", 2.1, "exact", "percent", "wow", "growth_pct"),
+        ("+4% WoW", 4, "exact", "percent", "wow", "growth_pct"),
+        ("listings were 3% below a week prior", -3, "exact", "percent", "wow", "growth_pct"),
+        ("fell 1.3 per cent on the month", -1.3, "exact", "percent", "mom", "growth_pct"),
+        ("were down 1.9 per cent over the year", -1.9, "exact", "percent", "yoy", "growth_pct"),
+        ("9.6% lower than a year ago", -9.6, "exact", "percent", "yoy", "growth_pct"),
+        ("5% higher than in May of last year", 5, "exact", "percent", "yoy", "growth_pct"),
+        (
+            "62% higher than before the pandemic",
+            62,
+            "exact",
+            "percent",
+            "vs_baseline",
+            "growth_pct",
+        ),
+        (
+            "1.4% fewer openings than in June",
+            -1.4,
+            "exact",
+            "percent",
+            "vs_prior_period",
+            "growth_pct",
+        ),
+        ("30% below peak demand", -30, "exact", "percent", "vs_prior_period", "growth_pct"),
+        ("up 1% for its fastest rise since May 2021", 1, "exact", "percent", None, "growth_pct"),
+        (
+            "three times larger than in 2019",
+            3,
+            "exact",
+            "multiple",
+            "vs_prior_period",
+            "growth_pct",
+        ),
+        ("44% plan to hire", 44, "exact", "percent", None, "share_pct"),
+        ("between 12,000 and 16,000 vacancies", 14000, "approx", "number", None, "count"),
+        ("around SGD 4,500 to SGD 5,000", 4750, "approx", "currency", None, "money"),
+        ("AUD 120,000 a year", 120000, "exact", "currency", None, "money"),
+        # Forms found trying more pages after heldout4 (hiring-lab notes, Freelancer.com, Upwork).
+        ("2.9% below the 2019 trend", -2.9, "exact", "percent", "vs_baseline", "growth_pct"),
+        ("three quarters of employers", 0.75, "exact", "fraction", None, "share_pct"),
+        ("up 0.7 percentage points", 0.7, "exact", "points", None, "share_change_pp"),
+        ("down 15 pts", -15, "exact", "points", None, "share_change_pp"),
+        # Points are a measure of their own (share_change_pp), never a growth percent.
+        ("+0.7 ppt QoQ", 0.7, "exact", "points", "qoq", "share_change_pp"),
+        (
+            "fell 2.5 percentage points from a year earlier",
+            -2.5,
+            "exact",
+            "points",
+            "yoy",
+            "share_change_pp",
+        ),
+        ("30 basis points", 0.3, "exact", "points", None, "share_change_pp"),
+        ("1-2 pp", 1.5, "approx", "points", None, "share_change_pp"),
+        ("between 1 and 2 percentage points", 1.5, "approx", "points", None, "share_change_pp"),
+        ("the index rose 3 points", 3, "exact", "number", None, "index"),
     ],
 )
 def test_printed_forms(text, value, qualifier, unit, comparison, hint):
@@ -155,6 +232,25 @@ def test_printed_forms(text, value, qualifier, unit, comparison, hint):
 def test_money_range_keeps_both_ends_and_currency():
     figure = _one("HK$3 billion to HK$4.5 billion")
     assert (figure.low, figure.high, figure.currency) == (3e9, 4.5e9, "HKD")
+
+
+def test_bare_dollar_is_marked_for_the_reports_currency():
+    """A bare "$" is USD unless report.toml names the publisher's currency; "US$" and "S$" say theirs."""
+    bare, us, sg = (_one(t) for t in ("$5,000 a month", "US$5,000", "S$5,000"))
+    assert (bare.currency, bare.bare_dollar) == ("USD", True)
+    assert (us.currency, us.bare_dollar, sg.currency, sg.bare_dollar) == (
+        "USD",
+        False,
+        "SGD",
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["over the past four quarters", "two quarters in a row", "as of Fri 6/4", "on 3/15"]
+)
+def test_time_words_are_not_figures(text: str) -> None:
+    assert find_figures(text) == ()
 
 
 def test_money_then_other_number_is_not_a_range():
@@ -185,6 +281,9 @@ def test_several_figures_in_one_cell_keep_their_spans():
         ("12% in the 2021-2023 period", "2021-01-01", "2023-12-31", False),
         ("rose 3% in FY2024", "2024-01-01", "2024-12-31", False),
         ("39% by 2030", "2030-01-01", "2030-12-31", True),
+        ("7.7% (May–November 2022)", "2022-05-01", "2022-11-30", False),
+        ("13% (November 2022–June 2023)", "2022-11-01", "2023-06-30", False),
+        ("fell 30% between Q4 2019 and Q1 2020", "2019-10-01", "2020-03-31", False),
     ],
 )
 def test_period_words(text, start, end, horizon):
@@ -203,6 +302,7 @@ def test_unreadable_period_keeps_the_words():
 @pytest.mark.parametrize(
     "text",
     [
+        "At one point the share of remote postings was the highest on record",
         "The report suggests that workers should focus on AI",
         "Layoffs are at an all-time high since 2009",
         "Survey fielded from May-July 2024 among GPT-4 users in Q3",
@@ -213,31 +313,8 @@ def test_prose_without_figures(text):
     assert find_figures(text) == ()
 
 
-def test_speed_on_distinct_strings():
-    """find_figures runs once per distinct string: measure 100,000 distinct cells and sentences."""
-    find_figures.cache_clear()
-    templates = (
-        "up {n}% year-over-year",
-        "{n}% of postings",
-        "-{n}% month-over-month, but +{m}% year-over-year",
-        "Skill {n} (up {m}%)",
-        "nearly ${n},{m:03d} in 2024",
-        "{n} in {m}00 job postings",
-        "The share rose from {n}% in Q1 2024 to {m}% by 2030, about {n}.{m} times the average",
-        "+{n}.{m}%",
-    )
-    texts = [
-        template.format(n=i + 1, m=i * 7919 % 1000 + 1)
-        for i in range(100_000 // len(templates))
-        for template in templates
-    ]
+def test_the_speed_bench_texts_are_distinct_and_all_read():
+    """bench/find_figures.py times find_figures on distinct texts; each of its shapes holds a figure."""
+    texts = distinct_texts(800)
     assert len(set(texts)) == len(texts)
-    started, cpu = time.perf_counter(), time.process_time()
-    found = sum(len(find_figures(t)) for t in texts)
-    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
-    print(
-        f"\nfind_figures: {len(texts):,} distinct texts, {found:,} figures in {seconds:.2f} s "
-        f"({cpu_seconds / len(texts) * 1e6:.0f} us CPU per text)"
-    )
-    assert found > len(texts)
-    assert seconds < 60  # a 2-core machine shared by other work; the figure is printed above
+    assert all(find_figures(t) for t in texts)

@@ -14,6 +14,7 @@ import pytest
 
 from flows.normalize.table import normalize_report
 from flows.raw.discover import discover, reference_fingerprint
+from tests.test_figures import page_currencies
 
 CORPORA = Path(__file__).parent / "fixtures" / "corpus"
 REFERENCE = Path(__file__).parents[1] / "data" / "reference"
@@ -36,6 +37,7 @@ def _write_reports(raw: Path, pages: dict[str, list[list[dict]]]) -> None:
     The table declares the page's main measure; the Measure column gives what a manifest would
     declare for each row (its columns.measure); the words of a cell override both.
     """
+    currencies = page_currencies([f for cells in pages.values() for c in cells for f in c])
     for number, (url, cells) in enumerate(pages.items(), start=1):
         folder = raw / "corpus" / f"page-{number:03d}"
         folder.mkdir(parents=True)
@@ -46,6 +48,7 @@ def _write_reports(raw: Path, pages: dict[str, list[list[dict]]]) -> None:
                 first = figures[0]
                 writer.writerow([first["subject"], first["printed"], first["declared_measure"]])
         declared = collections.Counter(f[0]["declared_measure"] for f in cells).most_common(1)[0][0]
+        currency = f'currency = "{currencies[url]}"\n' if url in currencies else ""
         (folder / "report.toml").write_text(
             f"""[report]
 series = "corpus-page-{number:03d}"
@@ -53,7 +56,7 @@ edition = "1"
 publisher = "corpus"
 title = "Figures transcribed from a public page"
 source_url = "{url}"
-
+{currency}
 [[tables]]
 file = "figures.csv"
 measure = "{declared or "growth_pct"}"
@@ -78,7 +81,9 @@ def _matches(observation: dict, expected: dict) -> list[str]:
     return [name for name, ok in checks.items() if not ok]
 
 
-@pytest.mark.parametrize("name", ["figures.csv", "heldout.csv", "heldout2.csv", "heldout3.csv"])
+@pytest.mark.parametrize(
+    "name", ["figures.csv", "heldout.csv", "heldout2.csv", "heldout3.csv", "heldout4.csv"]
+)
 def test_real_corpus_through_the_table_normalizer(tmp_path: Path, name: str) -> None:
     """>= 95% exact (value, qualifier, measure, period, comparison, lineage), 0 wrong, 0 lost."""
     pages = _pages(name)

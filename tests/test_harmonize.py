@@ -38,7 +38,7 @@ from flows.normalize.reference import (
     write_rows,
 )
 from flows.taxonomy.cli import skills_app
-from flows.taxonomy.importers import import_esco, import_onet
+from flows.taxonomy.importers import esco_labels, import_esco, import_labels, import_onet
 from flows.taxonomy.registry import add_alias, add_category, add_skill
 from flows.taxonomy.review import review_queue
 
@@ -896,3 +896,40 @@ def test_the_fuzzy_threshold_is_configurable_and_changes_the_fingerprint(monkeyp
     monkeypatch.setenv(THRESHOLD_ENV, "lots")
     with pytest.raises(ConfigError, match=THRESHOLD_ENV):
         _threshold(None)
+
+
+def test_esco_alt_labels_that_share_no_word_with_their_concept_are_left_out(
+    shipped_copy: Path, tmp_path: Path
+) -> None:
+    """ESCO lists products and narrower terms among altLabels: they must not become the umbrella's spellings."""
+    esco = tmp_path / "skills_en.csv"
+    esco.write_text(
+        "conceptType,conceptUri,skillType,reuseLevel,preferredLabel,altLabels,hiddenLabels,status,"
+        "modifiedDate,scopeNote,definition,inScheme,description\n"
+        "KnowledgeSkillCompetence,http://data.europa.eu/esco/skill/s1,skill/competence,cross-sector,"
+        'use spreadsheets software,"Microsoft Excel\nGoogle Sheets\nutilise spreadsheets software",'
+        ",released,2023-01-01,,,,\n"
+        "KnowledgeSkillCompetence,http://data.europa.eu/esco/skill/t1,skill/competence,sector-specific,"
+        'collect tax,"bring in tax\ncollecting taxes",,released,2023-01-01,,,,\n',
+        encoding="utf-8",
+    )
+    labels = esco_labels(esco, use_alt_labels=True)
+    assert labels.schema.metadata == {b"alt_labels_left_out": b"2"}
+    assert sorted(labels["label"].to_pylist()) == [
+        "bring in tax",
+        "collect tax",
+        "collecting taxes",
+        "use spreadsheets software",
+        "utilise spreadsheets software",
+    ]
+    import_labels(shipped_copy, "esco", labels)
+    ids = {
+        r["name_raw"]: r["canonical_id"]
+        for r in harmonize_names(
+            ["bring in tax", "collect tax", "Microsoft Excel", "use spreadsheets software"],
+            "skill",
+            shipped_copy,
+        ).to_pylist()
+    }
+    assert ids["bring in tax"] == ids["collect tax"]
+    assert ids["Microsoft Excel"] != ids["use spreadsheets software"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,24 @@ def test_valid_manifest_is_frozen_and_derives_names(tmp_path: Path) -> None:
     assert table.columns.headers("category") == ("Category", "Work category")
     with pytest.raises(Exception, match="frozen"):
         table.measure = "count"
+
+
+@pytest.mark.parametrize(
+    ("written", "read", "problem"),
+    [
+        ("sgd", "SGD", None),
+        ("S$", None, 'did you mean currency = "SGD"?'),
+        ("dollars", None, "ISO"),
+    ],
+)
+def test_report_currency_is_an_iso_code(tmp_path: Path, written, read, problem) -> None:
+    text = GOOD.replace("[[tables]]", f'currency = "{written}"\n\n[[tables]]')
+    folder = write_report(tmp_path / "r", text, {"ai skills.csv": "Skill,YoY growth\n"})
+    if problem is None:
+        assert load_manifest(folder / "report.toml").report.currency == read
+        return
+    with pytest.raises(ManifestError, match=re.escape(problem)):
+        load_manifest(folder / "report.toml")
 
 
 def test_every_mistake_is_reported_at_once(tmp_path: Path) -> None:

@@ -800,3 +800,25 @@ def test_an_unconfirmed_alias_stays_unconfirmed_in_the_name_matches():
         {"skill_raw": "AI vid", "confirmed": False},
         {"skill_raw": "AI video", "confirmed": True},
     ]
+
+
+def test_a_change_in_points_never_ranks_with_growth():
+    """'HR job postings up 15 pts' in a growth table is share_change_pp: not a +15% growth in the
+    rankings, and not placed beside the growth figures of its table in the comparison marts."""
+    con = warehouse(
+        observations=[
+            obs("points-report-2025", "ai-integration", 12.5),
+            obs("points-report-2025", "bookkeeping", 3.0),
+            obs("points-report-2025", "ecommerce", 15.0, measure="share_change_pp"),
+        ]
+    )
+    assert set(growth_rankings(con, "points-report-2025")) == {"ai-integration", "bookkeeping"}
+    positions = query(
+        con,
+        "SELECT skill_key, skills_in_ranking FROM intermediate.skill_positions "
+        "WHERE report_id = 'points-report-2025'",
+    )
+    assert {(r["skill_key"], r["skills_in_ranking"]) for r in positions} == {
+        ("ai-integration", 2),
+        ("bookkeeping", 2),
+    }

@@ -344,7 +344,9 @@ def test_skill_ids_agree_across_reports_with_esco_and_onet_imported(reference: P
     import_labels(reference, "onet", onet_labels(REALDATA / "onet_29_2" / "Technology Skills.txt"))
     precision, recall = measured(reference)
     assert precision >= 0.98
-    assert recall >= 0.90  # measured 0.926
+    assert recall >= 0.90  # measured 0.926 (443 pairs: precision 0.995, 'planner' / 'Xplanner')
+    blind = score(evaluate(load_pairs(BLIND), lambda n: skill_ids_one_report_each(n, reference)))
+    assert blind.precision >= 0.98  # measured 1.000, recall 0.257
 
 
 # --- the same, through the real pipeline: each spelling in its own report ---------------------------------
@@ -393,7 +395,7 @@ def test_a_label_two_concepts_share_merges_into_neither(reference: Path, tmp_pat
                 ESCO_HEADER,
                 *ESCO_ROWS,
                 "KnowledgeSkillCompetence,http://data.europa.eu/esco/skill/t3,skill/competence,"
-                'transversal,reason logically,"thinking analytically",,released,2023-01-01,,,,',
+                'transversal,think logically,"thinking analytically",,released,2023-01-01,,,,',
             ]
         )
         + "\n",

@@ -160,6 +160,33 @@ def test_back_reference_takes_the_previous_skill():
     assert _subject("Demand for that skill is up 240%.", "up 240%", previous=None) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "subjects"),
+    [
+        # The skill named in a sentence without figures, then a pronoun or "its" in the next one.
+        ("Rust remains the most in-demand skill. It grew 31% in the last year.", ["Rust"]),
+        (
+            "Web scraping topped the list this quarter. Its share of postings reached 4%.",
+            ["Web scraping"],
+        ),
+        ("Demand for data labelling soared. It rose 64% from May.", ["data labelling"]),
+        ("Go is in high demand. This is up 15% from last year.", ["Go"]),
+        ("Swift was the fastest-growing skill on the site. The skill grew 120%.", ["Swift"]),
+        # Not a reference: no skill named before, or an expletive "it" without a change.
+        ("The survey ran in May. It grew 12% in the last year.", [None]),
+    ],
+)
+def test_subject_from_the_previous_sentence(text: str, subjects: list) -> None:
+    read = read_sentences(split_sentences(text_blocks(text)), find_figures)
+    assert [f["subject"] for f in read.figures] == subjects
+
+
+def test_expletive_it_is_no_back_reference():
+    text = "Rust remains the most in-demand skill. It is estimated that 40% of teams use it."
+    (figure,) = read_sentences(split_sentences(text_blocks(text)), find_figures).figures
+    assert figure["subject"] != "Rust"
+
+
 def test_share_statement_with_its_source():
     text = "“While the Skills Outlook Council expects 44% of core job skills to shift by 2029—few jobs move,” it says."
     s = _subject(text, "44%", measure="share_pct")
@@ -266,3 +293,42 @@ def test_sentences_split_on_threads_at_once_are_the_same():
     serial = [split_sentences(b) for b in blocks]
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(split_sentences, blocks)) == serial
+
+
+def _read(text: str) -> list[tuple]:
+    figures = read_sentences(split_sentences(text_blocks(text)), find_figures).figures
+    return [(f["figure_text"], f["value"], f["measure"], f["subject"]) for f in figures]
+
+
+def test_numbers_and_times_name_no_subject():
+    """'10 (40 percent)', 'In week 12', 'Q2': a number or a time is never what a figure is about."""
+    gocertify = "Of the 25 items listed, 10 (40 percent) declined, 13 (52 percent) increased."
+    read = _read(gocertify)
+    assert [(t, v, m) for t, v, m, _ in read] == [
+        ("25", 25, "count"),
+        ("10", 10, "count"),  # restated as a share in brackets: ten items
+        ("40 percent", 40, "share_pct"),
+        ("13", 13, "count"),  # 'declined,' is the item before's verb
+        ("52 percent", 52, "share_pct"),
+    ]
+    assert not any(s and s[0].isdigit() for *_, s in read), read
+    assert _read("In week 12, postings for data engineers rose 4%.") == [
+        ("4%", 4, "growth_pct", "data engineers")
+    ]
+    assert _subject("Q2 grew 12%.", "grew 12%") is None
+
+
+def test_one_spot_without_a_move_is_no_amount():
+    assert _read("AI skills took one spot in the top ten.") == []
+    assert _read("Python climbed one spot.")[0][:3] == ("one spot", 1, "rank_change")
+
+
+def test_subject_after_compared_with_we_see_that_and_in_may():
+    dice = (
+        "AI job postings in May increased 25% from April’s count, and when compared to May of "
+        "last year, we see that AI job postings have increased 48%."
+    )
+    assert [s for *_, s in _read(dice)] == ["AI job postings", "AI job postings"]
+    assert _subject("Compared with Q2, demand for cloud skills rose 12%.", "rose 12%").name == (
+        "cloud skills"
+    )

@@ -192,6 +192,9 @@ REJECTIONS = [
     ("Q1 2024", "share_pct", "period_not_value", "columns.period"),
     ("FY2024", "share_pct", "period_not_value", "columns.period"),
     ("2024-03", "count", "period_not_value", "columns.period"),
+    # A bare year in a growth column is never 2,023%: the message gives both ways to read it.
+    ("2023", "growth_pct", "period_not_value", 'corrections = { "2023" = "2023%" }'),
+    ("2023", "share_pct", "period_not_value", "columns.period"),
     ("41%", "count", "measure_mismatch", "declare measure = growth_pct or share_pct"),
     ("3.5x", "share_pct", "measure_mismatch", "declare measure = growth_pct or ratio"),
     ("170 million", "share_pct", "measure_mismatch", "declare measure = count"),
@@ -590,6 +593,22 @@ def _read_cells(text: str, measure: str, corrections: dict[str, str] | None = No
     )
     cells = pa.table({"source_text": [text], "declared_measure": [measure]})
     return read_cell_values(cells, spec).to_pylist()
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "comparison"),
+    [("up 0.7 percentage points", 0.7, None), ("-1.2 pp YoY", -1.2, "yoy"), ("15 pts", 15, None)],
+)
+def test_points_in_a_growth_table_load_as_a_change_in_points(text, value, comparison):
+    """'HR job postings up 15 pts' in a table declared growth: a change in points, never +15%."""
+    (row,) = _read_cells(text, "growth_pct")
+    assert row["reason_code"] is None, row
+    assert (row["measure"], row["value"], row["unit"], row["comparison"]) == (
+        "share_change_pp",
+        value,
+        "points",
+        comparison,
+    )
 
 
 def test_every_value_reason_names_the_manifest_option_or_says_why():

@@ -18,9 +18,11 @@ _NOT_A_FIGURE_AFTER = re.compile(
     re.I,
 )
 _NOT_A_FIGURE_BEFORE = re.compile(
-    r"\b(?:page|pages|table|figure|fig\.|chart|chapter|section|no\.|number|item|step|tier|level|phase|top)\s*$",
+    r"\b(?:page|pages|table|figure|fig\.|chart|chapter|section|no\.|number|item|step|tier|level|phase|top|"
+    r"week|day|wave|round|season)\s*$",  # 'In week 12': a name of a time, like 'Q2'
     re.I,
 )
+_SPOTS = re.compile(r"\b(?:spots?|places?|notch(?:es)?|ranks?)$", re.I)
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 _HAS_DIGIT = re.compile(r"(?<![A-Za-z])\d+(?![A-Za-z])")  # not '3D Modeling' or 'Q3': names
 
@@ -69,6 +71,8 @@ def is_figure(sentence: str, figure) -> bool:
         return False  # a digit glued to letters names a thing: '3D Modeling', '5G', '4K video'
     if figure.unit in ("number", "count") and _NOT_A_FIGURE_AFTER.match(sentence[figure.end :]):
         return False
+    if figure.unit == "count" and _SPOTS.search(text):
+        return False  # 'took one spot in the top ten': places without a move are no amount
     return not (figure.unit == "number" and _NOT_A_FIGURE_BEFORE.search(sentence[: figure.start]))
 
 
@@ -82,6 +86,7 @@ _LISTED = re.compile(r"^(?:\s+(?:in|for|among)\s+[\w ]{1,25}?)?\s*(?:,|,?\s+and|
 _SHARE_NEXT = re.compile(r"^\s*\)?\s*of\b", re.I)
 _CHANGE_NEXT = re.compile(r"^\s*(?:above|below|higher|lower|more|less|faster|slower)\b", re.I)
 _LEVEL_BEFORE = re.compile(r"\b(?:to|from|at)\s+(?:just\s+|about\s+|around\s+|nearly\s+)?$", re.I)
+_SHARE_RESTATED = re.compile(r"\s*\(\s*\d[\d.]*\s*(?:%|percent|per cent)\s*\)")
 _GROWTH_NOUN = re.compile(r"\b(?:growth|premiums?)\b", re.I)
 
 
@@ -109,6 +114,8 @@ def figure_measure(sentence: str, figure, declared: str | None) -> str | None:
         return figure.measure_hint
     if declared:
         return declared
+    if figure.unit == "number" and _SHARE_RESTATED.match(sentence, figure.end):
+        return "count"  # '10 (40 percent) declined': ten things, and their share
     if figure.unit in ("percent", "fraction"):
         after, before = sentence[figure.end :], sentence[: figure.start]
         if _SHARE_NEXT.match(after):
@@ -190,7 +197,7 @@ def _figure_row(
         "value_high": figure.high,
         "value_qualifier": figure.qualifier,
         "unit": figure.unit,
-        "currency": figure.currency,
+        "currency": "$" if figure.bare_dollar else figure.currency,  # resolved per report
         "comparison": figure.comparison,
         "measure": measure,
         "period_text": figure.period_text,

@@ -49,7 +49,7 @@ _LEAD_INS = re.compile(
     r"^(?:(?:and|but|while|whereas|though|although|even as|meanwhile|also|still|yet|however|"
     r"notably|in contrast|for instance|for example|by contrast|close behind|at the same time|"
     r"as (?:a result|well)|with)\b[\s,]*)+|"
-    r"^(?:according to|as|in|on|at|by|for|during|over|since|after|before|despite|with|of|among|"
+    r"^(?:according to|compared (?:with|to)|as|in|on|at|by|for|during|over|since|after|before|despite|with|of|among|"
     r"so far|this|last|overall)\b[^,]*,\s*",
     re.I,
 )
@@ -62,7 +62,10 @@ _DEMAND_FOR = re.compile(
 _ANAPHOR = re.compile(
     r"^(?:(?:(?:demand|hiring|growth)\s+for\s+)?(?:that|this|the|such|these|those|its|their)\s+"
     r"(?:skill|skills|category|categories|role|roles|area|one|ones|figure|number|trend|field|job|jobs)|"
-    r"it|they|this|that|these|those|the figure|the number)$",
+    r"it|they|this|that|these|those|the figure|the number|skill|category|field)$"
+    # "Its year-over-year growth", "Their share of postings": the thing named before.
+    r"|^(?:its|their)\s+(?:[\w-]+\s+){0,2}?(?:growth|demand|share|rise|increase|decline|pay|"
+    r"salar(?:y|ies)|postings|rate|billings|premium)\b",
     re.I,
 )
 _BULLET_LABEL = re.compile(r"^\s*(?:[-*•‣▪\u2013]|\d+[.)])?\s*(?P<label>[^:]{1,120}?)\s*:\s*")
@@ -92,7 +95,11 @@ _PERIOD_TAIL = re.compile(
     r"|\s+(?:at|by) the (?:end|start|beginning) of\b.*$"
     r"|\s+(?:this|last|next)\s+(?:year|month|quarter)\b.*$"
     r"|\s+(?:in\s+the\s+)?(?:next|past|last)\s+\w+\s+(?:months|years|weeks|quarters)\b.*$"
+    r"|\s+(?:in|during|since|for)\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?$"
 )
+_WE_SEE_THAT = re.compile(r"\b(?:we|i|you)\s+(?:[a-z]+\s+){1,2}?that\s+", re.I)
+# 'in May', 'since May': the month, not the verb 'may'.
+_MONTH_MAY = re.compile(r"\b(?:in|of|since|from|to|by|until|through|early|late|mid|end)\s+$", re.I)
 _SOURCE = re.compile(
     r"(?i:according to|data from|(?:a |the )?(?:new |recent |latest )?(?:report|study|survey|research|analysis)"
     r" (?:from|by))\s+(?:the\s+)?(?P<a>[A-Z][\w&’'.-]*(?:\s+(?:of\s+|for\s+|and\s+)?[A-Z][\w&’'.-]*)*)"
@@ -109,6 +116,15 @@ _SOURCE_WORDS = re.compile(
 _NOT_SOURCES = frozenset({"While", "The", "This", "That", "It", "But", "And", "A", "An", "I", "We"})
 _EXPLETIVES = frozenset({"there", "which", "who", "that", "it", "this"})
 _RELATIVES = frozenset({"which", "who", "that"})
+# "It grew", "They have risen by": a pronoun that changed is the thing named before, never an
+# expletive ("It is estimated that 40% ..." has no change verb and keeps its own reading).
+_PRONOUN_CHANGED = re.compile(
+    r"^\W*(?:(?:it|they|this)\s+(?:is|was|are|were)\s+(?:up|down)"
+    r"|(?:it|they)\s+(?:has\s+|have\s+|had\s+)?(?:grew|grown|rose|risen|fell|fallen|jumped|"
+    r"surged|increased|decreased|declined|dropped|climbed|soared|gained|slipped|dipped|plunged|"
+    r"saw|experienced|posted|recorded))\b(?:\s+(?:by|a|an|nearly|almost|about|over|more than))*\s*$",
+    re.I,
+)
 _DATA_FROM = re.compile(r"^(?:data|figures|numbers) from (?:our|the|its|their)\s+", re.I)
 _EMPTY_CLAUSE = re.compile(rf"^(?:\W|\b(?:and|but|or|then|yet|so|while|though|{_VERBS})\b)*$", re.I)
 _ANTECEDENT = re.compile(
@@ -118,6 +134,14 @@ _ANTECEDENT = re.compile(
 )
 
 
+# A name made only of numbers, number words, percent words and time words names no subject.
+_NO_NAME = re.compile(
+    r"^(?:[\s\W]|\d[\d.,]*|per\s?cent|percent|pct|only|just|about|nearly|almost|some|in|of|the|"
+    r"week|day|month|quarter|q[1-4]|h[12]|fy\d*|zero|one|two|three|four|five|six|seven|eight|nine|"
+    r"ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion)*$",
+    re.I,
+)
+_BRACKET_FRAGMENT = re.compile(r"^[^()]*\)")  # closes a bracket it never opened
 _EDGE_PUNCTUATION = " ,.;:—–-\"'()\u201c\u201d\u2018\u2019"
 
 
@@ -145,9 +169,27 @@ def credited_source(sentence: str, before: int) -> str | None:
     return found
 
 
+# "Machine learning remains the most in-demand skill.", "..., and machine learning tops the list
+# of fastest-growing skills.": the skill opens its clause, the ranking words follow it.
+_RANKED_FIRST = re.compile(
+    r"(?:^|,\s+and\s+|;\s+)(?!(?:the|this|that|it|they|there|which|who|we|our|its|their)\b)"
+    r"(?P<x>[A-Za-z][\w.&+#/' -]{1,60}?)\s+(?:(?:is|was|remains|remained|are|were)\s+(?:still\s+)?"
+    r"(?:the|a)\s+(?:most[\w -]*?|fastest[\w -]*?|top|leading|hottest|biggest|largest)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:skill|skills|technology|tool|role)"
+    r"|(?:tops|topped|leads|led)\s+the\s+(?:list|ranking|rankings|index)"
+    r"|(?:is|are|was|were|remains|remained)\s+in\s+(?:high\s+|hot\s+|strong\s+)?demand)\b[^.;]*[.!]?$"
+    r"|^(?:demand|hiring|searches|postings)\s+for\s+(?P<y>[\w.&+#/' -]{2,60}?)\s+(?:soared|surged|"
+    r"rose|grew|jumped|climbed|spiked|boomed|increased)\b[^.;]*[.!]?$",
+    re.I,
+)
+
+
 def antecedent(sentence: str) -> Subject | None:
     """The skill a sentence without figures names for the next one to refer back to."""
     match = _ANTECEDENT.search(sentence)
+    if not match and (ranked := _RANKED_FIRST.search(sentence)):
+        name = _tidy(ranked["x"] or ranked["y"])
+        return Subject(name, None, "skill", how="back_reference") if name else None
     if not match:
         return None
     name = _tidy(match["x"])
@@ -178,6 +220,8 @@ def find_subject(
         or _object_subject(text, end, measure)
         or _verb_subject(text, start, measure)
     )
+    if found is not None and _NO_NAME.match(found.name):
+        found = None  # '10 (40 percent)', 'In week 12', 'Q2': a number or a time names nothing
     if found is not None and _ANAPHOR.match(found.name):
         found = (
             None
@@ -193,6 +237,16 @@ def find_subject(
         return found
     if (
         found is None
+        and previous is not None
+        and _PRONOUN_CHANGED.match(text[clause_opening(text, start) : start])
+    ):
+        # 'Machine learning remains the most in-demand skill. It grew 12% ...': the skill before.
+        return Subject(
+            previous.name, previous.category, previous.kind, source or previous.source,
+            "back_reference",
+        )  # fmt: skip
+    if (
+        found is None
         and ellipsis is not None
         and _EMPTY_CLAUSE.match(text[clause_opening(text, start) : start])
     ):
@@ -202,8 +256,8 @@ def find_subject(
         )
     if found is None and measure not in (None, "growth_pct"):  # a change needs a skill
         found = _clause_subject(text, start, end)
-    if found is None:
-        return None
+    if found is None or _BRACKET_FRAGMENT.match(found.name):
+        return None  # '40 percent) declined, …': a piece of a bracketed figure, no name
     kind = "statement" if measure == "money" else found.kind
     return Subject(found.name, found.category, kind, source, found.how)
 
@@ -294,14 +348,20 @@ def _ended(rest: str, kind: str, how: str) -> Subject | None:
 def _verb_subject(text: str, start: int, measure: str | None, floor: int = 0) -> Subject | None:
     """'Demand for that skill is up ...', 'AI integration skills grew 178%': the clause's subject."""
     clause_start = clause_opening(text, start, floor)
+    if said := _WE_SEE_THAT.search(text, clause_start, start):
+        clause_start = said.end()  # 'we see that AI job postings have increased 48%'
     clause = text[clause_start:start]
-    verbs = list(_VERB.finditer(clause))
+    verbs = [
+        v
+        for v in _VERB.finditer(clause)
+        if v[0] != "May" or not _MONTH_MAY.search(clause, 0, v.start())
+    ]
     if len(verbs) > 1 and not clause[: verbs[0].start()].strip() and verbs[0][0].endswith("ed"):
         verbs = verbs[1:]  # 'Planned hiring dropped 13%': the participle is part of the subject
     verb = verbs[0] if verbs else None
     # No verb before the figure: the figure's own words hold it ('Planned hiring dropped 13%').
     head = clause if verb is None else clause[: verb.start()]
-    name = _tidy(_DEMAND_FOR.sub("", _tidy(head) or ""))
+    name = _tidy(_PERIOD_TAIL.sub("", _DEMAND_FOR.sub("", _tidy(head) or "")))
     if name and name.casefold() in _RELATIVES and clause_start > floor:
         # 'our Job Postings Index — which stands 18% above': the noun before the break.
         before = text[clause_opening(text, clause_start - 1, floor) : clause_start]

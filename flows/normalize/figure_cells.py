@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from flows.normalize.figure_periods import figure_period
 from flows.normalize.figure_words import ONE_CHAR
@@ -41,6 +42,13 @@ _NAMES = tuple(FIGURE_ROWS_SCHEMA.names)
 _ROW_TYPE = pa.struct(list(FIGURE_ROWS_SCHEMA))
 NO_FIGURE_ROWS = FIGURE_ROWS_SCHEMA.empty_table()  # made once: ~70 us a call
 _ACCOUNTING_NEGATIVE = re.compile(r"\(\s*[\d.,]+\s*%?\s*\)")
+# A bare "$" is kept as "$" in figure rows: the report's currency (report.toml) or else USD.
+BARE_DOLLAR = "$"
+
+
+def resolved_currency(column: pa.ChunkedArray | pa.Array, default: str | None):
+    """The currency column with each bare "$" as the report's currency, USD when it names none."""
+    return pc.if_else(pc.equal(column, BARE_DOLLAR), pa.scalar(default or "USD"), column)
 
 
 def figure_table(texts: list[str], declared: str, accounting_negatives: bool = False) -> pa.Table:
@@ -98,7 +106,7 @@ def _figure_row(text: str, declared: str, index: int, figure: Figure, negative: 
         "value_high": high,
         "value_qualifier": figure.qualifier,
         "unit": figure.unit,
-        "currency": figure.currency,
+        "currency": BARE_DOLLAR if figure.bare_dollar else figure.currency,
         "comparison": figure.comparison,
         "span_start": figure.start,
         "span_end": figure.end,

@@ -10,6 +10,8 @@ from decimal import Decimal
 from flows.normalize.figure_words import (
     CURRENCIES,
     CURRENCY_MARK,
+    DATE_SLASH_AFTER,
+    DATE_SLASH_BEFORE,
     DAY_AFTER_MONTH,
     DURATION_AFTER,
     FOOTNOTE_TAIL,
@@ -95,6 +97,7 @@ class Reading:
     signed: bool = False  # the number carries its own sign
     restates_share: bool = False  # "One in five (21%)": the percent restates a fraction
     verb: bool = False  # "doubled", "quadrupling": a change by itself
+    bare_dollar: bool = False  # "$" alone: USD unless the report names its currency
 
 
 def read_match(match: re.Match, text: str) -> Reading | None:
@@ -106,13 +109,14 @@ def read_match(match: re.Match, text: str) -> Reading | None:
     if kind == "money":
         number = _decimal_number(g("m_num") or g("m_num2"))
         scale = (g("m_scale") or g("m_scale2") or "").strip().lower()
-        code = CURRENCIES.get(
-            (g("m_code") or match.group(0).split()[0].rstrip("0123456789.,")).lower().strip()
-        )
+        mark = (g("m_code") or match.group(0).split()[0].rstrip("0123456789.,")).lower().strip()
+        code = CURRENCIES.get(mark)
         if number is None:
             return None
         value = _times(number, SCALES[scale]) if scale else number
-        return Reading(start, end, value, "currency", currency=code or "USD")
+        return Reading(
+            start, end, value, "currency", currency=code or "USD", bare_dollar=mark == "$"
+        )
     if kind in ("range", "between"):
         low = _decimal_number(g("r_lo") or g("b_lo"))
         high = _decimal_number(g("r_hi") or g("b_hi"))
@@ -120,6 +124,16 @@ def read_match(match: re.Match, text: str) -> Reading | None:
             return None
         mid = float((Decimal(repr(low)) + Decimal(repr(high))) / 2)
         return Reading(start, end, mid, "percent", low=low, high=high)
+    if kind == "nbetween":  # "between 12,000 and 16,000 vacancies"
+        lo, hi = _decimal_number(g("nb_lo")), _decimal_number(g("nb_hi"))
+        if lo is None or hi is None:
+            return None
+        low, high = _scaled(lo, g("nb_lo_scale") or g("nb_scale")), _scaled(hi, g("nb_scale"))
+        if low >= high:
+            return None
+        mid = float((Decimal(repr(low)) + Decimal(repr(high))) / 2)
+        unit = "count" if g("nb_scale") else "number"
+        return Reading(start, end, mid, unit, low=low, high=high)
     if kind == "percent":
         value = _amount(g("p_num"))
         return (
@@ -135,7 +149,29 @@ def read_match(match: re.Match, text: str) -> Reading | None:
             )
         value = _amount(g("x_num") or g("f_num") or g("t_num") or g("fa_num"))
         return None if value is None else Reading(start, end, value, "multiple")
+    if kind == "points":  # "0.7 percentage points": kept apart, never a percent
+        if g("pt_wnum"):  # "one percentage point", "nearly five percentage points"
+            value = _word_number(g("pt_wnum"))
+            return None if value is None else Reading(start, end, value, "points")
+        ends = [
+            _decimal_number(g("pt_lo") or g("ptb_lo") or g("pt_num")),
+            _decimal_number(g("pt_num")),
+        ]
+        if None in ends or ends[0] > ends[1]:
+            return None
+        if re.search(r"basis|bps", g("points"), re.IGNORECASE):
+            ends = [float(Decimal(repr(point)) / 100) for point in ends]  # 30 bps are 0.3 points
+        low, high = ends
+        if low == high:
+            return Reading(start, end, high, "points", signed=g("pt_num")[:1] in "+-")
+        mid = float((Decimal(repr(low)) + Decimal(repr(high))) / 2)
+        return Reading(start, end, mid, "points", low=low, high=high)
     if kind == "fraction":
+        if g("fq_d") or g(
+            "fq_d2"
+        ):  # "a quarter", "three quarters of"; "the past four quarters" is time
+            numerator = float(NUMBER_WORDS[g("fq_n2").lower()]) if g("fq_n2") else 1.0
+            return Reading(start, end, numerator / 4, "fraction")
         if g("fw_d"):
             numerator = (
                 1.0 if g("fw_n").lower() in ("a", "one") else float(NUMBER_WORDS[g("fw_n").lower()])
@@ -184,7 +220,9 @@ def _money_range(match: re.Match) -> Reading | None:
     part = "mb" if match.group("mb_lo") is not None else "mr"
     lo, hi = match.group(f"{part}_lo"), match.group(f"{part}_hi")
     lo_scale, hi_scale = match.group(f"{part}_lo_scale"), match.group(f"{part}_scale")
-    code = CURRENCIES.get(CURRENCY_MARK.search(match.group(0)).group(0).lower(), "USD")
+    mark = CURRENCY_MARK.search(match.group(0)).group(0).lower().strip()
+    code = CURRENCIES.get(mark, "USD")
+    bare = mark == "$"
     low, high = _decimal_number(lo), _decimal_number(hi)
     if low is None:
         return None
@@ -193,9 +231,12 @@ def _money_range(match: re.Match) -> Reading | None:
         high = _scaled(high, hi_scale)
         if low < high:
             mid = float((Decimal(repr(low)) + Decimal(repr(high))) / 2)
-            return Reading(*match.span(), mid, "currency", low=low, high=high, currency=code)
+            return Reading(
+                *match.span(), mid, "currency", low=low, high=high, currency=code, bare_dollar=bare
+            )
     end = match.end(f"{part}_lo_scale") if lo_scale else match.end(f"{part}_lo")
-    return Reading(match.start(), end, _scaled(low, lo_scale), "currency", currency=code)
+    value = _scaled(low, lo_scale)
+    return Reading(match.start(), end, value, "currency", currency=code, bare_dollar=bare)
 
 
 def _scaled(number: float, scale: str | None) -> float:
@@ -217,6 +258,10 @@ def not_a_figure(reading: Reading, text: str) -> bool:
             return True  # "April 11 to 21, 2023": a day of a date
         if (tail := FOOTNOTE_TAIL.search(text)) and tail.start("n") == reading.start:
             return True
+        if DATE_SLASH_AFTER.match(text, reading.end) or DATE_SLASH_BEFORE.search(
+            text, max(0, reading.start - 3), reading.start
+        ):
+            return True  # "as of Fri 6/4": a month/day date
     if (
         reading.unit == "number"
         and NAME_BEFORE.search(text[max(0, reading.start - 40) : reading.start])

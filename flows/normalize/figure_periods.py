@@ -13,10 +13,11 @@ if TYPE_CHECKING:
 
 _PERIOD = re.compile(
     rf"""
-    (?P<span>(?:from|between)\s(?P<sa>(?:(?:{MONTHS})[a-z]*\.?\s)?\d{{4}})\s(?:to|and|-)\s(?P<sb>(?:(?:{MONTHS})[a-z]*\.?\s)?\d{{4}}))
-    |(?P<base>(?:from|since|relative\sto|compared\s(?:to|with)|versus|vs\.?|above|below)\s(?:the\s)?(?:[\w'-]+\s){{0,3}}?\(?
+    (?P<span>(?:from|between)\s(?P<sa>(?:(?:{MONTHS})[a-z]*\.?\s|(?:q[1-4]|h[12])\s?)?\d{{4}})\s(?:to|and|-)\s
+        (?P<sb>(?:(?:{MONTHS})[a-z]*\.?\s|(?:q[1-4]|h[12])\s?)?\d{{4}}))
+    |(?P<base>(?:from|since|relative\sto|compared\s(?:to|with)|versus|vs\.?|above|below|than)\s(?:the\s)?(?:[\w'-]+\s){{0,3}}?\(?
         (?:(?:early|mid|late|end\sof)[\s-])?(?:(?:q[1-4]|h[12])\s?\d{{4}}|(?:{MONTHS})[a-z]*\.?(?:\s\d{{1,2}},?)?(?:\s\d{{4}})?|fy\s?\d{{2,4}}|\d{{4}})(?![-/]\d))
-    |(?P<months>(?:the\s)?(?:(?:{MONTHS})[a-z]*\.?\s(?:\d{{4}}\s)?)(?:to|-)\s(?:{MONTHS})[a-z]*\.?\s\d{{4}}(?:\speriod)?)
+    |(?P<months>(?:the\s)?(?:(?:{MONTHS})[a-z]*\.?(?:\s\d{{4}})?)(?:\sto\s|\s?-\s?)(?:{MONTHS})[a-z]*\.?\s\d{{4}}(?:\speriod)?)
     |(?P<vague>(?:early|mid|late|end\sof|start\sof|beginning\sof)[\s-](?:(?:{MONTHS})[a-z]*\s?)?(?:\d{{4}}|(?=\b)))
     |(?P<quarter>(?:the\s)?(?P<qn>first|second|third|fourth)\s(?P<qk>quarter|half)\sof\s(?P<qy>\d{{4}}))
     |(?P<plain>(?:(?P<by>by)\s)?(?:\b(?:q[1-4]|h[12])\s?\d{{4}}|\bfy\s?\d{{2,4}}|\b(?:{MONTHS})[a-z]*\.?\s\d{{4}}
@@ -66,6 +67,10 @@ def period_phrase_to_text(phrase: str) -> str | None:
         return _months_of_one_year(
             match[1], match[2], int(match[3])
         )  # "the May to November 2022 period"
+    if match := re.fullmatch(
+        rf"((?:{MONTHS})[a-z]*\.? \d{{4}})\s?(?:to|-)\s?((?:{MONTHS})[a-z]*\.? \d{{4}})", text, re.I
+    ):
+        return f"{match[1]} to {match[2]}"  # "November 2022-June 2023"
     if match := re.fullmatch(r"(?:from|between)\s(.+?)\s(?:to|and|-)\s(.+)", text, re.I):
         return f"{match[1]} to {match[2]}"
     if re.match(r"(?:early|mid|late|start of|beginning of)\b", text, re.I):

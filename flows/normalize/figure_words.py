@@ -69,6 +69,9 @@ DOLLAR_PREFIXES = {"a": "AUD", "au": "AUD", "c": "CAD", "ca": "CAD", "s": "SGD",
 DOLLAR_PREFIXES |= {"nz": "NZD"}
 CURRENCIES |= {f"{prefix}$": code for prefix, code in DOLLAR_PREFIXES.items()}
 CURRENCIES |= {"dollars": "USD", "eur": "EUR", "euros": "EUR", "gbp": "GBP", "pounds": "GBP"}
+# ISO codes printed before the amount: "SGD 4,500", "AUD 120,000", "EUR 2.3 billion".
+CODES_BEFORE = ("usd", "eur", "gbp", "jpy", "sgd", "aud", "cad", "hkd", "nzd", "inr", "chf", "cny")
+CURRENCIES |= {code: code.upper() for code in CODES_BEFORE}
 FRACTION_WORDS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4}
 FRACTION_WORDS |= {"fifth": 5, "fifths": 5, "tenth": 10, "tenths": 10}
 MULTIPLE_WORDS = {"twice": 2.0, "thrice": 3.0, "double": 2.0, "doubled": 2.0, "doubling": 2.0}
@@ -120,37 +123,55 @@ COMPARISONS = (
         r"|from the same (?:time|month|period) (?:of )?last year|(?:compared (?:to|with)|versus|vs\.?)"
         r" (?:the same \w+ of )?last year|(?:over|in) the (?:past|last) (?:year|12 months)"
         r"|in one year|^\s*a year\b|from the (?:year prior|prior year|previous year)(?!'s)"
-        r"|than (?:it was |they were |a year ago |)last year",
+        r"|than (?:it was |they were |a year ago |)last year"
+        r"|\b(?:than|from|compared (?:to|with)|versus|vs\.?|on|over) a year (?:ago|earlier|before|prior)"
+        r"|\b(?:than|from|compared (?:to|with)|versus|vs\.?) (?:in |during )?(?:the same \w+ of )?"
+        r"(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* )?(?:of )?last year"
+        r"|\b(?:on|over) the year\b(?! to\b)",
     ),
     (
         "mom",
         r"month[- ]?(?:over|on)[- ]?month|\bmom\b|\bm/m\b|(?:in|over) the (?:past|last) month"
-        r"|from (?:a|the previous|the prior|last) month",
+        r"|from (?:a|the previous|the prior|last) month|since (?:the previous|the prior|last) month"
+        r"|\b(?:than|compared (?:to|with)|versus|vs\.?) a month (?:ago|earlier|before|prior)"
+        r"|\bon the month\b",
     ),
     (
         "qoq",
         r"quarter[- ]?(?:over|on)[- ]?quarter|\bqoq\b|\bq/q\b|(?:in|over) the (?:past|last) quarter"
-        r"|(?:over|from|compared (?:to|with)|versus|vs\.?) the (?:previous|prior|last) quarter",
+        r"|(?:over|from|compared (?:to|with)|versus|vs\.?) the (?:previous|prior|last) quarter"
+        r"|\b(?:than|from|compared (?:to|with)|versus|vs\.?) a quarter (?:ago|earlier|before|prior)"
+        r"|\bon the quarter\b",
+    ),
+    (
+        "wow",
+        r"week[- ]?(?:over|on)[- ]?week|\bwow\b|\bw/w\b|(?:in|over) the (?:past|last) week\b"
+        r"|\b(?:than|from|compared (?:to|with)|versus|vs\.?|below|above) a week (?:ago|earlier|before|prior)"
+        r"|(?:from|since) (?:the previous|the prior|last) week|\bon the week\b",
     ),
     ("vs_average", r"than (?:the )?(?:[\w-]+ ){0,4}average|(?:below|above) (?:the )?average"),
     (
         "vs_baseline",
-        r"\bbaseline\b|pre-pandemic levels?|(?:above|below) (?:the )?(?:[\w-]+ )?levels?\b",
+        r"\bbaseline\b|pre-pandemic levels?|(?:above|below) (?:the )?(?:[\w-]+ )?(?:levels?|trend)\b"
+        r"|\b(?:than|from|compared (?:to|with)) (?:before|prior to) the (?:pandemic|covid(?:-19)?)\b",
     ),
     (
         "vs_prior_period",
-        r"\b(?:from|since|relative to|compared (?:to|with)|versus|vs\.?) (?:the )?"
+        r"\b(?:from|since|relative to|compared (?:to|with)|versus|vs\.?|than (?:in|at|during|on)) (?:the )?"
         r"(?:end of |start of |beginning of |early |late |mid-?)?(?:peak|previous|prior|last|"
         r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|q[1-4]\b|h[12]\b|fy|\d{4}\b|"
-        r"\w+ (?:years|decades) ago)|\b(?:over|in|during) the (?:past|last) [\w-]+ "
+        r"\w+ (?:years|decades) ago)|\bthan [\w-]+ (?:weeks|months|quarters|years) ago\b"
+        r"|\b(?:over|in|during) the (?:past|last) [\w-]+ "
         r"(?:years|decades|months|weeks|quarters)\b"
+        r"|\bover the [\w-]+ (?:years|months|weeks|quarters) to\b"
+        r"|\b(?:below|above|off) (?:its |the |their )?(?:all-time |record |previous |prior )?peak\b"
         r"|\bbetween (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* (?:\d{1,2} )?and\b",
     ),
 )
 # Right after the figure: it is a difference from a peer group ("66% faster", "a 43% premium").
 PEER_WORDS = r"faster|slower|higher|lower|greater|more|less|fewer|larger|bigger|premium"
 # Time windows are comparisons only for a change; for a share they bound the period.
-WINDOW_COMPARISONS = frozenset({"yoy", "mom", "qoq"})
+WINDOW_COMPARISONS = frozenset({"yoy", "mom", "qoq", "wow"})
 
 MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 MONTH_NAMES = (
@@ -180,7 +201,7 @@ _AMOUNT = rf"(?:{_SNUM}|\b{_WORDNUM}\b)"
 _PCT = r"(?:\s?%|\s?(?:per\s?cent|percent|pct|prozent)\b|pc\b)"  # "7.7pc": glued only
 _SCALE = r"(?:\s?(?:thousand|millions?|billions?|trillion|mil|mln|bil|bln)\b|(?:k|m|mn|bn|b|tn)\b)"
 _DOLLAR_PREFIX = rf"(?<![A-Za-z])(?:us|{_alt(DOLLAR_PREFIXES)})(?=\$)"
-_CUR = rf"(?:{_DOLLAR_PREFIX}\$|\$|€|£|¥)"
+_CUR = rf"(?:{_DOLLAR_PREFIX}\$|\$|€|£|¥|\b(?:{_alt(CODES_BEFORE)})\s?(?=\d))"
 CURRENCY_MARK = re.compile(_CUR, re.IGNORECASE)
 FORMS = re.compile(
     rf"""
@@ -192,6 +213,12 @@ FORMS = re.compile(
       |(?P<m_num2>{_SNUM})(?P<m_scale2>{_SCALE})?\s?(?P<m_code>usd|eur|gbp|dollars|euros|pounds)\b)
     |(?P<range>(?<!from\ )(?![12]\d{{3}}\b)(?P<r_lo>{_SNUM}){_PCT}?\s?(?:-|to)\s?(?P<r_hi>{_SNUM}){_PCT})
     |(?P<between>\bbetween\s(?P<b_lo>{_SNUM}){_PCT}?\sand\s(?P<b_hi>{_SNUM}){_PCT})
+    |(?P<nbetween>\bbetween\s(?![12]\d{{3}}\b)(?P<nb_lo>{_NUM})(?P<nb_lo_scale>{_SCALE})?\sand\s
+      (?![12]\d{{3}}\b)(?P<nb_hi>{_NUM})(?P<nb_scale>{_SCALE})?(?![\d%]|\s?per))
+    |(?P<points>(?:(?<!from\ )(?P<pt_lo>{_SNUM})\s?(?:-|to)\s?|\bbetween\s(?P<ptb_lo>{_SNUM})\sand\s)?
+      (?P<pt_num>{_SNUM})\s?(?:percentage[- ]points?|pct\.?\s?pts?|ppts?|pp|pts?|points?
+      |basis[- ]points?|bps)\b
+      |(?P<pt_wnum>\b{_WORDNUM})[- ]percentage[- ]points?\b)
     |(?P<percent>(?P<p_num>{_AMOUNT}){_PCT})
     |(?P<multiple>(?P<x_num>{_SNUM})\s?x(?![a-wyz\d])
       |(?P<f_num>{_SNUM}|\b{_WORDNUM})[- ]?fold\b
@@ -201,6 +228,9 @@ FORMS = re.compile(
     |(?P<fraction>(?P<n_num>{_AMOUNT})\s(?:in|out\sof)\s(?P<n_den>(?![12]\d{{3}}\b){_SNUM}|\b{_WORDNUM}\b)
       |(?P<pm_num>{_SNUM})\sper\s(?P<pm_den>hundred|thousand|million|billion)\b
       |\b(?P<fw_n>a|one|two|three|four)[- ](?P<fw_d>{_alt(FRACTION_WORDS)})\b
+        (?<!quarter)(?<!quarters)|\b(?P<fq_n>a|one)[- ](?P<fq_d>quarter)\b
+        (?!\s+(?:of\s+(?:19|20)\d\d|in\s+a\s+row|earlier|ago|later|before|after))
+      |\b(?P<fq_n2>two|three)[- ](?P<fq_d2>quarters?)(?=\s+of\b)
       |(?<!first\s)(?<!second\s)\bhalf(?=\s(?:of\b|\()))
     |(?P<ordinal>(?P<o_num>{_SNUM})(?:st|nd|rd|th)\b|\b(?P<o_word>{_ORDWORD})\b
       (?=\s(?:place|position|spot)|\))
@@ -214,7 +244,10 @@ FORMS = re.compile(
 _SYMBOL_ANCHOR = re.compile(rf"{_DOLLAR_PREFIX}|[-+$€£¥\d]", re.IGNORECASE)
 WORD = re.compile(r"[A-Za-z]+")
 ANCHOR_WORDS = frozenset(
-    ("between", "factor", "half", *MULTIPLE_WORDS, *_TENS, *_ONES, *ORDINAL_WORDS, *FRACTION_WORDS)
+    (
+        *("between", "factor", "half", *MULTIPLE_WORDS, *_TENS, *_ONES, *ORDINAL_WORDS),
+        *(*FRACTION_WORDS, *CODES_BEFORE),
+    )
 )
 _AFTER_ARTICLE = frozenset(
     [
@@ -260,5 +293,7 @@ DURATION_AFTER = re.compile(
     re.IGNORECASE,
 )
 NAME_BEFORE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z]+\s$")
+DATE_SLASH_AFTER = re.compile(r"/\d{1,2}\b")
+DATE_SLASH_BEFORE = re.compile(r"\b\d{1,2}/$")
 FOOTNOTE_TAIL = re.compile(r"[%\d]\.\s?(?P<n>\d{1,2})\s*$")
 RANK_WORDS_BEFORE = re.compile(r"\b(?:rank(?:ed|s|ing)?(?: of)?|landing at)\s*$", re.IGNORECASE)

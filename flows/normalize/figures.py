@@ -64,6 +64,7 @@ class Figure:
     measure_hint: str | None
     period_text: str | None
     horizon: bool = False  # "by 2030": a target or forecast, not a measured period
+    bare_dollar: bool = False  # "$" alone: the report's currency (report.toml) or else USD
 
 
 # ----------------------------------------------------------------------------- context
@@ -76,6 +77,8 @@ def _end_pattern(spec: str) -> re.Pattern:
 _QUALIFIER_END = {kind: _end_pattern(words) for kind, words in QUALIFIERS.items()}
 _FILLER_END = _end_pattern(FILLERS)
 _LEVEL_END = _end_pattern(f"{LEVEL_VERBS}|to|from|at")
+# "compared to 34.4% below a week prior": a gap below a base, not a level "to" a value.
+_COMPARED_TO_END = re.compile(r"\bcompared\s(?:to|with)\s*$", re.IGNORECASE)
 _LEVEL_VERB_END = re.compile(rf"{LEVEL_VERBS}\s*$", re.IGNORECASE)
 _CHANGE_OF_END = {sign: _end_pattern(words) for sign, words in CHANGE_OF.items()}
 _BY_END = _end_pattern("by")
@@ -114,14 +117,27 @@ _RATIO_AFTER = re.compile(r"^\s*(?:[\w-]+\s){0,3}?(?:for every|per)\s", re.IGNOR
 _MULTIPLE_PEER_AFTER = re.compile(r"^\s*(?:the|than)\b", re.IGNORECASE)
 # Every comparison pattern holds one of these words: a cheap test before the full patterns.
 _COMPARISON_CUE = re.compile(
-    r"year|month|quarter|yoy|mom|qoq|/|average|baseline|level|from|since|relative|compared|"
-    r"versus|vs|between|past|last|peak|ago",
+    r"year|month|quarter|week|yoy|mom|qoq|wow|/|average|baseline|level|from|since|relative|"
+    r"compared|versus|vs|between|past|last|peak|ago|prior|earlier|than|pandemic|trend",
     re.IGNORECASE,
 )
 _COMPARISON_ANY = re.compile(
     "|".join(f"(?P<{code}>{pattern})" for code, pattern in COMPARISONS), re.IGNORECASE
 )
-_SHARE_AFTER = re.compile(r"^\s*(?:of\b|share\b)", re.IGNORECASE)
+# "44% plan to ...", "47% say": a share of the people asked, named by what they say or do.
+_SHARE_AFTER = re.compile(
+    r"^\s*(?:of\b|share\b|(?:say|said|plan|planned|expect|expected|believe|believed|agree|agreed|"
+    r"report|reported|want|wanted|intend|intended|think|thought|feel|felt|prefer|preferred)\b)",
+    re.IGNORECASE,
+)
+# "eight times larger than in January 2016": a multiple of an earlier level of the same thing.
+_THAN_THEN = re.compile(r"^\s*(?:[\w-]+\s){0,2}?than\s(?:in|at|during|on)\b", re.IGNORECASE)
+# "their fastest rise since July last year": the words date a record, not the base of the change.
+_RECORD_SINCE = re.compile(
+    r"\b(?:fastest|biggest|largest|highest|lowest|strongest|weakest|sharpest|steepest|slowest|"
+    r"best|worst|first)\b(?:\s[\w-]+){0,3}?\ssince\s(?:[\w-]+\s?){1,4}",
+    re.IGNORECASE,
+)
 _SHARE_BEFORE = re.compile(
     r"\b(?:share of|accounted for|accounting for|accounts for|top)\s*$", re.IGNORECASE
 )
@@ -137,12 +153,14 @@ _GROWTH_GRAMMAR = re.compile(
 )
 
 _SPAN = re.compile(
-    rf"\b(?:from|between)\s(?:(?:{MONTHS})[a-z]*\.?\s)?\d{{4}}\s(?:to|and|-)\s(?:(?:{MONTHS})[a-z]*\.?\s)?\d{{4}}"
+    rf"\b(?:from|between)\s(?:(?:{MONTHS})[a-z]*\.?\s|(?:q[1-4]|h[12])\s?)?\d{{4}}\s(?:to|and|-)\s"
+    rf"(?:(?:{MONTHS})[a-z]*\.?\s|(?:q[1-4]|h[12])\s?)?\d{{4}}"
     r"|\bfrom\s\d{4}\s?-\s?\d{2,4}\b",
     re.IGNORECASE,
 )
 _WINDOW = re.compile(
-    r"(?:over|in) the (?:past|last) (?:year|12 months|month|quarter)|in one year|^\s*a year\b",
+    r"(?:over|in) the (?:past|last) (?:year|12 months|month|quarter|week)|in one year|^\s*a year\b"
+    r"|\b(?:on|over) the (?:year|month|quarter|week)\b",
     re.IGNORECASE,
 )
 
@@ -195,6 +213,9 @@ def _nearby_direction(left: str) -> int:
     """A direction word a few words back: 'cut review times by 94%', 'tumbled over the past year by'."""
     words = left.split()[-6:]
     window = " ".join(words)
+    if window.endswith(","):
+        return 0  # "10 declined, 13 (52%) increased": the verb of the item before
+    window = window.rsplit(", ", 1)[-1]
     if re.search(r"\b(?:to|from)\b", window, re.IGNORECASE) and not re.search(r"\bby\s*$", window):
         return 0
     found = list(_DIRECTION_ANY.finditer(window))
@@ -231,6 +252,8 @@ def _measure_hint(
 ) -> str | None:
     if unit == "currency":
         return "money"
+    if unit == "points":
+        return "share_change_pp"  # never a growth, whatever the table declares
     if unit in ("rank", "rank_change"):
         return unit
     if unit == "fraction":
@@ -343,6 +366,8 @@ def _figure(
     period_left, period_right = left[-120:], right[:120]
     left, right = left[-70:], right[:120]
     qualifier, direction, level, rest = strip_left(left)
+    if level and _BELOW_AFTER.match(right) and _COMPARED_TO_END.search(left):
+        level = False
     if direction == 0 and not level:
         direction = _nearby_direction(rest)
     change = None if level else _CHANGE_AFTER.match(right)
@@ -350,7 +375,9 @@ def _figure(
         direction = direction or (-1 if change.group("neg") else 1)
     if _BELOW_AFTER.match(right) and reading.unit in ("percent", "rank_change"):
         direction = -1
-    comparison, side = _comparison(_SPAN.sub(" ", right), "" if level else _SPAN.sub(" ", left))
+    comparison, side = _comparison(
+        _SPAN.sub(" ", _RECORD_SINCE.sub(" ", right)), "" if level else _SPAN.sub(" ", left)
+    )
     peer = (
         _PEER_AFTER.match(right)
         or _PEER_BEFORE.search(rest, max(0, len(rest) - 60))
@@ -365,6 +392,13 @@ def _figure(
         direction = direction or (listed.value < 0 and -1) or 0
         comparison = comparison or listed.comparison
     unit = reading.unit
+    printed_unit = norm[reading.start : reading.end].lower()
+    if (
+        unit == "points"
+        and _INDEX_BEFORE.search(left)
+        and not re.search(r"per|pct|pp", printed_unit)
+    ):
+        unit = "number"  # "the index rose 3 points": index points, not percentage points
     if unit == "rank_change" and not direction:
         unit = "count"  # "over 20,300 positions": a count, not places moved
     growthy = bool(
@@ -376,6 +410,8 @@ def _figure(
     )
     if unit == "multiple" and comparison == "vs_peer":
         growthy = False  # "3x higher growth": a ratio to the peer, not a growth of 200%
+    if unit == "multiple" and comparison == "vs_prior_period" and _THAN_THEN.match(right):
+        growthy = True  # "eight times larger than in January 2016": a level's growth since then
     if level:
         direction = 0
         growthy = reading.verb
@@ -416,6 +452,7 @@ def _figure(
         measure_hint=hint,
         period_text=period,
         horizon=horizon,
+        bare_dollar=reading.bare_dollar,
     )
 
 

@@ -166,6 +166,20 @@ REGISTRY: Mapping[str, Measure] = MappingProxyType(
                 "a rank change such as 'dropped six spots', '5 places lower' or 'up 3 places'",
                 False,
             ),
+            Measure(
+                "share_change_pp",
+                "Change of a share or rate in percentage points (+0.7 = up 0.7 points); never a "
+                "percent change. Basis points are converted (30 bps -> 0.3).",
+                "points",
+                "higher_is_more",
+                -100,
+                100,
+                False,
+                "a change of more than 100 percentage points",
+                _forms(points=same, number=same),
+                "a change in points such as 'up 0.7 percentage points', '+1.2 pp' or '15 pts'",
+                False,
+            ),
         )
     }
 )

@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flows.lake_schemas import OBSERVATIONS_SCHEMA
+from flows.normalize.figure_cells import resolved_currency
 from flows.raw.discover import ReportSource
 from flows.raw.manifest import TableSpec
 
@@ -24,14 +25,42 @@ def table_context(source: ReportSource, spec: TableSpec, rel_file: str) -> dict:
         "report_period_start": period.start if period else None,
         "report_period_end": period.end if period else None,
         "report_geography": report.geography,
+        "report_currency": report.currency,
         "source_file": rel_file,
         "source_sha256": source.file_hashes[spec.file],
     }
 
 
+# Columns of a classified table that observation rows do not read.
+_NOT_READ = frozenset(
+    {
+        "source_text",
+        "declared_measure",
+        "measure_text",
+        "period_text",
+        "period_column",
+        "period_column_index",
+        "value_reason",
+        "value_message",
+        "figure_period_start",
+        "figure_period_end",
+        "figure_period_text",
+        "status",
+        "period_warning",
+        "problem_column",
+        "problem_column_index",
+        "reason_code",
+        "reason_message",
+        "key",
+    }
+)
+
+
 def observation_rows(classified: pa.Table, ctx: dict) -> pa.Table:
     """The figures that loaded, with the report's context; built in Arrow, no query needed."""
-    ok = classified.filter(pc.equal(classified["status"], "ok"))
+    # The filter copies every column it keeps: not those of the classification (reasons, texts).
+    kept = [name for name in classified.column_names if name not in _NOT_READ]
+    ok = classified.select(kept).filter(pc.equal(classified["status"], "ok"))
     n = ok.num_rows
 
     def constant(key: str) -> pa.Array:
@@ -64,6 +93,7 @@ def observation_rows(classified: pa.Table, ctx: dict) -> pa.Table:
         "source_text": ok["cell_text"],
         "source_span": _span_text(ok),
         "dimensions": _dimensions(ok),
+        "currency": resolved_currency(ok["currency"], ctx["report_currency"]),
     }
     passed = (
         "measure",
@@ -86,7 +116,6 @@ def observation_rows(classified: pa.Table, ctx: dict) -> pa.Table:
         "comparison",
         "value_low",
         "value_high",
-        "currency",
     )
     columns |= {name: ok[name] for name in passed}
     return _in_schema(columns, n, OBSERVATIONS_SCHEMA)

@@ -23,6 +23,7 @@ from flows.extract.sentences import (
 from flows.extract.subjects import SubjectRule
 from flows.lake import conform
 from flows.lake_schemas import CLAIMS_SCHEMA, OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
+from flows.normalize.figure_cells import resolved_currency
 from flows.normalize.figures import find_figures
 from flows.normalize.names import harmonize_names
 from flows.normalize.periods import parse_periods
@@ -130,6 +131,7 @@ def _context(source: ReportSource, spec: TableSpec) -> dict:
         "period_start": report.period.start if report.period else None,
         "period_end": report.period.end if report.period else None,
         "geography": report.geography,
+        "currency": report.currency,
     }
 
 
@@ -190,7 +192,7 @@ def _observations(good: pa.Table, ctx: dict, reference_dir: Path) -> pa.Table:
         "source_text": good["source_text"],
         "source_span": good["source_span"],
         "comparison": good["comparison"],
-        "currency": good["currency"],
+        "currency": resolved_currency(good["currency"], ctx["currency"]),
         "subject_kind": good["subject_kind"],
         "subject_source": good["subject_source"],
     }

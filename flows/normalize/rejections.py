@@ -109,10 +109,23 @@ _NOT_A_NAME = r"^[\s\p{Z}\p{C}\p{P}\p{S}]*$"
 
 _ASCII_NOT_ALNUM = "".join(c for c in map(chr, range(32, 127)) if not c.isalnum())
 
+# From this many texts on, a column's rules run on its distinct texts and are joined back.
+DISTINCT_FROM = 4096
+
 
 def visible_name(names: pa.ChunkedArray, plain: bool | None = None) -> pa.ChunkedArray:
     """The name with invisible characters dropped and spaces collapsed; "" when nothing readable is
     left. `plain`: whether the caller already found every name printable ASCII."""
+    if len(names) >= DISTINCT_FROM:
+        # A large table repeats its names: the regexes run on each distinct text once.
+        distinct = pc.unique(names)
+        if len(distinct) * 2 <= len(names):
+            positions = pc.index_in(names, value_set=distinct)
+            return _visible(pa.chunked_array([distinct]), plain).take(positions)
+    return _visible(names, plain)
+
+
+def _visible(names: pa.ChunkedArray, plain: bool | None) -> pa.ChunkedArray:
     if not (_plain_ascii(names) if plain is None else plain):
         return unicode_visible_name(names)
     spaced = names
@@ -147,21 +160,56 @@ def _plain_ascii(names: pa.ChunkedArray) -> bool:
 def duplicate_rows(raw: RawTable) -> pa.ChunkedArray:
     """True for a raw row identical to an earlier one (spaces aside): published once, later copies
     are rejected. "ChatGPT" and "ChatGPT " printed twice are one row printed twice."""
-    texts = [raw.cells[f"c{i}"] for i in range(1, len(raw.header) + 1)]
+    if DUPLICATE_COLUMN in raw.cells.column_names:
+        return raw.cells[DUPLICATE_COLUMN]  # marked on the whole table before it was split
+    n = raw.cells.num_rows
+    # Each column as codes of its distinct texts: the visible-name rules run on those only.
+    encoded = [
+        pc.dictionary_encode(raw.cells[f"c{i}"], null_encoding="encode")
+        for i in range(1, len(raw.header) + 1)
+    ]
     # Rows already told apart by some of their columns are all distinct: plain-ASCII columns
     # (names, most often) come first, so the Unicode pass over the others is rarely needed.
+    texts = [pa.chunked_array([_dictionary(column)]) for column in encoded]
     plain = [_plain_ascii(text) for text in texts]
     order = sorted(range(len(texts)), key=lambda i: not plain[i])
-    n = raw.cells.num_rows
-    columns = []
+    row_key = np.zeros(n, dtype=np.int64)
+    distinct = 1
     for i in order:
-        columns.append(pc.fill_null(visible_name(texts[i], plain[i]), "\x00"))
-        row_text = pc.binary_join_element_wise(*columns, "\x1f")
-        if pc.count_distinct(row_text).as_py() == n:
+        # A row is its tuple of visible texts: each column as the code of its visible text,
+        # combined into one dense integer per distinct tuple (no row strings are built).
+        visible, count = _codes(pc.fill_null(visible_name(texts[i], plain[i]), "\x00"))
+        code = visible[_indices(encoded[i])]
+        row_key, distinct = _codes(pa.array(row_key * count + code))
+        if distinct == n:
             return pa.chunked_array([np.zeros(n, dtype=bool)])
     # Each distinct row's first source_row, in numpy: an Arrow group_by costs ~0.2 ms to set up.
-    group = pc.index_in(row_text, value_set=pc.unique(row_text)).to_numpy()
     rows = raw.cells["source_row"].to_numpy()
-    first = np.full(group.max(initial=-1) + 1, np.iinfo(np.int64).max)
-    np.minimum.at(first, group, rows)
-    return pa.chunked_array([first[group] != rows])
+    first = np.full(distinct, np.iinfo(np.int64).max)
+    np.minimum.at(first, row_key, rows)
+    return pa.chunked_array([first[row_key] != rows])
+
+
+def _dictionary(encoded: pa.ChunkedArray) -> pa.Array:
+    # Chunks of one dictionary_encode call share one dictionary, the whole column's.
+    return encoded.chunks[-1].dictionary if encoded.num_chunks else pa.array([], pa.string())
+
+
+def _indices(encoded: pa.ChunkedArray) -> np.ndarray:
+    return np.concatenate(
+        [chunk.indices.to_numpy() for chunk in encoded.chunks] or [np.zeros(0, np.int32)]
+    )
+
+
+# A column of raw.cells that holds duplicate_rows of the whole table (set on a large table's ranges).
+DUPLICATE_COLUMN = "_duplicate"
+
+
+def _codes(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, int]:
+    """Each value's index among the distinct values (0..count-1), and that count."""
+    encoded = (
+        pc.dictionary_encode(values).combine_chunks()
+        if isinstance(values, pa.ChunkedArray)
+        else pc.dictionary_encode(values)
+    )
+    return encoded.indices.to_numpy().astype(np.int64), len(encoded.dictionary)

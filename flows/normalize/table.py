@@ -154,6 +154,11 @@ def normalize_table(
 ) -> TableResult:
     """Unpivot value cells, read each distinct text once (several figures per cell become several
     rows), harmonize names, split good from bad."""
+    range_rows = current_settings().range_rows
+    if raw.cells.num_rows > range_rows:
+        from flows.normalize.large_table import normalize_in_ranges  # it imports this module
+
+        return normalize_in_ranges(source, spec, raw, layout, reference_dir, range_rows)
     rel_file = source.rel_file(spec.file)
     cells = long_cells(raw, layout, spec)
     cells = cells.append_column("declared_measure", _declared_measures(cells, spec.measure))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -64,8 +65,8 @@ def _measures_for_form(form: str) -> str:
 def _unit(form: str, measure: str) -> str:
     if form == "ordinal":
         return "number"
-    if form == "number" and measure == "count":
-        return "count"
+    if form == "number" and REGISTRY[measure].unit in ("count", "points"):
+        return REGISTRY[measure].unit  # a bare 0.7 in a share_change_pp table is 0.7 points
     return form
 
 
@@ -122,10 +123,31 @@ def _check_measure(measure: str) -> None:
 def parse_value(text: str, measure: str) -> ParsedValue:
     """Parse one printed value for the declared measure."""
     _check_measure(measure)
+    if measure in _YEAR_MEASURES and re.fullmatch(_YEAR, text.strip()):
+        return _year_in_value_column(text, measure)
     reading = read_value(text)
     if isinstance(reading, Rejection):
         return ParsedValue(None, None, None, reading.reason_code, reading.message)
     return conform(reading, measure, text)
+
+
+# A bare year ("2023") in a growth or share column is a period in the wrong column, never 2,023%.
+_YEAR_MEASURES = frozenset({"growth_pct", "share_pct"})
+_YEAR = "(?:1[89]|2[01])[0-9]{2}"
+
+
+def _year_in_value_column(text: str, measure: str) -> ParsedValue:
+    year = text.strip()
+    return ParsedValue(
+        None,
+        None,
+        "number",
+        "period_not_value",
+        f"{quote(text)} is a year, not a {measure} value (read as one it would be {year}%); if "
+        "the column holds each row's year, map it as columns.period in report.toml and point "
+        "columns.value at the figures; if the publisher really printed a change of "
+        f'{year}%, add corrections = {{ "{year}" = "{year}%" }} to the table',
+    )
 
 
 _BLANK = ParsedValue(
@@ -151,6 +173,10 @@ def _parse_plain_columnar(distinct: pa.Array, measure: str) -> tuple[pa.Table, p
     numbers = pc.cast(digits, pa.float64())
     is_percent = pc.ends_with(candidates, "%")
     fits = _fits_measure_columnar(numbers, is_percent, measure)
+    if measure in _YEAR_MEASURES:  # a bare year goes to parse_value, which says why it is no value
+        year = pc.and_(pc.greater_equal(numbers, 1800), pc.less_equal(numbers, 2199))
+        year = pc.and_(year, pc.equal(pc.utf8_length(candidates), 4))  # "2,023", "2023%" load
+        fits = pc.and_(fits, pc.invert(year))
     n = pc.sum(fits).as_py() or 0
     parsed = pa.table(
         [

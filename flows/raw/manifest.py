@@ -327,6 +327,21 @@ class TableSpec(_Frozen):
         return self.format or FORMAT_BY_SUFFIX[Path(self.file).suffix.lower()]
 
 
+def currency_code(text: str) -> str:
+    """An ISO 4217 code as written in report.toml ('SGD', 'sgd'); a printed mark ('S$') names its code."""
+    from flows.normalize.figure_words import CURRENCIES
+
+    code = text.strip().upper()
+    if re.fullmatch(r"[A-Z]{3}", code):
+        return code
+    hint = CURRENCIES.get(text.strip().lower())
+    raise ValueError(
+        f'currency {text!r} must be a three-letter ISO 4217 code such as "SGD", "AUD" or '
+        '"EUR" (it names the currency of a bare "$" in this report)'
+        + (f'; did you mean currency = "{hint}"?' if hint else "")
+    )
+
+
 class ReportMeta(_Frozen):
     series: str
     edition: str
@@ -336,6 +351,8 @@ class ReportMeta(_Frozen):
     published: date | None = None
     period: Period | None = None
     geography: str | None = None
+    # The currency of a bare "$" on this publisher's pages (ISO 4217): "SGD" for a Singapore report.
+    currency: str | None = None
     population: str | None = None
     method_change: str | None = None
     notes: str | None = None
@@ -344,6 +361,11 @@ class ReportMeta(_Frozen):
     quotes: str | None = None
     # Glob patterns (relative to the report folder) of files kept beside the tables but not loaded.
     ignore: list[str] = []
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, currency: str | None) -> str | None:
+        return None if currency is None else currency_code(currency)
 
     @field_validator("series")
     @classmethod

@@ -21,6 +21,7 @@ from flows.taxonomy.evaluate import (
     skill_ids_one_report_each,
 )
 from flows.taxonomy.importers import (
+    ALT_LEFT_OUT,
     IMPORT_MIN_SCORE,
     esco_labels,
     import_esco,
@@ -74,6 +75,13 @@ def review(
     candidates: Annotated[
         int, typer.Option("--candidates", min=1, help="Candidates shown per name.")
     ] = 3,
+    embeddings: Annotated[
+        bool,
+        typer.Option(
+            "--embeddings/--no-embeddings",
+            help="Rank candidates by meaning and list similar observed names (shipped model, ~1 s to load).",
+        ),
+    ] = True,
 ) -> None:
     """List unmatched, excluded and unconfirmed names seen in the lake, with candidates and scores."""
     try:
@@ -83,6 +91,7 @@ def review(
             threshold=threshold,
             kinds=_check_kind(kind, allow_all=True),
             candidates=candidates,
+            embeddings=embeddings,
         )
     except SkillpulseError as exc:
         raise _fail(exc) from exc
@@ -109,6 +118,7 @@ def _review_table(queue: pa.Table) -> Table:
     table.add_column("reports", justify="right")
     table.add_column("obs", justify="right")
     table.add_column("candidates (score)", ratio=3, no_wrap=True, overflow="ellipsis")
+    table.add_column("similar names seen", ratio=3, no_wrap=True, overflow="ellipsis")
     for row in queue.to_pylist():
         table.add_row(
             row["kind"],
@@ -116,9 +126,16 @@ def _review_table(queue: pa.Table) -> Table:
             _method_text(row),
             str(row["reports"]),
             str(row["observations"]),
-            "\n".join(f"{c['canonical_id']} ({c['score']:.1f})" for c in row["candidates"]) or "-",
+            "\n".join(_candidate_text(c) for c in row["candidates"]) or "-",
+            "\n".join(f"{s['name_raw']} ({s['similarity']:.2f})" for s in row["similar"]) or "-",
         )
     return table
+
+
+def _candidate_text(candidate: dict) -> str:
+    score = "-" if candidate["score"] is None else f"{candidate['score']:.1f}"
+    meaning = "" if candidate["similarity"] is None else f", cos {candidate['similarity']:.2f}"
+    return f"{candidate['canonical_id']} ({score}{meaning})"
 
 
 def _method_text(row: dict) -> str:
@@ -307,6 +324,13 @@ def import_esco_command(
         raise _fail(exc) from exc
     _print_import(result, "ESCO")
     _print_labels(written, "ESCO", dry_run)
+    left_out = (labels.schema.metadata or {}).get(ALT_LEFT_OUT.encode())
+    if left_out:
+        Console().print(
+            f"left out {left_out.decode()} altLabels that share no word with their concept's "
+            "preferredLabel (narrower terms and products; see docs/harmonize.md)",
+            highlight=False,
+        )
 
 
 @skills_app.command("import-onet")

@@ -29,6 +29,8 @@ from flows.normalize.reference import (
 )
 
 IMPORT_MIN_SCORE = 95.0
+# Schema metadata key of esco_labels' result: how many altLabels related_to_concept left out.
+ALT_LEFT_OUT = "alt_labels_left_out"
 IMPORT_SCHEMA = pa.schema(
     [
         ("skill_id", pa.string()),
@@ -54,20 +56,11 @@ def import_esco(
     dry_run: bool = False,
 ) -> pa.Table:
     """Fill skills.esco_uri from an ESCO skills CSV (conceptUri, preferredLabel[, altLabels])."""
-    table = _read_external(
-        path,
-        ["conceptUri", "preferredLabel", "altLabels"]
-        if use_alt_labels
-        else ["conceptUri", "preferredLabel"],
-        {},
+    # The same labels the label import keeps: an altLabel naming a narrower term is no id source.
+    labels = esco_labels(path, use_alt_labels)
+    return _import_external(
+        reference_dir, [(labels["label"], labels["external_id"])], "esco_uri", min_score, dry_run
     )
-    labels = [(table["preferredLabel"], table["conceptUri"])]
-    if use_alt_labels:
-        # altLabels hold several labels, one per line, inside one quoted cell.
-        split = pc.split_pattern(pc.fill_null(table["altLabels"].combine_chunks(), ""), "\n")
-        uris = pc.take(table["conceptUri"].combine_chunks(), pc.list_parent_indices(split))
-        labels.append((pc.utf8_trim_whitespace(pc.list_flatten(split)), uris))
-    return _import_external(reference_dir, labels, "esco_uri", min_score, dry_run)
 
 
 def import_onet(
@@ -240,16 +233,79 @@ def esco_labels(path: Path, use_alt_labels: bool = False) -> pa.Table:
         # altLabels hold several labels, one per line, inside one quoted cell.
         split = pc.split_pattern(pc.fill_null(table["altLabels"].combine_chunks(), ""), "\n")
         parents = pc.list_parent_indices(split)
-        parts.append(
-            _labels(
-                pc.utf8_trim_whitespace(pc.list_flatten(split)),
-                pc.take(uri, parents),
-                pc.take(preferred, parents),
-                False,
-            )
+        alt = _labels(
+            pc.utf8_trim_whitespace(pc.list_flatten(split)),
+            pc.take(uri, parents),
+            pc.take(preferred, parents),
+            False,
         )
+        alt = alt.filter(pc.not_equal(alt["label"], ""))
+        related = related_to_concept(alt["label"], alt["concept"])
+        left_out = alt.num_rows - (pc.sum(related).as_py() or 0)
+        parts.append(alt.filter(related))
     labels = pa.concat_tables(parts)
-    return labels.filter(pc.not_equal(labels["label"], ""))
+    labels = labels.filter(pc.not_equal(labels["label"], ""))
+    return (
+        labels.replace_schema_metadata({ALT_LEFT_OUT: str(left_out)}) if use_alt_labels else labels
+    )
+
+
+# Words that say nothing about which skill a label names: an altLabel sharing only these with its
+# preferredLabel (`use Microsoft Excel` / `use spreadsheet software`) shares nothing.
+FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "to",
+        "for",
+        "and",
+        "or",
+        "with",
+        "by",
+        "at",
+        "from",
+        "be",
+        "use",
+        "using",
+        "apply",
+        "perform",
+        "manage",
+        "work",
+    ]
+)
+# Words compared by their first letters: `collect tax` / `collecting taxes` share `colle`, `taxes`.
+WORD_PREFIX = 5
+
+
+def related_to_concept(label: pa.ChunkedArray, concept: pa.ChunkedArray) -> pa.ChunkedArray:
+    """True where an altLabel shares a word with its concept's preferredLabel.
+
+    ESCO lists narrower terms and products among a concept's altLabels (`Microsoft Excel`, `Google
+    Sheets` under `use spreadsheet software`; `Visual Basic`, `PowerShell` under `computer
+    programming`; `gold` under `precious metals`). Imported as spellings of the concept they would
+    let an umbrella absorb narrower skills, so a label that shares no word with the preferredLabel is
+    left out; the synonyms the import is for mostly do share one (`bring in tax` / `collect tax`).
+    """
+    words: dict[str, frozenset[str]] = {}
+
+    def of(text: str) -> frozenset[str]:
+        if text not in words:
+            words[text] = frozenset(
+                w[:WORD_PREFIX] for w in normalize_name(text).split() if w not in FUNCTION_WORDS
+            )
+        return words[text]
+
+    # One loop over distinct (label, concept) pairs of the taxonomy, not over rows of a report.
+    pairs = pa.table({"label": label, "concept": concept})
+    distinct = pairs.group_by(["label", "concept"], use_threads=False).aggregate([]).to_pylist()
+    related = {(r["label"], r["concept"]) for r in distinct if of(r["label"]) & of(r["concept"])}
+    keys = pc.binary_join_element_wise(label, concept, "\x00")
+    wanted = pa.array([f"{a}\x00{b}" for a, b in related], pa.string())
+    return pc.is_in(keys, value_set=wanted)
 
 
 def onet_labels(path: Path) -> pa.Table:

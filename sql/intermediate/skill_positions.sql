@@ -49,7 +49,7 @@ SELECT
     1 - percent_rank() OVER best_first AS percentile,
     count(*) OVER ranking AS skills_in_ranking
 FROM intermediate.skill_values
-WHERE is_latest_period
+WHERE is_latest_period AND measure <> 'share_change_pp'  -- a gap in points never ranks with growth
 WINDOW
     ranking AS (PARTITION BY report_id, table_name, geography),
     best_first AS (ranking ORDER BY CASE WHEN measure = 'rank' THEN value ELSE -value END)

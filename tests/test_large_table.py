@@ -1,0 +1,103 @@
+"""A table normalized in row ranges gives exactly what the whole table gives: rows, order, quarantine and counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from flows.extract import RawTable
+from flows.normalize.rejections import (
+    DISTINCT_FROM,
+    duplicate_rows,
+    unicode_visible_name,
+    visible_name,
+)
+from flows.normalize.table import normalize_report
+from flows.raw.discover import discover, reference_fingerprint
+
+REFERENCE = Path(__file__).parents[1] / "data" / "reference"
+
+# Repeats across ranges (rows 2 and 9, spaces aside), a total, a nameless figure, a blank, prose,
+# a cell of two figures, a per-row measure, an unreadable period and names that need harmonizing.
+LONG = (
+    "Skill,Category,Period,What,Value\n"
+    "Prompt Engineering,AI & Data,2024,Growth,+12%\n"
+    "SQL,Data,2024,Growth,−3.5%\n"
+    "Machine learning,AI and Data,2024-Q3,Share,41%\n"
+    "Data Analysis,Data,sometime soon,Growth,up 7%\n"
+    ",Data,2024,Growth,5%\n"
+    "Python,Data,2024,Growth,\n"
+    "Total,,2024,Growth,100%\n"
+    "Prompt Engineering ,AI & Data,2024,Growth,+12%\n"
+    'Kubernetes,Cloud,2024,Postings,"12,500"\n'
+    'Rust,Software,2024,Growth,"+7% MoM, -3% YoY"\n'
+    "Go,Software,2024,Growth,Survey of hiring managers\n"
+    "SQL,Data,2024,Growth,−3.5%\n"
+    "prompt engineering,AI & Data,2023,Growth,over 300%\n"
+)
+LONG_TABLE = (
+    'measure = "growth_pct"\n'
+    'columns = { skill = "Skill", category = "Category", period = "Period", '
+    'measure = "What", value = "Value" }\n'
+)
+WIDE = (
+    "Skill,2022,2023,2024\n"
+    'Python,"1,200",1300,\n'
+    "SQL,900,n/a,950\n"
+    'Python,"1,200",1300,\n'
+    "Total,2100,2200,2300\n"
+    "Excel,,,400\n"
+)
+WIDE_TABLE = (
+    'measure = "count"\ncolumns = { skill = "Skill" }\nunpivot = { headers = \'^20\\d\\d$\' }\n'
+)
+
+
+def _normalize(tmp_path: Path, csv_text: str, table: str):
+    folder = tmp_path / "raw" / "p" / "r"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "t.csv").write_text(csv_text, encoding="utf-8")
+    (folder / "report.toml").write_text(
+        '[report]\nseries = "p"\nedition = "1"\npublisher = "p"\ntitle = "t"\n'
+        'source_url = "https://example.org/r"\n\n[[tables]]\nfile = "t.csv"\n' + table,
+        encoding="utf-8",
+    )
+    plan = discover(tmp_path / "raw", reference_fingerprint(REFERENCE), {})
+    (result,) = normalize_report(duckdb.connect(), plan.changed[0], REFERENCE)
+    return result
+
+
+@pytest.mark.parametrize(
+    ("csv_text", "table"), [(LONG, LONG_TABLE), (WIDE, WIDE_TABLE)], ids=["long", "wide"]
+)
+@pytest.mark.parametrize("range_rows", [1, 5])
+def test_ranges_give_what_the_whole_table_gives(tmp_path, monkeypatch, csv_text, table, range_rows):
+    whole = _normalize(tmp_path / "whole", csv_text, table)
+    monkeypatch.setenv("SKILLPULSE_RANGE_ROWS", str(range_rows))
+    ranged = _normalize(tmp_path / "ranged", csv_text, table)
+    assert ranged.observations.equals(whole.observations)
+    assert ranged.quarantine.equals(whole.quarantine)
+    counts = ("data_rows", "value_cells", "blank_cells", "rejected_cells", "observed_cells")
+    assert [getattr(ranged, c) for c in counts] == [getattr(whole, c) for c in counts]
+    # The table exercises what it claims: a copy in a later range, and rows of every kind.
+    reasons = set(whole.quarantine["reason_code"].to_pylist())
+    assert {"duplicate_row", "total_row"} <= reasons
+    assert whole.observations.num_rows and whole.blank_cells
+
+
+def test_visible_name_on_distinct_texts_matches_the_unicode_patterns():
+    texts = ["Prompt  engineering ", " SQL", "\u200bAI", "---", None, "", "Data & AI"]
+    names = pa.chunked_array([pa.array(texts * (DISTINCT_FROM // len(texts) + 1), pa.string())])
+    assert visible_name(names).to_pylist() == unicode_visible_name(names).to_pylist()
+
+
+def test_duplicate_rows_of_a_table_read_in_chunks():
+    names = ["SQL", "SQL ", None, "Go", "\u200bGo", "Rust", "SQL", None]
+    values = ["1", "1", "2", "3", "3", "4", "2", "2"]
+    cells = pa.table({"source_row": pa.array(range(2, 10), pa.int64()), "c1": names, "c2": values})
+    chunked = pa.concat_tables([cells.slice(0, 3), cells.slice(3, 2), cells.slice(5)])
+    raw = RawTable(("Skill", "Value"), chunked, pa.table({"source_row": pa.array([], pa.int64())}))
+    assert duplicate_rows(raw).to_pylist() == [False, True, False, False, True, False, False, True]
