@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import csv
 import random
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from flows.config import DEFAULT_REFERENCE, DEFAULT_THRESHOLD
 from flows.extract import RawTable
 from flows.normalize import cell_values
-from flows.normalize.cell_values import read_cell_values
+from flows.normalize.cell_values import distinct_nonblank, read_cell_values
 from flows.normalize.figure_cells import FIGURE_ROWS_SCHEMA, figure_table, text_figure_rows
 from flows.normalize.figures import find_figures
+from flows.normalize.identity import case_blind, identify_names, load_identities
+from flows.normalize.name_store import MIN_NAMES, distinct_names
+from flows.normalize.names import harmonize_with, load_reference
 from flows.normalize.rejections import (
     TOTAL_NAMES,
+    _plain_ascii,
     duplicate_rows,
     total_rows,
     unicode_visible_name,
@@ -219,3 +225,101 @@ def test_small_tables_read_text_by_text_as_in_arrow(monkeypatch, scale, measure)
     assert first.to_pylist() == afresh.to_pylist()
     assert again.to_pylist() == afresh.to_pylist()
     assert again.schema == FIGURE_ROWS_SCHEMA
+
+
+def _spellings(seed: int) -> list[str]:
+    """Registry names, aliases, acronyms and bench-like names, each printed in several cases and
+    spacings: the spellings the folded-name shortcut shares one resolution between."""
+    with (DEFAULT_REFERENCE / "skills.csv").open(newline="", encoding="utf-8") as handle:
+        names = [row["name"] for row in csv.DictReader(handle)]
+    names += ["AWS", "Amazon Web Services AWS software", "LLMs", "Large Language Model (LLM)"]
+    names += ["Generative ai", "Gen AI", "React.js", "reactjs", "Node JS", "T-SQL", "GANs"]
+    names += ["Research & Development for Finance", "Applied Data Governance", "Python [1]"]
+    names += ["Speech to text", "Microsoft Word", "Data  Science ", "Café design", "DATA analysis"]
+    names += [n.replace(" and ", " & ") for n in names] + [n.replace("&", "and") for n in names]
+    names += ["generative ai", "Generative  AI", "GENERATIVE Artificial Intelligence"]  # a tie
+    rng = random.Random(seed)
+    spellings = []
+    for name in names:
+        words = name.split()
+        for _ in range(4):
+            cased = [rng.choice((w, w.lower(), w.upper(), w.title(), w.swapcase())) for w in words]
+            spellings.append((" " * rng.randint(1, 2)).join(cased))
+    return list(dict.fromkeys(spellings))
+
+
+def test_folded_names_resolve_as_each_spelling_alone():
+    reference = load_reference(DEFAULT_REFERENCE)
+    identities = load_identities(reference)
+    spellings = _spellings(5)
+
+    def forget() -> None:
+        identities.memo.clear()
+        identities.folded.clear()
+        reference.memo.clear()
+
+    alone = []
+    for name in spellings:
+        forget()  # nothing resolved before: every step of the rules runs on this spelling
+        alone += identify_names(reference, [name], DEFAULT_THRESHOLD)
+    forget()
+    together = identify_names(reference, spellings, DEFAULT_THRESHOLD)
+    assert len(identities.folded[DEFAULT_THRESHOLD]) < len(spellings)  # the shortcut was taken
+    assert together == alone
+    assert case_blind(reference.skill_index.exact, "Prompt engineering") is None  # an alias
+    assert case_blind(reference.skill_index.exact, "Large Language Model (LLM)") is None
+    assert case_blind(reference.skill_index.exact, "Prompt  ENGINEERING") == "prompt engineering"
+    assert case_blind(reference.skill_index.exact, "R&D") == "r and d"
+
+
+def test_identity_store_gives_the_rows_of_each_name_looked_up_alone():
+    reference = load_reference(DEFAULT_REFERENCE)
+    rng = random.Random(7)
+    words = ["Applied", "data", "AWS", "LLMs", "for", "Finance", "&", "Rust", "QA", "(GenAI)"]
+    names = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 5))) for _ in range(4000)]
+    names = list(dict.fromkeys(names + _spellings(9)))
+    first, second = names[: len(names) // 2], names[len(names) // 3 :]  # overlapping tables
+    reference.cached.pop(f"store-{DEFAULT_THRESHOLD!r}", None)
+    stored = [
+        harmonize_with(reference, pa.array(part), "skill", DEFAULT_THRESHOLD)
+        for part in (first, second)
+    ]
+    assert reference.cached[f"store-{DEFAULT_THRESHOLD!r}"].table.num_rows == len(names)
+    for part, table in zip((first, second), stored, strict=True):
+        assert len(part) >= MIN_NAMES  # the store was used
+        assert table.equals(harmonize_with(reference, part, "skill", DEFAULT_THRESHOLD))
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_distinct_names_are_the_nonblank_distinct_texts(seed):
+    rng = random.Random(seed)
+    ascii_texts = [
+        "".join(rng.choice("ab \t\x0b\x1c\x1f\r\n") for _ in range(rng.randint(0, 4)))
+        for _ in range(3000)
+    ]
+    for texts, in_arrow in (([*ascii_texts, None], True), (_random_texts(seed, 3000), False)):
+        column = pa.chunked_array([pa.array(texts, pa.string())])
+        got = distinct_names(column)
+        assert isinstance(got, pa.Array) == in_arrow  # the shortcut is taken for ASCII only
+        names = got.to_pylist() if isinstance(got, pa.Array) else got
+        assert names == distinct_nonblank(pa.table({"c": column}), "c")
+
+
+def test_plain_ascii_is_the_printable_ascii_pattern():
+    texts = [chr(i) for i in range(0x3000)] + [f"a{chr(i)}b" for i in range(0x3000)]
+    texts += [t for t in _random_texts(8, 2000) if t is not None]
+    for start in range(0, len(texts), 50):
+        column = pa.chunked_array([pa.array(texts[start : start + 50], pa.string())])
+        expected = pc.all(pc.match_substring_regex(column, r"^[ -~]*$")).as_py() is not False
+        assert _plain_ascii(column) == expected
+
+
+def test_a_tie_broken_by_the_spelling_is_not_shared_by_folded_names(tmp_path):
+    # Two registry entries that read alike once '&' is 'and': each spelling picks its own.
+    folder = Path(shutil.copytree(DEFAULT_REFERENCE, tmp_path / "reference"))
+    with (folder / "skills.csv").open("a", encoding="utf-8") as handle:
+        handle.write("sales-and-marketing,Sales and marketing,business-and-management,,,\n")
+        handle.write("sales-marketing,Sales & marketing,business-and-management,,,\n")
+    reference = load_reference(folder)
+    found = identify_names(reference, ["sales & MARKETING", "SALES AND marketing"], 90.0)
+    assert [f.canonical_id for f in found] == ["sales-marketing", "sales-and-marketing"]

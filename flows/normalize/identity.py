@@ -14,6 +14,7 @@ from flows.normalize.identity_keys import (
     Identities,
     Identity,
     Rules,
+    _definitions,
     base_tokens,
     conjunct_parts,
     defined_acronyms,
@@ -404,18 +405,85 @@ def _similarity(a: str, b: str) -> float:
     )
 
 
-def identify_all(
-    reference: Reference, names: Sequence[str], matches: Sequence[Match], threshold: float
-) -> list[Identity]:
-    """identify() for each distinct name (the caller passes distinct names only)."""
+def identify_names(reference: Reference, names: Sequence[str], threshold: float) -> list[Identity]:
+    """identify() for each distinct name (the caller passes distinct names only), matching only
+    the names not seen before.
+
+    A name whose case and spacing nothing reads (case_blind) is resolved once per folded form:
+    the bench prints many of its names in other case or with '&' for 'and' (56,403 spellings of
+    20,000 forms on 1m), and each spelling cost the full rules.
+    """
     identities = load_identities(reference)
     memo = identities.memo.setdefault(threshold, {})
-    if len(memo) >= MEMO_LIMIT:
+    folded = identities.folded.setdefault(threshold, {})
+    if len(memo) >= MEMO_LIMIT or len(folded) >= MEMO_LIMIT:
         memo.clear()
+        folded.clear()
     # One look-up per name (a report's names are mostly known already), as in Reference.match_all.
     found = [memo.get(name) for name in names]
-    for i in [i for i, identity in enumerate(found) if identity is None]:
-        found[i] = memo[names[i]] = _identify(
-            identities, reference, names[i], matches[i], threshold
+    missing = [i for i, identity in enumerate(found) if identity is None]
+    if not missing:
+        return found  # type: ignore[return-value]
+    folds = {i: case_blind(reference.skill_index.exact, names[i]) for i in missing}
+    # The first spelling of each new folded form first; the other spellings then share it.
+    firsts: dict[str, int] = {}
+    for i in missing:
+        if folds[i] is not None and folds[i] not in folded:
+            firsts.setdefault(folds[i], i)  # type: ignore[arg-type]
+    for batch in (sorted(firsts.values()), missing):
+        unknown = [i for i in batch if found[i] is None]
+        _resolve(
+            identities,
+            reference,
+            [names[i] for i in unknown],
+            [folds[i] for i in unknown],
+            threshold,
+            memo,
+            folded,
+            found,
+            unknown,
         )
     return found  # type: ignore[return-value]
+
+
+def _resolve(
+    identities: Identities,
+    reference: Reference,
+    names: list[str],
+    folds: list[str | None],
+    threshold: float,
+    memo: dict[str, Identity],
+    folded: dict[str, Identity],
+    found: list[Identity | None],
+    at: list[int],
+) -> None:
+    """Each name's identity into found[at[k]]: its folded form's when known, else worked out."""
+    todo = []
+    for k, fold in enumerate(folds):
+        hit = folded.get(fold) if fold is not None else None
+        if hit is None:
+            todo.append(k)
+        else:
+            found[at[k]] = memo[names[k]] = hit
+    matches = reference.match_all("skill", [names[k] for k in todo], threshold)
+    for k, match in zip(todo, matches, strict=True):
+        identity = found[at[k]] = memo[names[k]] = _identify(
+            identities, reference, names[k], match, threshold
+        )
+        # A tie of two registry entries is broken by the spelling itself, '&' included.
+        if folds[k] is not None and not (match.method == "unmatched" and match.score == 100.0):
+            folded.setdefault(folds[k], identity)
+
+
+def case_blind(exact: Mapping[str, object], name: str) -> str | None:
+    """The name lower-cased, '&' as 'and', spaces collapsed, when resolving it reads none of
+    them: else None.
+
+    Only three steps read them: the exact alias look-up, the acronyms a name defines
+    ('Large Language Model (LLM)') and a tie of two registry entries broken by the spelling
+    (identify_names keeps those apart). Every other step reads normalize_name or fuzzy_keys,
+    which fold all three alike for ASCII text; a footnote mark in brackets counts its spaces.
+    """
+    if not name.isascii() or "[" in name or clean_name(name) in exact or _definitions(name):
+        return None
+    return " ".join(name.lower().replace("&", " and ").split())

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from flows.normalize.name_keys import (
     DIRECTIONAL,
@@ -67,6 +68,10 @@ class Identities:
     by_id: Mapping[str, Concept]
     # threshold -> name -> Identity (keyed by the name alone: a str caches its hash, a tuple not).
     memo: dict[float, dict[str, Identity]] = field(default_factory=dict, compare=False, repr=False)
+    # threshold -> case- and spacing-folded name -> Identity, for names whose case nothing reads.
+    folded: dict[float, dict[str, Identity]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,9 +294,11 @@ def unregistered_id(key: str) -> str:
     return UNREGISTERED_PREFIX + (slugify(key) or "x")
 
 
-@dataclass(frozen=True)
-class Identity:
-    """A skill name's identity after the registry matcher: its id, how it was found, its external ids."""
+class Identity(NamedTuple):
+    """A skill name's identity after the registry matcher: its id, how it was found, its external ids.
+
+    A tuple, so a report's identities turn into columns with one zip (harmonize_with).
+    """
 
     canonical_id: str | None
     canonical_name: str | None

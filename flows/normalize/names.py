@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
+from typing import NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from flows.config import DEFAULT_THRESHOLD, current_settings
 from flows.errors import TaxonomyError
-from flows.normalize.identity import identify_all
+from flows.normalize.identity import identify_names
+from flows.normalize.identity_keys import Identity
 from flows.normalize.name_keys import (
     MIN_FUZZY_CHARS,
     clean_name,
@@ -23,6 +26,7 @@ from flows.normalize.name_keys import (
     rank_candidates,
     reordered,
 )
+from flows.normalize.name_store import IdentityStore
 from flows.normalize.reference import (
     ALIAS_METHODS,
     CATEGORIES,
@@ -105,9 +109,9 @@ class NameIndex:
         return ranked
 
 
-@dataclass(frozen=True)
-class Match:
-    """How one raw name resolved."""
+class Match(NamedTuple):
+    """How one raw name resolved (a tuple: the memo holds one per distinct name, and the garbage
+    collector stops tracking tuples of plain values)."""
 
     canonical_id: str | None
     method: str
@@ -411,25 +415,15 @@ def harmonize_with(
     limit = _threshold(threshold)
     index = reference.index(kind)
     if isinstance(names, pa.Array | pa.ChunkedArray):
-        names = pc.unique(names).to_pylist()
+        unique = pc.drop_null(pc.unique(names))
+        store = _store(reference, limit) if kind == "skill" else None
+        if store is not None and store.pays(len(unique)):
+            return store.harmonize(unique, lambda found: _skill_table(reference, found, limit))
+        names = unique.to_pylist()
     distinct = [n for n in dict.fromkeys(names) if n is not None]
-    matches = reference.match_all(kind, distinct, limit)
     if kind == "skill":
-        # Every skill name gets an identity, registered or not (flows.normalize.identity).
-        found = identify_all(reference, distinct, matches, limit)
-        return pa.table(
-            {
-                "name_raw": distinct,
-                "canonical_id": [f.canonical_id for f in found],
-                "canonical_name": [f.canonical_name for f in found],
-                "match_method": [f.method for f in found],
-                "match_score": [f.score for f in found],
-                "confirmed": [f.confirmed for f in found],
-                "esco_uri": [f.esco_uri for f in found],
-                "onet_code": [f.onet_code for f in found],
-            },
-            schema=HARMONIZED_SCHEMA,
-        )
+        return _skill_table(reference, distinct, limit)
+    matches = reference.match_all(kind, distinct, limit)
     ids = [m.canonical_id for m in matches]
     nulls = pa.nulls(len(distinct), pa.string())
     return pa.table(
@@ -445,6 +439,19 @@ def harmonize_with(
         },
         schema=HARMONIZED_SCHEMA,
     )
+
+
+def _skill_table(reference: Reference, distinct: list[str], limit: float) -> pa.Table:
+    # Every skill name gets an identity, registered or not (flows.normalize.identity).
+    found = identify_names(reference, distinct, limit)
+    # Column by column: zip(*found) made an iterator per name, and the garbage collector's full
+    # passes over the memos it set off cost more than the look-ups.
+    columns = [list(map(itemgetter(i), found)) for i in range(len(Identity._fields))]
+    return pa.table([distinct, *columns], schema=HARMONIZED_SCHEMA)
+
+
+def _store(reference: Reference, limit: float) -> IdentityStore:
+    return reference.cached.setdefault(f"store-{limit!r}", IdentityStore())  # type: ignore[return-value]
 
 
 def _threshold(threshold: float | None) -> float:

@@ -6,7 +6,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flows.lake import conform
 from flows.lake_schemas import OBSERVATIONS_SCHEMA
 from flows.normalize.figure_cells import resolved_currency
 from flows.raw.discover import ReportSource
@@ -119,7 +118,21 @@ def observation_rows(classified: pa.Table, ctx: dict) -> pa.Table:
         "value_high",
     )
     columns |= {name: ok[name] for name in passed}
-    return conform(pa.table(columns), OBSERVATIONS_SCHEMA)
+    return _in_schema(columns, n, OBSERVATIONS_SCHEMA)
+
+
+def _in_schema(columns: dict, n: int, schema: pa.Schema) -> pa.Table:
+    """lake.conform for columns not yet in a table: casting only the columns whose type differs
+    costs a third of building a table and casting all of it (~1 ms of a 100-row report)."""
+    arrays = []
+    for field in schema:
+        column = columns.get(field.name)
+        if column is None:
+            column = pa.nulls(n, field.type)
+        elif column.type != field.type:
+            column = column.cast(field.type)
+        arrays.append(column)
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def _span_text(rows: pa.Table) -> pa.ChunkedArray:

@@ -27,7 +27,8 @@ from flows.normalize.figure_cells import (
     split_label,
 )
 from flows.normalize.layout import FIELDS, Layout, resolve_layout
-from flows.normalize.names import harmonize_names
+from flows.normalize.name_store import distinct_names
+from flows.normalize.names import harmonize_with, load_reference
 from flows.normalize.observation_rows import observation_rows, table_context
 from flows.normalize.prose import prose_tables, read_prose_file
 from flows.normalize.rejections import (
@@ -162,11 +163,14 @@ def normalize_table(
     cells = long_cells(raw, layout, spec)
     cells = cells.append_column("declared_measure", _declared_measures(cells, spec.measure))
     cells = with_figures(cells, read_cell_values(cells, spec))
+    # The reference and threshold once per table: each look-up stats nine files and reads the
+    # environment, a notable share of a 100-row table.
+    reference, threshold = load_reference(reference_dir), current_settings().fuzzy_threshold
     lookups = {
         "periods": read_period_texts(distinct_nonblank(cells, "period_text")),
-        "skills": harmonize_names(distinct_nonblank(cells, "skill_raw"), "skill", reference_dir),
-        "categories": harmonize_names(
-            distinct_nonblank(cells, "category_raw"), "category", reference_dir
+        "skills": harmonize_with(reference, distinct_names(cells["skill_raw"]), "skill", threshold),
+        "categories": harmonize_with(
+            reference, distinct_nonblank(cells, "category_raw"), "category", threshold
         ),
     }
     classified = _classify(cells, raw, lookups)
