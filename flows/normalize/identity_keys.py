@@ -22,6 +22,9 @@ MEMO_LIMIT = 200_000
 UNREGISTERED_PREFIX = "u-"
 ACRONYM_TOKEN = re.compile(r"^[A-Z][A-Z0-9&+/-]{1,7}s?$")
 ANY_ACRONYM = re.compile(r"\s[A-Z][A-Z0-9&+/-]{1,7}s?(?:\s|$)")
+BRACKETED = re.compile(r"([^()]*?)\(\s*([^()\s]+)\s*\)")
+NOT_ALNUM = re.compile(r"[^a-z0-9]")
+WORD_BREAK = re.compile(r"[\s/-]+")
 
 
 @dataclass(frozen=True)
@@ -83,25 +86,27 @@ def defined_acronyms(text: str) -> list[tuple[str, str]]:
     return [(letters, expansion) for letters, expansion, _ in _definitions(text)]
 
 
-def _definitions(text: str) -> list[tuple[str, str, str]]:
+@lru_cache(maxsize=1 << 16)
+def _definitions(text: str) -> tuple[tuple[str, str, str], ...]:
+    # Cached: a name is asked once to fold it and again to build its keys.
     if "(" not in text and not ANY_ACRONYM.search(text):
-        return []  # most names: no parentheses, no capitals run
-    found = []
-    for match in re.finditer(r"([^()]*?)\(\s*([^()\s]+)\s*\)", text):
+        return ()  # most names: no parentheses, no capitals run
+    found: list[tuple[str, str, str]] = []
+    for match in BRACKETED.finditer(text):
         found += _defines(match.group(1).split(), match.group(2))
     words = PARENTHETICAL.sub(" ", text).split()
     for i, word in enumerate(words):
         if i and ACRONYM_TOKEN.match(word):
             found += _defines(words[:i], word)
-    return found
+    return tuple(found)
 
 
 def _defines(before: list[str], acronym: str) -> list[tuple[str, str, str]]:
-    letters = re.sub(r"[^a-z0-9]", "", acronym.casefold())
+    letters = NOT_ALNUM.sub("", acronym.casefold())
     letters = letters[:-1] if acronym.endswith("s") and acronym[:-1].isupper() else letters
     if len(letters) < 2 or not acronym[0].isupper():
         return []
-    words = [w for w in re.split(r"[\s/-]+", " ".join(before)) if w]
+    words = [w for w in WORD_BREAK.split(" ".join(before)) if w]
     for skip_stopwords in (False, True):
         kept = [
             i for i, w in enumerate(words) if not (skip_stopwords and w.casefold() in STOPWORDS)
