@@ -118,10 +118,13 @@ def test_vendor_prefixes_and_js_suffixes_fold(reference: Path) -> None:
     assert copilot["match_score"] is not None
 
 
-def test_fuzzy_score_treats_negations_versions_and_swapped_directions_as_decisive() -> None:
+def test_fuzzy_score_treats_negations_versions_prefixes_letters_and_swapped_directions_as_decisive() -> None:
     assert token_alignment_score("unsupervised learning", "supervised learning") < 60
     assert token_alignment_score("ggplot2", "ggplot") == 0.0
     assert token_alignment_score("html5", "html") == 0.0
+    assert token_alignment_score("planner", "xplanner") == 0.0
+    assert token_alignment_score("shell", "c shell") == 0.0
+    assert token_alignment_score("data analytic", "data analytics") > 90
     assert reordered("Text to speech (TTS)", "Speech to text")
     assert not reordered("Text to speech", "Text-to-speech")
 

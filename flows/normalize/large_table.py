@@ -98,7 +98,7 @@ def _in_parallel(work: Callable, ranges: list[RawTable]) -> list:
 
 def _long_cells(part: RawTable, layout: Layout, spec: TableSpec) -> pa.Table:
     cells = single.long_cells(part, layout, spec)
-    return cells.append_column("declared_measure", single._declared_measures(cells, spec.measure))
+    return cells.append_column("declared_measure", single.declared_measures(cells, spec.measure))
 
 
 def _distinct_texts(
@@ -150,7 +150,7 @@ def _normalize_range(
     context: dict,
 ) -> _RangeResult:
     cells = with_figures(_long_cells(part, layout, spec), figures)
-    classified = single._classify(cells, part, lookups)
+    classified = single.classify(cells, part, lookups)
     rejected = QUARANTINE_SCHEMA.empty_table()
     if (
         pc.any(pc.equal(classified["status"], "rejected")).as_py()
@@ -162,5 +162,5 @@ def _normalize_range(
             con.register("raw_cells", part.cells.drop_columns([DUPLICATE_COLUMN]))
             rejected = cell_quarantine(con, part.header, context)
     return _RangeResult(
-        observation_rows(classified, context), rejected, single._cell_counts(classified)
+        observation_rows(classified, context), rejected, single.cell_counts(classified)
     )

@@ -134,7 +134,7 @@ def token_alignment_score(a: str, b: str) -> float:
     tokens_a = _content_tokens(a)
     tokens_b = _content_tokens(b)
     total = sum(map(len, tokens_a)) + sum(map(len, tokens_b))
-    if not total:
+    if not total or _another_word(tokens_a, tokens_b):
         return 0.0
     pairs = sorted(
         (
@@ -153,7 +153,22 @@ def token_alignment_score(a: str, b: str) -> float:
         used_a.add(i)
         used_b.add(j)
         aligned += (len(tokens_a[i]) + len(tokens_b[j])) * similarity / 100
+    # A lone letter left over names a language or product ("C shell" / "shell"), however short.
+    if _lone_letter_left(tokens_a, used_a) or _lone_letter_left(tokens_b, used_b):
+        return 0.0
     return round(100 * aligned / total, 1)
+
+
+def _another_word(tokens_a: list[str], tokens_b: list[str]) -> bool:
+    # One word with letters in front is another word or product ("planner" / "xplanner"); in a
+    # longer name the other words carry the meaning ("ensure" / "make sure").
+    if len(tokens_a) != 1 or len(tokens_b) != 1 or tokens_a == tokens_b:
+        return False
+    return tokens_a[0].endswith(tokens_b[0]) or tokens_b[0].endswith(tokens_a[0])
+
+
+def _lone_letter_left(tokens: list[str], used: set[int]) -> bool:
+    return any(len(t) == 1 and t.isalpha() and i not in used for i, t in enumerate(tokens))
 
 
 NEGATIONS = ("un", "non", "non-")

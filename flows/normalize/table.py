@@ -161,7 +161,7 @@ def normalize_table(
         return normalize_in_ranges(source, spec, raw, layout, reference_dir, range_rows)
     rel_file = source.rel_file(spec.file)
     cells = long_cells(raw, layout, spec)
-    cells = cells.append_column("declared_measure", _declared_measures(cells, spec.measure))
+    cells = cells.append_column("declared_measure", declared_measures(cells, spec.measure))
     cells = with_figures(cells, read_cell_values(cells, spec))
     # The reference and threshold once per table: each look-up stats nine files and reads the
     # environment, a notable share of a 100-row table.
@@ -173,10 +173,10 @@ def normalize_table(
             reference, distinct_nonblank(cells, "category_raw"), "category", threshold
         ),
     }
-    classified = _classify(cells, raw, lookups)
+    classified = classify(cells, raw, lookups)
     context = table_context(source, spec, rel_file)
     observations = observation_rows(classified, context)
-    counts = _cell_counts(classified)
+    counts = cell_counts(classified)
     rejected = QUARANTINE_SCHEMA.empty_table()
     if (
         pc.any(pc.equal(classified["status"], "rejected")).as_py()
@@ -200,7 +200,7 @@ def normalize_table(
     return result
 
 
-def _declared_measures(cells: pa.Table, default: str) -> pa.Array:
+def declared_measures(cells: pa.Table, default: str) -> pa.Array:
     """Each cell's declared measure: the words of its columns.measure cell, else the table's."""
     texts = cells["measure_text"]
     if texts.null_count == len(texts):  # no columns.measure: every cell takes the table's
@@ -270,7 +270,7 @@ def _field_values(
     return pa.repeat(pa.scalar(constant, pa.string()), n)
 
 
-def _classify(cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table]) -> pa.Table:
+def classify(cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table]) -> pa.Table:
     """Attach each figure's period and names, and decide: ok, blank, or rejected and why.
 
     Hash lookups in Arrow, not a query: for the many small tables of a corpus, a query's fixed
@@ -352,7 +352,7 @@ def _classify(cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table]) -> p
     return cells
 
 
-def _cell_counts(classified: pa.Table) -> dict[str, int]:
+def cell_counts(classified: pa.Table) -> dict[str, int]:
     """Cells, not figures: a cell is observed when one of its figures loaded, rejected when none
     did and one was rejected, blank otherwise; cells = observed + rejected + blank."""
     if not pc.any(pc.greater(classified["figure_index"], 0)).as_py():
