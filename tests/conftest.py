@@ -66,6 +66,29 @@ def write_report(folder: Path, manifest: str, files: dict[str, str | bytes]) -> 
     return folder
 
 
+def normalize_one_table(tmp_path: Path, csv_text: str, table: str):
+    """Normalize one CSV as the only table of a report whose [[tables]] entry ends with `table`;
+    returns its TableResult."""
+    import duckdb
+
+    from flows.normalize.table import normalize_report
+    from flows.raw.discover import discover, reference_fingerprint
+
+    folder = tmp_path / "raw" / "p" / "r"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "t.csv").write_text(csv_text, encoding="utf-8")
+    (folder / "report.toml").write_text(
+        '[report]\nseries = "p"\nedition = "1"\npublisher = "p"\ntitle = "t"\n'
+        'source_url = "https://example.org/r"\n\n[[tables]]\nfile = "t.csv"\n' + table,
+        encoding="utf-8",
+    )
+    reference = Path(__file__).parents[1] / "data" / "reference"
+    plan = discover(tmp_path / "raw", reference_fingerprint(reference), {})
+    assert plan.problems.num_rows == 0, plan.problems.to_pylist()
+    (result,) = normalize_report(duckdb.connect(), plan.changed[0], reference)
+    return result
+
+
 def names_report(folder: Path, series: str, names: list[str], publisher: str) -> None:
     """A one-table growth report listing the names, row i carrying +i% (the name's index)."""
     buffer = io.StringIO()

@@ -14,6 +14,7 @@ import pytest
 
 from flows.normalize.table import normalize_report
 from flows.raw.discover import discover, reference_fingerprint
+from tests.conftest import normalize_one_table
 from tests.test_figures import page_currencies
 
 CORPORA = Path(__file__).parent / "fixtures" / "corpus"
@@ -173,23 +174,8 @@ def test_unreadable_period_keeps_the_value_and_warns(tmp_path: Path) -> None:
     assert pc.sum(result.observations["value"]).as_py() == 15
 
 
-def _one_table(tmp_path: Path, csv_text: str, table: str) -> object:
-    folder = tmp_path / "raw" / "p" / "r"
-    folder.mkdir(parents=True)
-    (folder / "t.csv").write_text(csv_text, encoding="utf-8")
-    (folder / "report.toml").write_text(
-        '[report]\nseries = "p"\nedition = "1"\npublisher = "p"\ntitle = "t"\n'
-        'source_url = "https://example.org/r"\n\n[[tables]]\nfile = "t.csv"\n' + table,
-        encoding="utf-8",
-    )
-    plan = discover(tmp_path / "raw", reference_fingerprint(REFERENCE), {})
-    assert plan.problems.num_rows == 0, plan.problems.to_pylist()
-    (result,) = normalize_report(duckdb.connect(), plan.changed[0], REFERENCE)
-    return result
-
-
 def test_value_in_label_splits_the_cell_and_keeps_its_lineage(tmp_path: Path) -> None:
-    result = _one_table(
+    result = normalize_one_table(
         tmp_path,
         'Item\nGermany (3.1%)\nPrompt engineering - up 48%\n"Python: +7% MoM, -3% YoY"\n',
         'measure = "share_pct"\nvalue_in_label = true\ncolumns = { skill = "Item" }\n',
@@ -215,7 +201,7 @@ def test_value_in_label_splits_the_cell_and_keeps_its_lineage(tmp_path: Path) ->
 
 
 def test_per_row_measure_dimensions_and_accounting_negatives(tmp_path: Path) -> None:
-    result = _one_table(
+    result = normalize_one_table(
         tmp_path,
         "Skill,What,Segment,Figure\n"
         "AI,Share of postings,All businesses,27\n"
@@ -241,7 +227,7 @@ def test_per_row_measure_dimensions_and_accounting_negatives(tmp_path: Path) -> 
 
 
 def test_parentheses_are_not_negative_without_the_option(tmp_path: Path) -> None:
-    result = _one_table(
+    result = normalize_one_table(
         tmp_path,
         "Skill,Growth\nAI,(4.2)\nSQL,(38 per cent)\n",
         'measure = "growth_pct"\ncolumns = { skill = "Skill", value = "Growth" }\n',
@@ -252,10 +238,10 @@ def test_parentheses_are_not_negative_without_the_option(tmp_path: Path) -> None
 def test_a_typo_names_the_correction_that_reads_it(tmp_path: Path) -> None:
     csv_text = "Skill,Growth\nAI,(17 per cnet)\n"
     table = 'measure = "growth_pct"\ncolumns = { skill = "Skill", value = "Growth" }\n'
-    (rejected,) = _one_table(tmp_path / "a", csv_text, table).quarantine.to_pylist()
+    (rejected,) = normalize_one_table(tmp_path / "a", csv_text, table).quarantine.to_pylist()
     assert rejected["reason_code"] == "unparseable_value"
     assert 'corrections = { "per cnet" = "per cent" }' in rejected["message"]
-    fixed = _one_table(
+    fixed = normalize_one_table(
         tmp_path / "b", csv_text, table + 'corrections = { "per cnet" = "per cent" }\n'
     )
     (row,) = fixed.observations.to_pylist()

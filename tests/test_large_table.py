@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pytest
 
@@ -15,8 +14,7 @@ from flows.normalize.rejections import (
     unicode_visible_name,
     visible_name,
 )
-from flows.normalize.table import normalize_report
-from flows.raw.discover import discover, reference_fingerprint
+from tests.conftest import normalize_one_table
 
 REFERENCE = Path(__file__).parents[1] / "data" / "reference"
 
@@ -56,28 +54,14 @@ WIDE_TABLE = (
 )
 
 
-def _normalize(tmp_path: Path, csv_text: str, table: str):
-    folder = tmp_path / "raw" / "p" / "r"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "t.csv").write_text(csv_text, encoding="utf-8")
-    (folder / "report.toml").write_text(
-        '[report]\nseries = "p"\nedition = "1"\npublisher = "p"\ntitle = "t"\n'
-        'source_url = "https://example.org/r"\n\n[[tables]]\nfile = "t.csv"\n' + table,
-        encoding="utf-8",
-    )
-    plan = discover(tmp_path / "raw", reference_fingerprint(REFERENCE), {})
-    (result,) = normalize_report(duckdb.connect(), plan.changed[0], REFERENCE)
-    return result
-
-
 @pytest.mark.parametrize(
     ("csv_text", "table"), [(LONG, LONG_TABLE), (WIDE, WIDE_TABLE)], ids=["long", "wide"]
 )
 @pytest.mark.parametrize("range_rows", [1, 5])
 def test_ranges_give_what_the_whole_table_gives(tmp_path, monkeypatch, csv_text, table, range_rows):
-    whole = _normalize(tmp_path / "whole", csv_text, table)
+    whole = normalize_one_table(tmp_path / "whole", csv_text, table)
     monkeypatch.setenv("SKILLPULSE_RANGE_ROWS", str(range_rows))
-    ranged = _normalize(tmp_path / "ranged", csv_text, table)
+    ranged = normalize_one_table(tmp_path / "ranged", csv_text, table)
     assert ranged.observations.equals(whole.observations)
     assert ranged.quarantine.equals(whole.quarantine)
     counts = ("data_rows", "value_cells", "blank_cells", "rejected_cells", "observed_cells")

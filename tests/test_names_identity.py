@@ -118,7 +118,8 @@ def test_vendor_prefixes_and_js_suffixes_fold(reference: Path) -> None:
     assert copilot["match_score"] is not None
 
 
-def test_fuzzy_score_treats_negations_versions_prefixes_letters_and_swapped_directions_as_decisive() -> None:
+def test_fuzzy_score_makes_small_but_meaningful_differences_decisive() -> None:
+    """Negations, versions, letters in front of one word, a lone letter, swapped directions."""
     assert token_alignment_score("unsupervised learning", "supervised learning") < 60
     assert token_alignment_score("ggplot2", "ggplot") == 0.0
     assert token_alignment_score("html5", "html") == 0.0

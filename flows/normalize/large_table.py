@@ -76,18 +76,8 @@ def normalize_in_ranges(
         key: sum(p.counts[key] for p in parts) for key in ("cells", "ok", "rejected", "blank")
     }
     quarantine = pa.concat_tables([*(p.rejected for p in parts), skipped_quarantine(raw, context)])
-    result = single.TableResult(
-        table_name=spec.table_name,
-        observations=pa.concat_tables([p.observations for p in parts]),
-        quarantine=quarantine,
-        data_rows=raw.cells.num_rows,
-        value_cells=counts["cells"],
-        blank_cells=counts["blank"],
-        rejected_cells=counts["rejected"],
-        observed_cells=counts["ok"],
-    )
-    single.check_accounting(result, len(layout.value_columns), rel_file)
-    return result
+    observations = pa.concat_tables([p.observations for p in parts])
+    return single.accounted_result(spec, raw, layout, observations, quarantine, counts, rel_file)
 
 
 def _in_parallel(work: Callable, ranges: list[RawTable]) -> list:

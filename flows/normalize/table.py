@@ -186,6 +186,19 @@ def normalize_table(
         con.register("raw_cells", raw.cells)
         rejected = cell_quarantine(con, raw.header, context)
     quarantine = pa.concat_tables([rejected, skipped_quarantine(raw, context)])
+    return accounted_result(spec, raw, layout, observations, quarantine, counts, rel_file)
+
+
+def accounted_result(
+    spec: TableSpec,
+    raw: RawTable,
+    layout: Layout,
+    observations: pa.Table,
+    quarantine: pa.Table,
+    counts: dict[str, int],
+    rel_file: str,
+) -> TableResult:
+    """The table's result, once its cell counts are shown to account for every cell."""
     result = TableResult(
         table_name=spec.table_name,
         observations=observations,
