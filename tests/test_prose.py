@@ -5,12 +5,14 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pysbd
 import pytest
 
 from flows.extract.claims import find_claims
 from flows.extract.prose import read_sentences
 from flows.extract.sentences import (
     Sentence,
+    _with_starts,
     html_blocks,
     markdown_blocks,
     split_sentences,
@@ -332,3 +334,17 @@ def test_subject_after_compared_with_we_see_that_and_in_may():
     assert _subject("Compared with Q2, demand for cloud skills rose 12%.", "rose 12%").name == (
         "cloud skills"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AI skills grew 40%. AI skills grew 40%.  Python fell 3% in Q2 2024!  Why? Because.",
+        "Demand rose 12.5% (up from 8%). It is the U.S. market's top skill, said Dr. Smith.\n",
+        "One. Two.\tThree…  Four? ",
+    ],
+)
+def test_sentence_starts_are_pysbds_char_spans(text):
+    segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+    expected = [(span.start, span.sent) for span in segmenter.segment(text)]
+    assert _with_starts(text, segmenter.processor(text).process()) == expected

@@ -228,7 +228,25 @@ def _segments(chunk: str) -> list[tuple[int, str]]:
     """(start, text) of each sentence of a chunk: pysbd's, or the chunk itself when it is one."""
     if not _INNER_STOP.search(chunk):
         return [(0, chunk)]
-    return [(piece.start, piece.sent) for piece in _segmenter().segment(chunk)]
+    return _with_starts(chunk, _segmenter().processor(chunk).process())
+
+
+_SPACE = re.compile(r"\s*")
+
+
+def _with_starts(chunk: str, sentences: list[str]) -> list[tuple[int, str]]:
+    """pysbd's char spans, found by str.find: its own search compiles a regular expression per
+    sentence, a fifth of reading an article. Each sentence is looked for after the one before
+    and keeps the whitespace that follows it, as pysbd's spans do."""
+    found, cursor = [], 0
+    for sentence in sentences:
+        start = chunk.find(sentence, cursor) if sentence else -1
+        if start < 0:
+            continue
+        end = _SPACE.match(chunk, start + len(sentence)).end()
+        found.append((start, chunk[start:end]))
+        cursor = end
+    return found
 
 
 def split_sentences(blocks: list[Block]) -> list[Sentence]:
