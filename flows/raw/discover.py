@@ -16,7 +16,8 @@ from flows.config import current_settings
 from flows.errors import ManifestError, RawFolderError
 from flows.fsutil import sha256_file
 from flows.lake_schemas import QUARANTINE_SCHEMA
-from flows.raw.manifest import MANIFEST_NAME, Manifest, check_declared_files
+from flows.raw.declared_files import check_declared_files
+from flows.raw.manifest import MANIFEST_NAME, Manifest
 from flows.raw.manifest_cache import ManifestCache, ParsedManifest
 
 # Bump when normalize gives different output for the same input, so every report is re-ingested.
