@@ -41,6 +41,13 @@ ReferenceDirOption = Annotated[
     Path, typer.Option("--reference-dir", help="Folder of the taxonomy and alias CSVs.")
 ]
 KindOption = Annotated[str, typer.Option("--kind", help="skill or category.")]
+RawNameArgument = Annotated[str, typer.Argument(help="The raw name as published.")]
+CanonicalIdArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="SKILL_ID", help="The canonical skill_id (or category_id with --kind category)."
+    ),
+]
 
 
 def _fail(exc: SkillpulseError) -> typer.Exit:
@@ -150,13 +157,8 @@ def _method_text(row: dict) -> str:
 
 @skills_app.command("alias")
 def alias(
-    name: Annotated[str, typer.Argument(help="The raw name as published.")],
-    canonical_id: Annotated[
-        str,
-        typer.Argument(
-            metavar="SKILL_ID", help="The canonical skill_id (or category_id with --kind category)."
-        ),
-    ],
+    name: RawNameArgument,
+    canonical_id: CanonicalIdArgument,
     reference_dir: ReferenceDirOption = DEFAULT_REFERENCE_DIR,
     kind: KindOption = "skill",
 ) -> None:
@@ -172,13 +174,8 @@ def alias(
 
 @skills_app.command("accept")
 def accept(
-    name: Annotated[str, typer.Argument(help="The raw name as published.")],
-    canonical_id: Annotated[
-        str,
-        typer.Argument(
-            metavar="SKILL_ID", help="The canonical skill_id (or category_id with --kind category)."
-        ),
-    ],
+    name: RawNameArgument,
+    canonical_id: CanonicalIdArgument,
     raw: Annotated[str, typer.Option("--raw", help="Raw reports folder.")] = "data/raw",
     warehouse: Annotated[
         Path, typer.Option("--warehouse", help="Warehouse folder holding the lake.")
