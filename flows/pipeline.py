@@ -22,7 +22,7 @@ from flows.errors import LakeError, WarehouseBusy
 from flows.ops import artifacts, progress
 from flows.ops.summary import RunSummary, record_failure, summarize, write_summary
 from flows.raw import discover as discovery
-from flows.raw import manifest_cache, storage
+from flows.raw import hash_cache, manifest_cache, storage
 from flows.warehouse import database as warehouse
 from flows.writer_lock import acquire_writer_lock
 
@@ -78,6 +78,7 @@ def discover_reports(paths: Paths, full_refresh: bool, allow_retire: bool) -> di
         full_refresh,
         known_dirs,
         manifest_cache=paths.warehouse / manifest_cache.CACHE_NAME,
+        hash_cache=paths.warehouse / hash_cache.CACHE_NAME,
     )
 
 

@@ -17,6 +17,7 @@ from flows.errors import ManifestError, RawFolderError
 from flows.fsutil import sha256_file
 from flows.lake_schemas import QUARANTINE_SCHEMA
 from flows.raw.declared_files import check_declared_files
+from flows.raw.hash_cache import HashCache
 from flows.raw.manifest import MANIFEST_NAME, Manifest
 from flows.raw.manifest_cache import ManifestCache, ParsedManifest
 
@@ -107,22 +108,28 @@ def discover(
     full_refresh: bool = False,
     known_dirs: dict[str, str] | None = None,
     manifest_cache: Path | None = None,
+    hash_cache: Path | None = None,
 ) -> Plan:
     """Scan raw_dir; `known` maps report_id -> fingerprint of what the lake already holds, and
     `known_dirs` its report folders (relative to raw) -> report_id. `manifest_cache` is a file
-    keeping parsed manifests by content hash between runs."""
+    keeping parsed manifests by content hash between runs, `hash_cache` one keeping each raw
+    file's hash by its stat signature."""
     problems: list[dict] = []
     sources: dict[str, ReportSource] = {}
     files = _all_files(raw_dir, problems)
     report_dirs = [f.parent for f in files if f.name == MANIFEST_NAME]
     cache = ManifestCache(manifest_cache, read=not full_refresh)
+    hashes_cache = HashCache(hash_cache, read=not full_refresh)
     readable = [
         (report_dir, parsed)
         for report_dir in report_dirs
-        if (parsed := _read_manifest(raw_dir, report_dir, cache, problems)) is not None
+        if (parsed := _read_manifest(raw_dir, report_dir, cache, hashes_cache, problems))
+        is not None
     ]
     cache.save()
-    for (report_dir, manifest), hashes in zip(readable, _hash_all(readable), strict=True):
+    hashed = _hash_all(readable, hashes_cache)
+    hashes_cache.save()
+    for (report_dir, manifest), hashes in zip(readable, hashed, strict=True):
         source = _source(raw_dir, report_dir, manifest, hashes, reference_sha)
         if source.report_id in sources:
             problems.append(_duplicate_problem(source, sources[source.report_id]))
@@ -164,11 +171,11 @@ def _stale(
 
 
 def _read_manifest(
-    raw_dir: Path, report_dir: Path, cache: ManifestCache, problems: list[dict]
+    raw_dir: Path, report_dir: Path, cache: ManifestCache, hashes: HashCache, problems: list[dict]
 ) -> ParsedManifest | None:
     path = report_dir / MANIFEST_NAME
     try:
-        parsed = cache.load(path)
+        parsed = cache.load(path, _known_sha(hashes, path))
         check_declared_files(path, parsed.files)
         return parsed
     except ManifestError as exc:
@@ -181,7 +188,17 @@ def _read_manifest(
         return None
 
 
-def _hash_all(readable: list[tuple[Path, ParsedManifest]]) -> list[dict[str, str]]:
+def _known_sha(hashes: HashCache, path: Path) -> str | None:
+    """The manifest's sha256 by its stat signature; None when it cannot be read (load says why)."""
+    try:
+        return hashes.sha256(path)
+    except OSError:
+        return None
+
+
+def _hash_all(
+    readable: list[tuple[Path, ParsedManifest]], hashes: HashCache
+) -> list[dict[str, str]]:
     """sha256 of each report's manifest and declared files, in order, on as many threads as cores.
 
     hashlib releases the GIL while it hashes, so rehashing hundreds of MB of raw files on a rerun
@@ -192,12 +209,15 @@ def _hash_all(readable: list[tuple[Path, ParsedManifest]]) -> list[dict[str, str
     step = -(-len(readable) // (workers * 4)) or 1
     runs = [readable[i : i + step] for i in range(0, len(readable), step)]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return [hashes for run in pool.map(_hash_reports, runs) for hashes in run]
+        done = pool.map(_hash_reports, runs, [hashes] * len(runs))
+        return [report for run in done for report in run]
 
 
-def _hash_reports(reports: list[tuple[Path, ParsedManifest]]) -> list[dict[str, str]]:
+def _hash_reports(
+    reports: list[tuple[Path, ParsedManifest]], hashes: HashCache
+) -> list[dict[str, str]]:
     return [
-        {MANIFEST_NAME: parsed.sha256, **{f: sha256_file(report_dir / f) for f in parsed.files}}
+        {MANIFEST_NAME: parsed.sha256, **{f: hashes.sha256(report_dir / f) for f in parsed.files}}
         for report_dir, parsed in reports
     ]
 

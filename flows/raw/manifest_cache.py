@@ -68,9 +68,13 @@ class ManifestCache:
         entries = stored.get("manifests")
         return entries if isinstance(entries, dict) else {}
 
-    def load(self, path: Path) -> ParsedManifest:
-        """The manifest at path, parsed only when its bytes are not in the cache; ManifestError
-        when it is invalid (invalid manifests are not cached: they are few and get fixed)."""
+    def load(self, path: Path, sha: str | None = None) -> ParsedManifest:
+        """The manifest at path (whose bytes hash to sha, when known), parsed only when its bytes
+        are not in the cache; ManifestError when it is invalid (invalid manifests are not cached:
+        they are few and get fixed)."""
+        if sha in self.entries:
+            self.used.add(sha)
+            return ParsedManifest(sha, self.entries[sha])
         content = read_manifest_bytes(path)
         sha = hashlib.sha256(content).hexdigest()
         data = self.entries.get(sha)
