@@ -12,7 +12,6 @@ import pyarrow.compute as pc
 
 from flows.errors import AccountingError
 from flows.extract import RawTable
-from flows.lake_schemas import QUARANTINE_SCHEMA
 from flows.normalize.cell_rows import SMALL_TABLE
 from flows.normalize.cell_values import read_cell_values, with_figures
 from flows.normalize.observation_rows import PART, observation_rows, table_context
@@ -121,7 +120,7 @@ def _normalize_group(
         ).append_column(ROW, pa.array(np.tile(per_column, len(table.layout.value_columns))))
         parts.append(cells)
         offset += rows
-    cells = pa.concat_tables(parts)
+    cells = pa.concat_tables(parts).combine_chunks()
     cells = with_figures(cells, read_cell_values(cells, tables[0].spec, small=True), (PART,))
     duplicate = _duplicates(tables).take(cells[ROW])
     classified = classify(cells, duplicate, name_lookups(cells, reference_dir))
@@ -164,13 +163,13 @@ def _split(
     counts = _cell_counts(classified, part, ok, count)
     results: list[TableResult | Exception] = []
     for index, table in enumerate(tables):
-        rejected = QUARANTINE_SCHEMA.empty_table()
+        quarantine = skipped_quarantine(table.raw, contexts[index])
         if problems[index]:
             own = classified.slice(bounds[index], bounds[index + 1] - bounds[index])
             con.register("classified", own)
             con.register("raw_cells", table.raw.cells)
             rejected = cell_quarantine(con, table.raw.header, contexts[index])
-        quarantine = pa.concat_tables([rejected, skipped_quarantine(table.raw, contexts[index])])
+            quarantine = pa.concat_tables([rejected, quarantine])
         own_rows = observations.slice(ok_bounds[index], ok_bounds[index + 1] - ok_bounds[index])
         try:
             results.append(
