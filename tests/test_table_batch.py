@@ -38,6 +38,16 @@ REPORTS = {
         ),
         'Skill,2023,2024\nPython,"1,200",1300\nExcel,n/a,900\n',
     ),
+    "zeta": (  # the shape of beta: both go through long_cells in one call
+        manifest(
+            "zeta",
+            "t.csv",
+            measure="count",
+            columns='{ skill = "Skill" }',
+            table='unpivot = { headers = "^20\\\\d\\\\d$", into = "period" }\n',
+        ),
+        "Skill,2023,2024\nRust,40,\nPython,7,8\nRust,40,\n",
+    ),
     "gamma": (
         manifest(
             "gamma",
@@ -101,6 +111,7 @@ def test_a_batch_gives_each_report_what_it_gets_alone(sources, tmp_path: Path) -
         "delta-2025": "ok",
         "epsilon-2025": "failed",
         "gamma-2025": "ok",
+        "zeta-2025": "partial",
     }
     assert sum(map(len, observations)) > 8 and sum(map(len, quarantine)) >= 5
     currencies = {
@@ -109,7 +120,7 @@ def test_a_batch_gives_each_report_what_it_gets_alone(sources, tmp_path: Path) -
     assert currencies == {"EUR", "GBP"}  # a bare "$" takes the report's currency
     # Every table that was read went through the batch.
     tables = [read_declared(s, s.manifest.tables[0], DEFAULT_REFERENCE) for s in sources]
-    assert sum(isinstance(t, ReadTable) and batchable(t) for t in tables) == 4
+    assert sum(isinstance(t, ReadTable) and batchable(t) for t in tables) == 5
 
 
 def test_one_table_the_batch_cannot_take_fails_alone(sources) -> None:

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 # Each cell's row among the raw rows of the batch's tables (concatenated in part order).
 ROW = "_row"
+# Each cell's value column, as its table's long_cells orders them.
+COLUMN = "_value_column"
 # Cells of one batch at most: bounded memory, and still few Arrow calls per table.
 BATCH_CELLS = 200_000
 
@@ -107,26 +109,62 @@ def _normalize_group(
     con: duckdb.DuckDBPyConnection, tables: list[ReadTable], reference_dir: Path
 ) -> list[TableResult | Exception]:
     """normalize_table for many tables in one pass; each row carries its table (PART) and raw row."""
-    parts, offset = [], 0
-    for part, table in enumerate(tables):
-        cells = long_cells(table.raw, table.layout, table.spec)
-        cells = cells.append_column(
-            "declared_measure", declared_measures(cells, table.spec.measure)
-        )
-        rows = table.raw.cells.num_rows
-        per_column = np.arange(offset, offset + rows, dtype=np.int64)
-        cells = cells.append_column(
-            PART, pa.repeat(pa.scalar(part, pa.int32()), cells.num_rows)
-        ).append_column(ROW, pa.array(np.tile(per_column, len(table.layout.value_columns))))
-        parts.append(cells)
-        offset += rows
-    cells = pa.concat_tables(parts).combine_chunks()
+    cells = _long_cells(tables)
     cells = with_figures(cells, read_cell_values(cells, tables[0].spec, small=True), (PART,))
     duplicate = _duplicates(tables).take(cells[ROW])
     classified = classify(cells, duplicate, name_lookups(cells, reference_dir))
     contexts = [table_context(t.source, t.spec, t.source.rel_file(t.spec.file)) for t in tables]
     observations = observation_rows(classified, contexts)
     return _split(con, tables, classified, observations, contexts)
+
+
+def _long_cells(tables: list[ReadTable]) -> pa.Table:
+    """long_cells of every table, each cell with its PART and ROW, in the order the tables give
+    them one by one (table, value column, row). Tables of one shape go through long_cells at once."""
+    sizes = np.array([t.raw.cells.num_rows for t in tables], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(sizes)))
+    shapes: dict[tuple, list[int]] = {}
+    for index, table in enumerate(tables):
+        shapes.setdefault(_shape(table), []).append(index)
+    pieces = []
+    for members in shapes.values():
+        first = tables[members[0]]
+        together = RawTable(
+            first.raw.header,
+            pa.concat_tables([tables[i].raw.cells for i in members]),
+            first.raw.skipped.slice(0, 0),
+        )
+        cells = long_cells(together, first.layout, first.spec)
+        cells = cells.append_column(
+            "declared_measure", declared_measures(cells, first.spec.measure)
+        )
+        columns = len(first.layout.value_columns)
+        part = np.repeat(np.array(members, dtype=np.int32), sizes[members])
+        row = np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in members])
+        pieces.append(
+            cells.append_column(PART, pa.array(np.tile(part, columns)))
+            .append_column(ROW, pa.array(np.tile(row, columns)))
+            .append_column(COLUMN, pa.array(np.repeat(np.arange(columns), len(row))))
+        )
+    cells = pa.concat_tables(pieces).combine_chunks()
+    # One call of one value column gives them in table order already.
+    if len(pieces) > 1 or len(first.layout.value_columns) > 1:
+        cells = cells.sort_by([(PART, "ascending"), (COLUMN, "ascending"), (ROW, "ascending")])
+    return cells
+
+
+def _shape(table: ReadTable) -> tuple:
+    """What long_cells reads of a table besides its cells: tables alike in all of it share a call."""
+    spec = table.spec
+    return (
+        table.raw.header,
+        table.raw.cells.schema,
+        repr(table.layout),
+        repr(spec.unpivot),
+        repr(spec.constants),
+        spec.value_in_label,
+        spec.measure,
+    )
 
 
 def _duplicates(tables: list[ReadTable]) -> pa.ChunkedArray:
