@@ -21,7 +21,15 @@ from flows.failpoints import failpoint
 from flows.fsutil import write_atomic
 from flows.lake import BatchWriter, claims_file, quarantine_file, write_report
 from flows.lake_schemas import OBSERVATIONS_FILE, QUARANTINE_SCHEMA
-from flows.normalize.table import TableResult, normalize_report
+from flows.normalize.stray_lines import with_stray_lines
+from flows.normalize.table import (
+    ReadTable,
+    TableResult,
+    normalize_read,
+    normalize_report,
+    read_declared,
+)
+from flows.normalize.table_batch import batchable, normalize_tables
 from flows.raw import storage
 from flows.raw.discover import ReportSource
 
@@ -30,6 +38,8 @@ log = logging.getLogger(__name__)
 # Enough reports per task that Prefect's per-task cost stays small against the work
 # (SKILLPULSE_BATCH_REPORTS spreads small corpora over more workers, e.g. on a Dask cluster).
 BATCH_BYTES = 64 << 20
+# Rows read and waiting to be stored at most: small tables wait for their batch (bounded memory).
+WINDOW_ROWS = 200_000
 
 
 class Batch:
@@ -78,15 +88,87 @@ def use_retaining_memory_pool() -> None:
 
 def ingest_batch(batch: Batch, lake: Path, reference_dir: Path) -> list[dict]:
     """Ingest every report of a batch into one new observations file; returns one lake.reports
-    row per report, naming that file (the commit makes it current)."""
+    row per report, naming that file (the commit makes it current).
+
+    Reports are read in order; their small tables wait and are normalized together (a window of
+    reports at a time, table_batch.py), then each report is stored, in order, on its own: one bad
+    report never stops the others.
+    """
     use_retaining_memory_pool()
+    rows: list[dict] = []
+    window: list[tuple[ReportSource, list | Exception]] = []
+    held, waiting = 0, False
     with closing(duckdb.connect()) as con, BatchWriter(lake) as writer:
+        for source in batch.sources:
+            read = _read_report(con, source, reference_dir)
+            window.append((source, read))
+            held += _held_rows(read)
+            waiting = waiting or _waiting(read)
+            if held >= WINDOW_ROWS or not waiting:
+                rows += _store_window(con, window, writer, reference_dir)
+                window, held, waiting = [], 0, False
+        rows += _store_window(con, window, writer, reference_dir)
+    return rows
+
+
+def _read_report(
+    con: duckdb.DuckDBPyConnection, source: ReportSource, reference_dir: Path
+) -> list[TableResult | ReadTable] | Exception:
+    """A report's tables read; those too large to wait for a batch are normalized now. A report
+    that fails here fails when it is stored (its failure is its own)."""
+    try:
+        tables = [read_declared(source, spec, reference_dir) for spec in source.manifest.tables]
         return [
-            _ingest_isolated(
-                source, writer, lambda s=source: ingest_report(con, s, writer, reference_dir)
-            )
-            for source in batch.sources
+            normalize_read(con, t, reference_dir)
+            if isinstance(t, ReadTable) and not batchable(t)
+            else t
+            for t in tables
         ]
+    except Exception as exc:
+        return exc
+
+
+def _waiting(read: list | Exception) -> bool:
+    return not isinstance(read, Exception) and any(isinstance(t, ReadTable) for t in read)
+
+
+def _held_rows(read: list | Exception) -> int:
+    if isinstance(read, Exception):
+        return 0
+    return sum(
+        t.raw.cells.num_rows if isinstance(t, ReadTable) else t.observations.num_rows for t in read
+    )
+
+
+def _store_window(
+    con: duckdb.DuckDBPyConnection,
+    window: list[tuple[ReportSource, list | Exception]],
+    writer: BatchWriter,
+    reference_dir: Path,
+) -> list[dict]:
+    """The window's waiting tables normalized together, then each report stored in order."""
+    waiting = [
+        t
+        for _, read in window
+        if not isinstance(read, Exception)
+        for t in read
+        if isinstance(t, ReadTable)
+    ]
+    done = dict(zip(map(id, waiting), normalize_tables(con, waiting, reference_dir), strict=True))
+
+    def store(source: ReportSource, read: list | Exception) -> dict:
+        if isinstance(read, Exception):
+            raise read
+        results = [done[id(t)] if isinstance(t, ReadTable) else t for t in read]
+        failed = next((r for r in results if isinstance(r, Exception)), None)
+        if failed is not None:
+            raise failed
+        return store_report(source, with_stray_lines(source, results), writer)
+
+    return [
+        _ingest_isolated(source, writer, lambda s=source, r=read: store(s, r))
+        for source, read in window
+    ]
 
 
 class StorageContext:
@@ -200,7 +282,12 @@ def ingest_report(
 ) -> dict:
     """Normalize one report: its observations go to the batch's file, its quarantine and claims
     files are replaced."""
-    results = normalize_report(con, source, reference_dir)
+    return store_report(source, normalize_report(con, source, reference_dir), writer)
+
+
+def store_report(source: ReportSource, results: list[TableResult], writer: BatchWriter) -> dict:
+    """A normalized report's observations to the batch's file, its quarantine and claims files
+    replaced; returns its lake.reports row."""
     quarantine = (
         pa.concat_tables([r.quarantine for r in results])
         if results

@@ -27,12 +27,13 @@ _PLAIN_CELL = f"^{PLAIN_CELL.pattern}$"
 _NO_PERIODS = PERIODS_SCHEMA.empty_table()  # most tables have no period column
 
 
-def read_cell_values(cells: pa.Table, spec: TableSpec) -> pa.Table:
+def read_cell_values(cells: pa.Table, spec: TableSpec, small: bool = False) -> pa.Table:
     """One row per figure of each distinct (text, declared measure): FIGURE_ROWS_SCHEMA.
 
     Plain cells ("329%", "66,635") are read in Arrow by parse_values; the others by find_figures,
     and, when they hold no figure, by parse_values again for its reason (missing marker, period,
-    prose -> not_a_figure). Small tables are read alike, text by text (cell_rows.py).
+    prose -> not_a_figure). Small tables are read alike, text by text (cell_rows.py); `small`
+    reads every text so (the cells of many small tables).
     """
     parts = [NO_FIGURE_ROWS]
     measures = pc.unique(cells["declared_measure"]).to_pylist()
@@ -48,8 +49,7 @@ def read_cell_values(cells: pa.Table, spec: TableSpec) -> pa.Table:
             if spec.corrections
             else published
         )
-        small = len(read_as) <= SMALL_TABLE
-        read = small_table_rows if small else _read_texts
+        read = small_table_rows if small or len(read_as) <= SMALL_TABLE else _read_texts
         parts.append(read(read_as, measure, spec))
     table = pa.concat_tables(parts)
     if not spec.corrections:
@@ -148,8 +148,12 @@ def _scale_figures(found: pa.Table, scale: float, declared: str) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=FIGURE_ROWS_SCHEMA)
 
 
-def with_figures(cells: pa.Table, figures: pa.Table) -> pa.Table:
-    """Each cell joined to its figures: a cell of n figures becomes n rows (blank cells stay one)."""
+def with_figures(cells: pa.Table, figures: pa.Table, first: tuple[str, ...] = ()) -> pa.Table:
+    """Each cell joined to its figures: a cell of n figures becomes n rows (blank cells stay one).
+
+    Rows in cell order; `first`: columns ordering the rows before that (the table of a batch).
+    """
+    before = [(name, "ascending") for name in first]
     renamed = figures.rename_columns(
         [
             {"reason_code": "value_reason", "message": "value_message"}.get(name, name)
@@ -171,12 +175,15 @@ def with_figures(cells: pa.Table, figures: pa.Table) -> pa.Table:
         )
         if pc.count_distinct(cells["source_column_index"]).as_py() <= 1:
             return cells  # one value column: already in row order
-        return cells.sort_by([("source_row", "ascending"), ("source_column_index", "ascending")])
+        return cells.sort_by(
+            [*before, ("source_row", "ascending"), ("source_column_index", "ascending")]
+        )
     joined = cells.join(
         renamed, keys=["source_text", "declared_measure"], join_type="left outer", use_threads=False
     )
     return joined.sort_by(
         [
+            *before,
             ("source_row", "ascending"),
             ("source_column_index", "ascending"),
             ("figure_index", "ascending"),

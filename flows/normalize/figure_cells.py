@@ -46,9 +46,13 @@ _ACCOUNTING_NEGATIVE = re.compile(r"\(\s*[\d.,]+\s*%?\s*\)")
 BARE_DOLLAR = "$"
 
 
-def resolved_currency(column: pa.ChunkedArray | pa.Array, default: str | None):
-    """The currency column with each bare "$" as the report's currency, USD when it names none."""
-    return pc.if_else(pc.equal(column, BARE_DOLLAR), pa.scalar(default or "USD"), column)
+def resolved_currency(column: pa.ChunkedArray | pa.Array, default: str | pa.Array | None):
+    """The currency column with each bare "$" as the report's currency, USD when it names none
+    (`default`: the report's, or per row for the tables of many reports)."""
+    if default is None or isinstance(default, str):
+        return pc.if_else(pc.equal(column, BARE_DOLLAR), pa.scalar(default or "USD"), column)
+    fallback = pc.if_else(pc.fill_null(pc.equal(default, ""), True), "USD", default)
+    return pc.if_else(pc.equal(column, BARE_DOLLAR), fallback, column)
 
 
 def figure_table(texts: list[str], declared: str, accounting_negatives: bool = False) -> pa.Table:

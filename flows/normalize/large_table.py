@@ -140,7 +140,7 @@ def _normalize_range(
     context: dict,
 ) -> _RangeResult:
     cells = with_figures(_long_cells(part, layout, spec), figures)
-    classified = single.classify(cells, part, lookups)
+    classified = single.classify(cells, single.cell_duplicates(cells, part), lookups)
     rejected = QUARANTINE_SCHEMA.empty_table()
     if (
         pc.any(pc.equal(classified["status"], "rejected")).as_py()

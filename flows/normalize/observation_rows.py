@@ -56,17 +56,31 @@ _NOT_READ = frozenset(
 )
 
 
-def observation_rows(classified: pa.Table, ctx: dict) -> pa.Table:
-    """The figures that loaded, with the report's context; built in Arrow, no query needed."""
+# The column naming each row's table among the tables of a batch (an index into their contexts).
+PART = "_part"
+
+
+def observation_rows(classified: pa.Table, ctx: dict | list[dict]) -> pa.Table:
+    """The figures that loaded, with the report's context; built in Arrow, no query needed.
+
+    `ctx`: the table's context, or a list of them for the tables of a batch, indexed by PART.
+    """
     # The filter copies every column it keeps: not those of the classification (reasons, texts).
     kept = [name for name in classified.column_names if name not in _NOT_READ]
     ok = classified.select(kept).filter(pc.equal(classified["status"], "ok"))
     n = ok.num_rows
 
-    def constant(key: str) -> pa.Array:
-        return pa.repeat(pa.scalar(ctx[key], pa.string()), n)
+    def stamp(key: str, kind: pa.DataType) -> pa.Scalar | pa.ChunkedArray:
+        if isinstance(ctx, dict):
+            return pa.scalar(ctx[key], kind)
+        return pa.array([table[key] for table in ctx], kind).take(ok[PART])
+
+    def constant(key: str) -> pa.Array | pa.ChunkedArray:
+        value = stamp(key, pa.string())
+        return pa.repeat(value, n) if isinstance(value, pa.Scalar) else value
 
     unknown = ok["period_unknown"]
+    currency = stamp("report_currency", pa.string())
     columns = {
         **{
             key: constant(key)
@@ -75,16 +89,16 @@ def observation_rows(classified: pa.Table, ctx: dict) -> pa.Table:
         "period_start": pc.if_else(
             unknown,
             pa.scalar(None, pa.date32()),
-            pc.coalesce(ok["period_start"], pa.scalar(ctx["report_period_start"], pa.date32())),
+            pc.coalesce(ok["period_start"], stamp("report_period_start", pa.date32())),
         ),
         "period_end": pc.if_else(
             unknown,
             pa.scalar(None, pa.date32()),
-            pc.coalesce(ok["period_end"], pa.scalar(ctx["report_period_end"], pa.date32())),
+            pc.coalesce(ok["period_end"], stamp("report_period_end", pa.date32())),
         ),
         "period_label": _null_if_empty(ok["period_label_found"]),
         "geography": pc.coalesce(
-            _null_if_empty(ok["geography"]), pa.scalar(ctx["report_geography"], pa.string())
+            _null_if_empty(ok["geography"]), stamp("report_geography", pa.string())
         ),
         "category_raw": _null_if_empty(ok["category_raw"]),
         "source_file": constant("source_file"),
@@ -93,7 +107,9 @@ def observation_rows(classified: pa.Table, ctx: dict) -> pa.Table:
         "source_text": ok["cell_text"],
         "source_span": _span_text(ok),
         "dimensions": _dimensions(ok),
-        "currency": resolved_currency(ok["currency"], ctx["report_currency"]),
+        "currency": resolved_currency(
+            ok["currency"], currency.as_py() if isinstance(currency, pa.Scalar) else currency
+        ),
     }
     passed = (
         "measure",
@@ -118,10 +134,10 @@ def observation_rows(classified: pa.Table, ctx: dict) -> pa.Table:
         "value_high",
     )
     columns |= {name: ok[name] for name in passed}
-    return _in_schema(columns, n, OBSERVATIONS_SCHEMA)
+    return in_schema(columns, n, OBSERVATIONS_SCHEMA)
 
 
-def _in_schema(columns: dict, n: int, schema: pa.Schema) -> pa.Table:
+def in_schema(columns: dict, n: int, schema: pa.Schema) -> pa.Table:
     """lake.conform for columns not yet in a table: casting only the columns whose type differs
     costs a third of building a table and casting all of it (~1 ms of a 100-row report)."""
     arrays = []

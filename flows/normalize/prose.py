@@ -26,6 +26,7 @@ from flows.lake_schemas import CLAIMS_SCHEMA, OBSERVATIONS_SCHEMA, QUARANTINE_SC
 from flows.normalize.figure_cells import resolved_currency
 from flows.normalize.figures import find_figures
 from flows.normalize.names import harmonize_names
+from flows.normalize.observation_rows import in_schema
 from flows.normalize.periods import parse_periods
 from flows.raw.discover import ReportSource
 from flows.raw.manifest import TableSpec
@@ -196,7 +197,8 @@ def _observations(good: pa.Table, ctx: dict, reference_dir: Path) -> pa.Table:
         "subject_kind": good["subject_kind"],
         "subject_source": good["subject_source"],
     }
-    return conform(pa.table(columns), OBSERVATIONS_SCHEMA)
+    # Only the columns whose type differs are cast: conform cast the whole table (~1 ms an article).
+    return in_schema(columns, n, OBSERVATIONS_SCHEMA)
 
 
 def _rejected(bad: pa.Table, reasons: pa.ChunkedArray, ctx: dict) -> pa.Table:

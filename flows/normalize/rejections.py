@@ -157,9 +157,13 @@ def _plain_ascii(names: pa.ChunkedArray) -> bool:
     return pc.all(pc.ascii_is_printable(names)).as_py() is not False
 
 
-def duplicate_rows(raw: RawTable) -> pa.ChunkedArray:
+def duplicate_rows(raw: RawTable, tables: tuple[np.ndarray, int] | None = None) -> pa.ChunkedArray:
     """True for a raw row identical to an earlier one (spaces aside): published once, later copies
-    are rejected. "ChatGPT" and "ChatGPT " printed twice are one row printed twice."""
+    are rejected. "ChatGPT" and "ChatGPT " printed twice are one row printed twice.
+
+    `tables`: the cells of many tables one after another, as each row's table number and the
+    number of tables; a row repeats only rows of its own table.
+    """
     if DUPLICATE_COLUMN in raw.cells.column_names:
         return raw.cells[DUPLICATE_COLUMN]  # marked on the whole table before it was split
     n = raw.cells.num_rows
@@ -173,8 +177,9 @@ def duplicate_rows(raw: RawTable) -> pa.ChunkedArray:
     texts = [pa.chunked_array([_dictionary(column)]) for column in encoded]
     plain = [_plain_ascii(text) for text in texts]
     order = sorted(range(len(texts)), key=lambda i: not plain[i])
-    row_key = np.zeros(n, dtype=np.int64)
-    distinct = 1
+    row_key, distinct = tables if tables is not None else (np.zeros(n, dtype=np.int64), 1)
+    if distinct == n:
+        return pa.chunked_array([np.zeros(n, dtype=bool)])
     for i in order:
         # A row is its tuple of visible texts: each column as the code of its visible text,
         # combined into one dense integer per distinct tuple (no row strings are built).

@@ -70,19 +70,40 @@ class TableResult:
         return self.observations.num_rows if self.observed_cells < 0 else self.observed_cells
 
 
+@dataclass(frozen=True)
+class ReadTable:
+    """A declared table read and laid out, not normalized yet (small ones wait for their batch)."""
+
+    source: ReportSource
+    spec: TableSpec
+    raw: RawTable
+    layout: Layout
+
+
 def normalize_report(
     con: duckdb.DuckDBPyConnection, source: ReportSource, reference_dir: Path
 ) -> list[TableResult]:
     """Extract and normalize every declared table of one report; a bad table never stops the others."""
-    results = [
-        _normalize_declared(con, source, spec, reference_dir) for spec in source.manifest.tables
-    ]
+    results = []
+    for spec in source.manifest.tables:
+        table = read_declared(source, spec, reference_dir)
+        results.append(
+            normalize_read(con, table, reference_dir) if isinstance(table, ReadTable) else table
+        )
     return with_stray_lines(source, results)
 
 
-def _normalize_declared(
-    con, source: ReportSource, spec: TableSpec, reference_dir: Path
+def normalize_read(
+    con: duckdb.DuckDBPyConnection, table: ReadTable, reference_dir: Path
 ) -> TableResult:
+    return normalize_table(con, table.source, table.spec, table.raw, table.layout, reference_dir)
+
+
+def read_declared(
+    source: ReportSource, spec: TableSpec, reference_dir: Path
+) -> TableResult | ReadTable:
+    """One declared table, read: a ReadTable to normalize, or already its result (prose, read as
+    it is normalized, and a file that cannot be read, quarantined)."""
     rel_file = source.rel_file(spec.file)
     if spec.is_prose:
         return _normalize_prose(source, spec, reference_dir, rel_file)
@@ -98,7 +119,7 @@ def _normalize_declared(
             )
     except ExtractError as exc:
         return rejected_file(source, spec, rel_file, exc)
-    return normalize_table(con, source, spec, raw, layout, reference_dir)
+    return ReadTable(source, spec, raw, layout)
 
 
 def _check_unchanged(source: ReportSource, spec: TableSpec, rel_file: str) -> None:
@@ -163,17 +184,7 @@ def normalize_table(
     cells = long_cells(raw, layout, spec)
     cells = cells.append_column("declared_measure", declared_measures(cells, spec.measure))
     cells = with_figures(cells, read_cell_values(cells, spec))
-    # The reference and threshold once per table: each look-up stats nine files and reads the
-    # environment, a notable share of a 100-row table.
-    reference, threshold = load_reference(reference_dir), current_settings().fuzzy_threshold
-    lookups = {
-        "periods": read_period_texts(distinct_nonblank(cells, "period_text")),
-        "skills": harmonize_with(reference, distinct_names(cells["skill_raw"]), "skill", threshold),
-        "categories": harmonize_with(
-            reference, distinct_nonblank(cells, "category_raw"), "category", threshold
-        ),
-    }
-    classified = classify(cells, raw, lookups)
+    classified = classify(cells, cell_duplicates(cells, raw), name_lookups(cells, reference_dir))
     context = table_context(source, spec, rel_file)
     observations = observation_rows(classified, context)
     counts = cell_counts(classified)
@@ -283,18 +294,37 @@ def _field_values(
     return pa.repeat(pa.scalar(constant, pa.string()), n)
 
 
-def classify(cells: pa.Table, raw: RawTable, lookups: dict[str, pa.Table]) -> pa.Table:
+def name_lookups(cells: pa.Table, reference_dir: Path) -> dict[str, pa.Table]:
+    """Each distinct period, skill and category text of the cells, read or harmonized once."""
+    # The reference and threshold once per table: each look-up stats nine files and reads the
+    # environment, a notable share of a 100-row table.
+    reference, threshold = load_reference(reference_dir), current_settings().fuzzy_threshold
+    return {
+        "periods": read_period_texts(distinct_nonblank(cells, "period_text")),
+        "skills": harmonize_with(reference, distinct_names(cells["skill_raw"]), "skill", threshold),
+        "categories": harmonize_with(
+            reference, distinct_nonblank(cells, "category_raw"), "category", threshold
+        ),
+    }
+
+
+def cell_duplicates(cells: pa.Table, raw: RawTable) -> pa.ChunkedArray:
+    """For each cell, whether its raw row repeats an earlier row of the table."""
+    row_of_cell = pc.index_in(cells["source_row"], value_set=raw.cells["source_row"])
+    return duplicate_rows(raw).take(row_of_cell)
+
+
+def classify(cells: pa.Table, duplicate: pa.ChunkedArray, lookups: dict[str, pa.Table]) -> pa.Table:
     """Attach each figure's period and names, and decide: ok, blank, or rejected and why.
 
     Hash lookups in Arrow, not a query: for the many small tables of a corpus, a query's fixed
     cost (~6 ms) was most of the work. A period cell that cannot be read does not reject the
-    figure: it loads with the period unknown and a warning row says why.
+    figure: it loads with the period unknown and a warning row says why. `duplicate`: per cell,
+    whether its row repeats an earlier one (cell_duplicates).
     """
     period = lookup(cells["period_text"], lookups["periods"], "source_text")
     skill = lookup(cells["skill_raw"], lookups["skills"], "name_raw")
     category = lookup(cells["category_raw"], lookups["categories"], "name_raw")
-    row_of_cell = pc.index_in(cells["source_row"], value_set=raw.cells["source_row"])
-    duplicate = duplicate_rows(raw).take(row_of_cell)
     blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(cells["source_text"]), ""), True)
     name = visible_name(cells["skill_raw"])
     no_skill = pc.fill_null(pc.equal(name, ""), True)
