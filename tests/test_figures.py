@@ -229,6 +229,16 @@ def test_printed_forms(text, value, qualifier, unit, comparison, hint):
     assert text[figure.start : figure.end] == figure.text
 
 
+@pytest.mark.parametrize(
+    ("text", "currency"),
+    [("£80k", "GBP"), ("€3m", "EUR"), ("A$120k", "AUD"), ("US$3m", "USD"), ("5m euros", "EUR")],
+)
+def test_a_scale_letter_keeps_the_currency_mark(text, currency):
+    """ "£80k" is pounds like "£80,000": the scale letter glued to the number once hid the mark."""
+    figure = _one(text)
+    assert (figure.unit, figure.currency, figure.bare_dollar) == ("currency", currency, False)
+
+
 def test_money_range_keeps_both_ends_and_currency():
     figure = _one("HK$3 billion to HK$4.5 billion")
     assert (figure.low, figure.high, figure.currency) == (3e9, 4.5e9, "HKD")

@@ -109,7 +109,7 @@ def read_match(match: re.Match, text: str) -> Reading | None:
     if kind == "money":
         number = _decimal_number(g("m_num") or g("m_num2"))
         scale = (g("m_scale") or g("m_scale2") or "").strip().lower()
-        mark = (g("m_code") or match.group(0).split()[0].rstrip("0123456789.,")).lower().strip()
+        mark = (g("m_code") or CURRENCY_MARK.search(match.group(0)).group(0)).lower().strip()
         code = CURRENCIES.get(mark)
         if number is None:
             return None
