@@ -60,7 +60,7 @@
 WITH thresholds AS (
     SELECT 30.0 AS small_count_base, 0.1 AS small_share_base
 ),
-published AS NOT MATERIALIZED (
+published AS (
     SELECT
         *,
         'published' AS growth_source,
@@ -72,13 +72,13 @@ published AS NOT MATERIALIZED (
     FROM intermediate.skill_values
     WHERE measure = 'growth_pct' AND is_latest_period
 ),
-latest_levels AS NOT MATERIALIZED (
+latest_levels AS (
     SELECT *
     FROM intermediate.skill_values
     WHERE measure IN (SELECT measure FROM reference.measures WHERE is_level)
         AND is_latest_period AND periods_in_table > 1
 ),
-base_levels AS NOT MATERIALIZED (
+base_levels AS (
     -- The period just before the latest one; a skill missing from it finds no base below.
     SELECT
         report_id, table_name, geography, skill_key,
@@ -90,7 +90,7 @@ base_levels AS NOT MATERIALIZED (
     WHERE measure IN (SELECT measure FROM reference.measures WHERE is_level)
         AND period_ordinal = periods_in_table - 1
 ),
-derived AS NOT MATERIALIZED (
+derived AS (
     SELECT
         l.* EXCLUDE (value_qualifier),
         b.base_value,
@@ -114,19 +114,16 @@ derived AS NOT MATERIALIZED (
     CROSS JOIN thresholds AS t
     WHERE b.base_value > 0 AND l.period_end IS NOT NULL AND b.base_period_end IS NOT NULL
 ),
--- Inlined where it is read (the ranks and the rows they join back to), as are the CTEs it reads:
--- a materialized CTE would keep an incremental build's report filter from reaching the scans of
--- skill_values (one report's refresh 0.07 -> 1.7 s CPU at 1m).
-growth AS NOT MATERIALIZED (
+growth AS (
     SELECT * FROM published
     UNION ALL BY NAME
     SELECT * FROM derived
 ),
-ranks AS (
-    -- The windows sort only the key and growth, and the rows join back on the key: sorting every
-    -- column carried through two windows cost ~20% more CPU (1M rows).
+ranked AS (
+    -- Ranked before the report and category names are joined on: every column carried through a
+    -- window's sort costs time at millions of rows (2 s of 11 at 10M).
     SELECT
-        report_id, table_name, geography, skill_key,
+        *,
         rank() OVER fastest_first AS rank_in_report,
         CASE WHEN category_id IS NOT NULL THEN
             rank() OVER (PARTITION BY report_id, table_name, geography, category_id ORDER BY growth_pct DESC)
@@ -137,20 +134,6 @@ ranks AS (
     WINDOW
         ranking AS (PARTITION BY report_id, table_name, geography),
         fastest_first AS (ranking ORDER BY growth_pct DESC)
-),
-ranked AS (
-    SELECT
-        g.*,
-        k.rank_in_report,
-        k.rank_in_category,
-        k.percentile,
-        k.skills_in_ranking
-    FROM growth AS g
-    JOIN ranks AS k
-        ON k.report_id = g.report_id
-        AND k.table_name = g.table_name
-        AND k.geography IS NOT DISTINCT FROM g.geography
-        AND k.skill_key = g.skill_key
 )
 SELECT
     g.report_id,
