@@ -1,5 +1,6 @@
-"""Compare the marts, intermediate and lake tables of two warehouses: counts and an order-free
-checksum, and with --exact the rows themselves (EXCEPT ALL both ways)."""
+"""Compare two warehouses: the marts, intermediate and lake tables of their databases (counts and an
+order-free checksum; with --exact the rows themselves, EXCEPT ALL both ways), or with --exports
+their exported marts folders (columns and types as DuckDB reads them, and rows)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,38 @@ def differing(con: duckdb.DuckDBPyConnection, left: str, right: str) -> int:
     return rows
 
 
+DESCRIBE = "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($p))"
+DIFFERENCE = (
+    "SELECT (SELECT count(*) FROM (FROM read_parquet($a) EXCEPT ALL FROM read_parquet($b))), "
+    "(SELECT count(*) FROM (FROM read_parquet($b) EXCEPT ALL FROM read_parquet($a))), "
+    "(SELECT count(*) FROM read_parquet($a))"
+)
+
+
+def compare_exports(before: Path, after: Path) -> int:
+    """Differences between two marts folders (marts/<name>/*.parquet), or two warehouses'."""
+    before, after = (p / "marts" if (p / "marts").is_dir() else p for p in (before, after))
+    names = [
+        sorted(m.name for m in p.iterdir() if m.is_dir() and not m.name.startswith("."))
+        for p in (before, after)
+    ]
+    problems = 0 if names[0] == names[1] else 1
+    con = duckdb.connect()
+    for name in names[0]:
+        old, new = (str(root / name / "*.parquet") for root in (before, after))
+        if (
+            con.sql(DESCRIBE, params={"p": old}).fetchall()
+            != con.sql(DESCRIBE, params={"p": new}).fetchall()
+        ):
+            print(f"{name}: columns or types DIFFER")
+            problems += 1
+            continue
+        [(missing, extra, rows)] = con.sql(DIFFERENCE, params={"a": old, "b": new}).fetchall()
+        print(f"{name}: rows {rows}, only before {missing}, only after {extra}")
+        problems += bool(missing or extra)
+    return problems
+
+
 def database(path: Path) -> str:
     """A warehouse folder or its skillpulse.duckdb file."""
     return str(path / "skillpulse.duckdb" if path.is_dir() else path)
@@ -57,10 +90,15 @@ def database(path: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("before", type=Path, help="warehouse folder or .duckdb file")
-    parser.add_argument("after", type=Path, help="warehouse folder or .duckdb file")
+    parser.add_argument("before", type=Path, help="warehouse folder, .duckdb file or marts folder")
+    parser.add_argument("after", type=Path, help="warehouse folder, .duckdb file or marts folder")
     parser.add_argument("--exact", action="store_true", help="EXCEPT ALL both ways too")
+    parser.add_argument("--exports", action="store_true", help="compare the marts folders")
     args = parser.parse_args()
+    if args.exports:
+        problems = compare_exports(args.before, args.after)
+        print("IDENTICAL" if not problems else f"{problems} DIFFER")
+        sys.exit(1 if problems else 0)
     con = duckdb.connect()
     con.execute("ATTACH $path AS b (READ_ONLY)", {"path": database(args.before)})
     con.execute("ATTACH $path AS a (READ_ONLY)", {"path": database(args.after)})
