@@ -21,10 +21,10 @@ def _current_umask() -> int:
 _UMASK = _current_umask()
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: Path | str) -> str:
     """Hex sha256 of a file's bytes, read in chunks so big files cost no memory."""
     digest = hashlib.sha256()
-    with path.open("rb", buffering=0) as handle:
+    with open(path, "rb", buffering=0) as handle:
         # One reused buffer: a fresh 1 MiB bytes object per read maps and unmaps memory, which
         # takes a process-wide lock and keeps threads from hashing side by side. Small files get
         # a small one (64 KiB at least, for files that grow or report no size).

@@ -20,8 +20,8 @@ def hashed(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     seen: list[Path] = []
     real = hash_cache.sha256_file
 
-    def counting(path: Path) -> str:
-        seen.append(path)
+    def counting(path: Path | str) -> str:
+        seen.append(Path(path))
         return real(path)
 
     monkeypatch.setattr(hash_cache, "sha256_file", counting)

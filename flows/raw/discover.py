@@ -6,7 +6,6 @@ import fnmatch
 import hashlib
 import os
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from flows.raw.declared_files import check_declared_files
 from flows.raw.hash_cache import HashCache
 from flows.raw.manifest import MANIFEST_NAME, Manifest
 from flows.raw.manifest_cache import ManifestCache, ParsedManifest
+from flows.raw.tree import RawTree, join, parents, walk
 
 # Bump when normalize gives different output for the same input, so every report is re-ingested.
 PIPELINE_VERSION = "1"
@@ -92,7 +92,12 @@ def check_raw_root(raw_dir: Path, given: str | Path | None = None) -> None:
 
 def check_retirements(raw_dir: Path, known_dirs: dict[str, str], allow: bool) -> None:
     """Refuse a run that would retire most of the warehouse (report folders gone from raw)."""
-    gone = [rid for rel, rid in known_dirs.items() if not (raw_dir / rel / MANIFEST_NAME).exists()]
+    root = str(raw_dir)
+    gone = [
+        rid
+        for rel, rid in known_dirs.items()
+        if not os.path.exists(f"{root}/{join(rel, MANIFEST_NAME)}")
+    ]
     if not allow and len(known_dirs) > 1 and len(gone) * 2 > len(known_dirs):
         raise RawFolderError(
             f"this run would retire {len(gone)} of {len(known_dirs)} report editions, whose "
@@ -116,26 +121,29 @@ def discover(
     file's hash by its stat signature."""
     problems: list[dict] = []
     sources: dict[str, ReportSource] = {}
-    files = _all_files(raw_dir, problems)
-    report_dirs = [f.parent for f in files if f.name == MANIFEST_NAME]
+    tree = walk(raw_dir)
+    problems.extend(
+        _problem(rel, "symlink_ignored", _link_message(rel), None) for rel in tree.linked_folders
+    )
+    report_dirs = tree.folders_with(MANIFEST_NAME)
     cache = ManifestCache(manifest_cache, read=not full_refresh)
     hashes_cache = HashCache(hash_cache, read=not full_refresh)
     readable = [
-        (report_dir, parsed)
-        for report_dir in report_dirs
-        if (parsed := _read_manifest(raw_dir, report_dir, cache, hashes_cache, problems))
+        (rel_dir, parsed)
+        for rel_dir in report_dirs
+        if (parsed := _read_manifest(raw_dir, rel_dir, tree, cache, hashes_cache, problems))
         is not None
     ]
     cache.save()
-    hashed = _hash_all(readable, hashes_cache)
+    hashed = _hash_all(raw_dir, readable, hashes_cache)
     hashes_cache.save()
-    for (report_dir, manifest), hashes in zip(readable, hashed, strict=True):
-        source = _source(raw_dir, report_dir, manifest, hashes, reference_sha)
+    for (rel_dir, manifest), hashes in zip(readable, hashed, strict=True):
+        source = _source(raw_dir, rel_dir, manifest, hashes, reference_sha)
         if source.report_id in sources:
             problems.append(_duplicate_problem(source, sources[source.report_id]))
             continue
         sources[source.report_id] = source
-    problems.extend(_undeclared_files(raw_dir, files, report_dirs, sources.values()))
+    problems.extend(_undeclared_files(tree, report_dirs, sources.values()))
     changed = [
         s for s in sources.values() if full_refresh or known.get(s.report_id) != s.fingerprint
     ]
@@ -171,16 +179,23 @@ def _stale(
 
 
 def _read_manifest(
-    raw_dir: Path, report_dir: Path, cache: ManifestCache, hashes: HashCache, problems: list[dict]
+    raw_dir: Path,
+    rel_dir: str,
+    tree: RawTree,
+    cache: ManifestCache,
+    hashes: HashCache,
+    problems: list[dict],
 ) -> ParsedManifest | None:
-    path = report_dir / MANIFEST_NAME
+    rel = join(rel_dir, MANIFEST_NAME)
+    path = f"{raw_dir}/{rel}"
     try:
         parsed = cache.load(path, _known_sha(hashes, path))
-        check_declared_files(path, parsed.files)
+        # Declared files the walk found as plain files exist inside the folder: no stat needed.
+        if not all(join(rel_dir, file) in tree.plain for file in parsed.files):
+            check_declared_files(Path(path), parsed.files)
         return parsed
     except ManifestError as exc:
-        rel = (report_dir / MANIFEST_NAME).relative_to(raw_dir).as_posix()
-        rel_dir = report_dir.relative_to(raw_dir).as_posix()
+        report_dir = Path(raw_dir, rel_dir)
         # Messages name files from the raw root, as lineage does, never by absolute path.
         message = str(exc).replace(str(report_dir / MANIFEST_NAME), rel)
         message = message.replace(str(report_dir), rel_dir)
@@ -188,7 +203,7 @@ def _read_manifest(
         return None
 
 
-def _known_sha(hashes: HashCache, path: Path) -> str | None:
+def _known_sha(hashes: HashCache, path: str) -> str | None:
     """The manifest's sha256 by its stat signature; None when it cannot be read (load says why)."""
     try:
         return hashes.sha256(path)
@@ -197,40 +212,28 @@ def _known_sha(hashes: HashCache, path: Path) -> str | None:
 
 
 def _hash_all(
-    readable: list[tuple[Path, ParsedManifest]], hashes: HashCache
+    raw_dir: Path, readable: list[tuple[str, ParsedManifest]], hashes: HashCache
 ) -> list[dict[str, str]]:
-    """sha256 of each report's manifest and declared files, in order, on as many threads as cores.
-
-    hashlib releases the GIL while it hashes, so rehashing hundreds of MB of raw files on a rerun
-    takes half the time on two cores. Reports go to the threads in a few runs of many reports: a
-    task per report costs more than hashing a small one.
-    """
-    workers = os.cpu_count() or 2
-    step = -(-len(readable) // (workers * 4)) or 1
-    runs = [readable[i : i + step] for i in range(0, len(readable), step)]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        done = pool.map(_hash_reports, runs, [hashes] * len(runs))
-        return [report for run in done for report in run]
-
-
-def _hash_reports(
-    reports: list[tuple[Path, ParsedManifest]], hashes: HashCache
-) -> list[dict[str, str]]:
+    """sha256 of each report's manifest and declared files, in order."""
+    paths = [
+        {file: f"{raw_dir}/{join(rel_dir, file)}" for file in parsed.files}
+        for rel_dir, parsed in readable
+    ]
+    known = hashes.sha256_many([path for files in paths for path in files.values()])
     return [
-        {MANIFEST_NAME: parsed.sha256, **{f: hashes.sha256(report_dir / f) for f in parsed.files}}
-        for report_dir, parsed in reports
+        {MANIFEST_NAME: parsed.sha256, **{file: known[path] for file, path in files.items()}}
+        for (_, parsed), files in zip(readable, paths, strict=True)
     ]
 
 
 def _source(
     raw_dir: Path,
-    report_dir: Path,
+    rel_dir: str,
     parsed: ParsedManifest,
     hashes: dict[str, str],
     reference_sha: str,
 ) -> ReportSource:
-    rel_dir = report_dir.relative_to(raw_dir).as_posix()
-    rel_dir = "" if rel_dir == "." else rel_dir
+    report_dir = Path(f"{raw_dir}/{rel_dir}") if rel_dir else raw_dir
     file_hashes = {file: hashes[file] for file in parsed.files}
     fingerprint = _fingerprint(hashes[MANIFEST_NAME], file_hashes, reference_sha)
     return ReportSource(parsed.report_id, report_dir, rel_dir, parsed, file_hashes, fingerprint)
@@ -244,40 +247,36 @@ def _fingerprint(manifest_sha: str, file_hashes: dict[str, str], reference_sha: 
 
 
 def _undeclared_files(
-    raw_dir: Path, files: list[Path], report_dirs: list[Path], sources: Iterable[ReportSource]
+    tree: RawTree, report_dirs: list[str], sources: Iterable[ReportSource]
 ) -> list[dict]:
-    declared = {s.report_dir / f for s in sources for f in s.file_hashes}
-    declared |= {d / MANIFEST_NAME for d in report_dirs}
-    ignores = {s.report_dir: s.parsed.ignore for s in sources}
+    declared = {join(s.rel_dir, f) for s in sources for f in s.file_hashes}
+    declared |= {join(d, MANIFEST_NAME) for d in report_dirs}
+    ignores = {s.rel_dir: s.parsed.ignore for s in sources}
     # A folder whose manifest is invalid is already reported; its files are not "undeclared" too.
-    valid = {s.report_dir for s in sources}
+    valid = {s.rel_dir for s in sources}
     folders = set(report_dirs)
     problems = []
-    for path in files:
-        if path in declared or _is_doc(path):
+    for rel in tree.files:
+        if rel in declared or _is_doc(rel):
             continue
         # The nearest enclosing report folder owns the file.
-        owner = next((parent for parent in path.parents if parent in folders), None)
-        rel = path.relative_to(raw_dir).as_posix()
+        owner = next((parent for parent in parents(rel) if parent in folders), None)
         if owner is not None and owner not in valid:
             continue
-        if owner is not None and any(
-            fnmatch.fnmatch(path.relative_to(owner).as_posix(), g) for g in ignores.get(owner, ())
-        ):
+        inside = rel.removeprefix(f"{owner}/") if owner else rel
+        if owner is not None and any(fnmatch.fnmatch(inside, g) for g in ignores.get(owner, ())):
             continue
-        problems.append(
-            _problem(rel, "undeclared_file", _undeclared_message(rel, owner, raw_dir), None)
-        )
+        problems.append(_problem(rel, "undeclared_file", _undeclared_message(rel, owner), None))
     return problems
 
 
-def _undeclared_message(rel: str, owner: Path | None, raw_dir: Path) -> str:
+def _undeclared_message(rel: str, owner: str | None) -> str:
     if owner is None:
         return (
             f"{rel}: no report.toml declares this file, so none of its figures are loaded; "
             f"run `skillpulse new-report {rel}` to draft a manifest next to it"
         )
-    manifest = (owner / MANIFEST_NAME).relative_to(raw_dir).as_posix()
+    manifest = join(owner, MANIFEST_NAME)
     return (
         f"{rel}: {manifest} does not declare this file; add a [[tables]] entry for it, "
         "or list it under ignore = [...] in the manifest"
@@ -301,23 +300,6 @@ def _problem(source_file: str, reason_code: str, message: str, raw_record: str |
     }
 
 
-def _all_files(raw_dir: Path, problems: list[dict] | None = None) -> list[Path]:
-    """Every file under raw_dir, sorted, in one walk; hidden files and folders are not raw data.
-
-    Linked folders are not followed (they could loop or reach anywhere) but are reported, so a
-    report kept behind a link is not silently missing.
-    """
-    found = []
-    for folder, dirs, names in os.walk(raw_dir):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for linked in sorted(d for d in dirs if os.path.islink(os.path.join(folder, d))):
-            rel = Path(folder, linked).relative_to(raw_dir).as_posix()
-            if problems is not None:
-                problems.append(_problem(rel, "symlink_ignored", _link_message(rel), None))
-        found += [Path(folder, name) for name in names if not name.startswith(".")]
-    return sorted(found)
-
-
 def _link_message(rel: str) -> str:
     return (
         f"{rel}: the folder is a symbolic link, which skillpulse does not follow (it could "
@@ -326,8 +308,9 @@ def _link_message(rel: str) -> str:
     )
 
 
-def _is_doc(path: Path) -> bool:
-    return any(fnmatch.fnmatch(path.name, pattern) for pattern in DOC_FILES)
+def _is_doc(rel: str) -> bool:
+    name = rel.rpartition("/")[2]
+    return any(fnmatch.fnmatch(name, pattern) for pattern in DOC_FILES)
 
 
 def reference_fingerprint(reference_dir: Path) -> str:

@@ -34,7 +34,7 @@ class ParsedManifest:
     def report_id(self) -> str:
         return f"{self.data['report']['series']}-{self.data['report']['edition']}"
 
-    @property
+    @cached_property
     def files(self) -> list[str]:
         return [table["file"] for table in self.data["tables"]]
 
@@ -68,13 +68,14 @@ class ManifestCache:
         entries = stored.get("manifests")
         return entries if isinstance(entries, dict) else {}
 
-    def load(self, path: Path, sha: str | None = None) -> ParsedManifest:
+    def load(self, path: Path | str, sha: str | None = None) -> ParsedManifest:
         """The manifest at path (whose bytes hash to sha, when known), parsed only when its bytes
         are not in the cache; ManifestError when it is invalid (invalid manifests are not cached:
         they are few and get fixed)."""
         if sha in self.entries:
             self.used.add(sha)
             return ParsedManifest(sha, self.entries[sha])
+        path = Path(path)
         content = read_manifest_bytes(path)
         sha = hashlib.sha256(content).hexdigest()
         data = self.entries.get(sha)
