@@ -21,13 +21,13 @@ from flows.failpoints import failpoint
 from flows.fsutil import write_atomic
 from flows.lake import BatchWriter, claims_file, quarantine_file, write_report
 from flows.lake_schemas import OBSERVATIONS_FILE, QUARANTINE_SCHEMA
+from flows.normalize.read_window import PendingTable, read_or_prepare, read_pending
 from flows.normalize.stray_lines import with_stray_lines
 from flows.normalize.table import (
     ReadTable,
     TableResult,
     normalize_read,
     normalize_report,
-    read_declared,
 )
 from flows.normalize.table_batch import batchable, normalize_tables
 from flows.raw import storage
@@ -113,31 +113,73 @@ def ingest_batch(batch: Batch, lake: Path, reference_dir: Path) -> list[dict]:
 
 def _read_report(
     con: duckdb.DuckDBPyConnection, source: ReportSource, reference_dir: Path
-) -> list[TableResult | ReadTable] | Exception:
-    """A report's tables read; those too large to wait for a batch are normalized now. A report
-    that fails here fails when it is stored (its failure is its own)."""
+) -> list[TableResult | ReadTable | PendingTable] | Exception:
+    """A report's tables read (small CSV ones only prepared: their window parses them together);
+    those too large to wait for a batch are normalized now. A report that fails here fails when
+    it is stored (its failure is its own)."""
     try:
-        tables = [read_declared(source, spec, reference_dir) for spec in source.manifest.tables]
-        return [
-            normalize_read(con, t, reference_dir)
-            if isinstance(t, ReadTable) and not batchable(t)
-            else t
-            for t in tables
-        ]
+        tables = [read_or_prepare(source, spec, reference_dir) for spec in source.manifest.tables]
+        return [_normalized_if_large(con, t, reference_dir) for t in tables]
     except Exception as exc:
         return exc
 
 
+def _normalized_if_large(con: duckdb.DuckDBPyConnection, table, reference_dir: Path):
+    if isinstance(table, ReadTable) and not batchable(table):
+        return normalize_read(con, table, reference_dir)
+    return table
+
+
 def _waiting(read: list | Exception) -> bool:
-    return not isinstance(read, Exception) and any(isinstance(t, ReadTable) for t in read)
+    return not isinstance(read, Exception) and any(
+        isinstance(t, ReadTable | PendingTable) for t in read
+    )
 
 
 def _held_rows(read: list | Exception) -> int:
     if isinstance(read, Exception):
         return 0
     return sum(
-        t.raw.cells.num_rows if isinstance(t, ReadTable) else t.observations.num_rows for t in read
+        t.raw.cells.num_rows
+        if isinstance(t, ReadTable)
+        else t.lines
+        if isinstance(t, PendingTable)
+        else t.observations.num_rows
+        for t in read
     )
+
+
+def _read_window(
+    con: duckdb.DuckDBPyConnection,
+    window: list[tuple[ReportSource, list | Exception]],
+    reference_dir: Path,
+) -> list[tuple[ReportSource, list | Exception]]:
+    """The window's pending CSV tables parsed together; a report with a table that fails
+    unexpectedly becomes that error, as if its read had raised it."""
+    pending = [
+        t
+        for _, read in window
+        if not isinstance(read, Exception)
+        for t in read
+        if isinstance(t, PendingTable)
+    ]
+    if not pending:
+        return window
+    done = dict(zip(map(id, pending), read_pending(pending), strict=True))
+
+    def finish(read: list | Exception) -> list | Exception:
+        if isinstance(read, Exception):
+            return read
+        try:
+            tables = [done.get(id(t), t) for t in read]
+            failed = next((t for t in tables if isinstance(t, Exception)), None)
+            if failed is not None:
+                return failed
+            return [_normalized_if_large(con, t, reference_dir) for t in tables]
+        except Exception as exc:
+            return exc
+
+    return [(source, finish(read)) for source, read in window]
 
 
 def _store_window(
@@ -147,6 +189,7 @@ def _store_window(
     reference_dir: Path,
 ) -> list[dict]:
     """The window's waiting tables normalized together, then each report stored in order."""
+    window = _read_window(con, window, reference_dir)
     waiting = [
         t
         for _, read in window

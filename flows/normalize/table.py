@@ -109,6 +109,15 @@ def read_declared(
         return _normalize_prose(source, spec, reference_dir, rel_file)
     try:
         raw = read_table(source.report_dir / spec.file, spec)
+    except ExtractError as exc:
+        return rejected_file(source, spec, rel_file, exc)
+    return laid_out(source, spec, raw)
+
+
+def laid_out(source: ReportSource, spec: TableSpec, raw: RawTable) -> TableResult | ReadTable:
+    """A table read from its file: checked unchanged since discovery, its columns laid out."""
+    rel_file = source.rel_file(spec.file)
+    try:
         _check_unchanged(source, spec, rel_file)
         layout = resolve_layout(raw.header, spec, rel_file)
         if raw.cells.num_rows == 0 and raw.skipped.num_rows == 0:
