@@ -19,8 +19,8 @@ from flows.config import Paths, current_settings
 from flows.errors import ConfigError
 from flows.failpoints import failpoint
 from flows.fsutil import write_atomic
-from flows.lake import BatchWriter, claims_file, quarantine_file, write_report
-from flows.lake_schemas import OBSERVATIONS_FILE, QUARANTINE_SCHEMA
+from flows.lake import BatchWriter, write_report
+from flows.lake_schemas import QUARANTINE_SCHEMA
 from flows.normalize.read_window import PendingTable, read_or_prepare, read_pending
 from flows.normalize.stray_lines import with_stray_lines
 from flows.normalize.table import (
@@ -252,8 +252,8 @@ class StorageContext:
 
 def ingest_batch_from_storage(batch: Batch, context: StorageContext) -> list[dict]:
     """Ingest a batch on a machine that shares no disk with the flow: each report's raw files are
-    downloaded from object storage (checked against the hashes discovery planned with), its
-    quarantine and claims files are uploaded back, and the batch's observations file once at the end."""
+    downloaded from object storage (checked against the hashes discovery planned with), and the
+    batch's files (observations, quarantine, claims) are uploaded once at the end."""
     context.check_environment()
     use_retaining_memory_pool()
     reference_dir = context.reference_dir()
@@ -265,8 +265,8 @@ def ingest_batch_from_storage(batch: Batch, context: StorageContext) -> list[dic
         writer = BatchWriter(lake)
         with writer:
             rows = _ingest_from_storage(batch, context, con, writer, Path(tmp), reference_dir)
-        if writer.written:
-            storage.publish_file(lake, context.lake_url, writer.rel)
+        for rel in writer.written_files:
+            storage.publish_file(lake, context.lake_url, rel)
     return rows
 
 
@@ -289,13 +289,6 @@ def _ingest_from_storage(
             return ingest_report(con, local, writer, reference_dir)
 
         rows.append(_ingest_isolated(local, writer, fetch_and_ingest))
-        for path in (
-            quarantine_file(writer.lake, source.report_id),
-            claims_file(writer.lake, source.report_id),
-        ):
-            storage.publish_file(
-                writer.lake, context.lake_url, path.relative_to(writer.lake).as_posix()
-            )
         shutil.rmtree(local.report_dir, ignore_errors=True)
     return rows
 
@@ -314,8 +307,8 @@ def _ingest_isolated(source: ReportSource, writer: BatchWriter, ingest: Callable
             "the other reports were loaded; fix the cause and run again",
         }
         quarantine = pa.Table.from_pylist([problem], schema=QUARANTINE_SCHEMA)
-        write_report(writer, source.report_id, {}, quarantine)
-        row = report_row(source, [], quarantine.num_rows, "")
+        files = write_report(writer, {}, quarantine)
+        row = report_row(source, [], quarantine.num_rows, files)
         # An unexpected failure may be transient: an empty fingerprint makes the next run retry it.
         return row | {"input_fingerprint": ""}
 
@@ -323,14 +316,13 @@ def _ingest_isolated(source: ReportSource, writer: BatchWriter, ingest: Callable
 def ingest_report(
     con: duckdb.DuckDBPyConnection, source: ReportSource, writer: BatchWriter, reference_dir: Path
 ) -> dict:
-    """Normalize one report: its observations go to the batch's file, its quarantine and claims
-    files are replaced."""
+    """Normalize one report into the batch's files."""
     return store_report(source, normalize_report(con, source, reference_dir), writer)
 
 
 def store_report(source: ReportSource, results: list[TableResult], writer: BatchWriter) -> dict:
-    """A normalized report's observations to the batch's file, its quarantine and claims files
-    replaced; returns its lake.reports row."""
+    """A normalized report's observations, quarantine rows and claims to the batch's files;
+    returns its lake.reports row."""
     quarantine = (
         pa.concat_tables([r.quarantine for r in results])
         if results
@@ -338,16 +330,15 @@ def store_report(source: ReportSource, results: list[TableResult], writer: Batch
     )
     tables = {r.table_name: r.observations for r in results if r.observations.num_rows}
     claims = [r.claims for r in results if r.claims is not None and r.claims.num_rows]
-    observations_file = write_report(
-        writer, source.report_id, tables, quarantine, pa.concat_tables(claims) if claims else None
-    )
+    files = write_report(writer, tables, quarantine, pa.concat_tables(claims) if claims else None)
     failpoint("ingest:after-report")
-    return report_row(source, results, quarantine.num_rows, observations_file)
+    return report_row(source, results, quarantine.num_rows, files)
 
 
 def report_row(
-    source: ReportSource, results: list[TableResult], quarantined: int, observations_file: str
+    source: ReportSource, results: list[TableResult], quarantined: int, files: dict[str, str]
 ) -> dict:
+    """The report's lake.reports row; `files` is its file map (lake.write_report)."""
     meta = source.manifest.report
     observations = sum(r.observations.num_rows for r in results)
     status = "failed" if observations == 0 else ("partial" if quarantined else "ok")
@@ -377,5 +368,4 @@ def report_row(
         "rejected_cells": sum(r.rejected_cells for r in results),
         "status": status,
         "ingested_at": datetime.now(UTC),
-        OBSERVATIONS_FILE: observations_file,
-    }
+    } | files
