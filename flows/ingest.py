@@ -20,7 +20,7 @@ from flows.errors import ConfigError
 from flows.failpoints import failpoint
 from flows.fsutil import write_atomic
 from flows.lake import BatchWriter, write_report
-from flows.lake_schemas import QUARANTINE_SCHEMA
+from flows.lake_schemas import OBSERVATIONS_FILE, QUARANTINE_SCHEMA
 from flows.normalize.read_window import PendingTable, read_or_prepare, read_pending
 from flows.normalize.stray_lines import with_stray_lines
 from flows.normalize.table import (
@@ -100,7 +100,12 @@ def ingest_batch(batch: Batch, lake: Path, reference_dir: Path) -> list[dict]:
     held, waiting = 0, False
     with closing(duckdb.connect()) as con, BatchWriter(lake) as writer:
         for source in batch.sources:
-            read = _read_report(con, source, reference_dir)
+            read = _read_tables(source, reference_dir)
+            if window and _has_large(read):
+                # Its ranges go to the batch's file as they are made: the reports before it first.
+                rows += _store_window(con, window, writer, reference_dir)
+                window, held, waiting = [], 0, False
+            read = _normalize_large(con, read, reference_dir, writer)
             window.append((source, read))
             held += _held_rows(read)
             waiting = waiting or _waiting(read)
@@ -111,15 +116,43 @@ def ingest_batch(batch: Batch, lake: Path, reference_dir: Path) -> list[dict]:
     return rows
 
 
-def _read_report(
-    con: duckdb.DuckDBPyConnection, source: ReportSource, reference_dir: Path
+def _read_tables(
+    source: ReportSource, reference_dir: Path
 ) -> list[TableResult | ReadTable | PendingTable] | Exception:
-    """A report's tables read (small CSV ones only prepared: their window parses them together);
-    those too large to wait for a batch are normalized now. A report that fails here fails when
-    it is stored (its failure is its own)."""
+    """A report's tables read (small CSV ones only prepared: their window parses them together).
+    A report that fails here fails when it is stored (its failure is its own)."""
     try:
-        tables = [read_or_prepare(source, spec, reference_dir) for spec in source.manifest.tables]
-        return [_normalized_if_large(con, t, reference_dir) for t in tables]
+        return [read_or_prepare(source, spec, reference_dir) for spec in source.manifest.tables]
+    except Exception as exc:
+        return exc
+
+
+def _has_large(read: list | Exception) -> bool:
+    return not isinstance(read, Exception) and any(
+        isinstance(t, ReadTable) and not batchable(t) for t in read
+    )
+
+
+def _normalize_large(
+    con: duckdb.DuckDBPyConnection, read: list | Exception, reference_dir: Path, writer: BatchWriter
+) -> list | Exception:
+    """Tables too large to wait for a batch, normalized now. A large table's ranges stream their
+    observations into the batch's file while no earlier table of the report has rows to store
+    first (the report's rows stay in table order); they are current only once the report's row
+    maps it to that file, so a report failing later leaves no current half."""
+    if isinstance(read, Exception):
+        return read
+    try:
+        done, in_order = [], True
+        for table in read:
+            if isinstance(table, ReadTable) and not batchable(table):
+                sink = writer.add if in_order else None
+                table = normalize_read(con, table, reference_dir, sink)
+            in_order = (
+                in_order and isinstance(table, TableResult) and not table.observations.num_rows
+            )
+            done.append(table)
+        return done
     except Exception as exc:
         return exc
 
@@ -331,6 +364,8 @@ def store_report(source: ReportSource, results: list[TableResult], writer: Batch
     tables = {r.table_name: r.observations for r in results if r.observations.num_rows}
     claims = [r.claims for r in results if r.claims is not None and r.claims.num_rows]
     files = write_report(writer, tables, quarantine, pa.concat_tables(claims) if claims else None)
+    if any(r.streamed for r in results):
+        files[OBSERVATIONS_FILE] = writer.rel
     failpoint("ingest:after-report")
     return report_row(source, results, quarantine.num_rows, files)
 
@@ -340,7 +375,7 @@ def report_row(
 ) -> dict:
     """The report's lake.reports row; `files` is its file map (lake.write_report)."""
     meta = source.manifest.report
-    observations = sum(r.observations.num_rows for r in results)
+    observations = sum(r.observation_count for r in results)
     status = "failed" if observations == 0 else ("partial" if quarantined else "ok")
     return {
         "report_id": source.report_id,
