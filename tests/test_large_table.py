@@ -89,9 +89,6 @@ def test_duplicate_rows_of_a_table_read_in_chunks():
 
 # A table past SMALL_TABLE cells (so normalized at once, not in a batch), then a small one.
 BIG = LONG + "".join(f"Skill number {i},Data,2024,Growth,+{i}%\n" for i in range(1, 1100))
-TWO_TABLES = (
-    'edition = "2025"\npublisher = "p"\ntitle = "t"\nsource_url = "https://example.org/b"\n'
-)
 
 
 def _write_streaming_raw(raw: Path) -> None:
