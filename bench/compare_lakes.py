@@ -15,8 +15,10 @@ def compare(before: Path, after: Path) -> bool:
         files = [sorted(map(str, (lake / kind).rglob("*.parquet"))) for lake in (before, after)]
         if not any(files):
             continue
-        # A report's own quarantine and claims files: the name says whose rows they are.
-        name = "" if kind == "observations" else ", parse_filename(filename, true) AS f"
+        # A report's own quarantine and claims files: the name says whose rows they are (batch
+        # files hold report_id, which says it for them).
+        own = not any("/batch-" in f for side in files for f in side)
+        name = ", parse_filename(filename, true) AS f" if kind != "observations" and own else ""
         for side, listed in zip("ab", files, strict=True):
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {side} AS SELECT * EXCLUDE (filename){name}, filename AS file "

@@ -48,26 +48,37 @@ def main() -> None:
             shutil.rmtree(lake)
 
 
+FILE_COLUMNS = ("observations_file", "quarantine_file", "claims_file")
+
+
 def keep(lake: Path, rows: list[dict], to: Path) -> None:
     """The lake at `to`, batch files named in the order they were written (their names are
     random) and the report rows in a text file, for bench/compare_lakes.py."""
     shutil.rmtree(to, ignore_errors=True)
     shutil.move(lake, to)
-    names = {}
+    names: dict[str, str] = {}
     for row in rows:
-        if row["observations_file"] and row["observations_file"] not in names:
-            new = f"observations/batch-{len(names):04d}.parquet"
-            names[row["observations_file"]] = new
-            (to / row["observations_file"]).rename(to / new)
+        for column in FILE_COLUMNS:
+            rel = row.get(column)
+            if rel and rel not in names:
+                kind = rel.split("/")[0]
+                names[rel] = (
+                    f"{kind}/batch-{sum(n.startswith(kind) for n in names.values()):04d}.parquet"
+                )
+                (to / rel).rename(to / names[rel])
     lines = []
     for row in rows:
         # The fingerprint hashes the reader code too: it differs between two trees by design.
-        row = row | {
-            "observations_file": names.get(row["observations_file"], ""),
-            "ingested_at": None,
-            "input_fingerprint": bool(row["input_fingerprint"]),
-        }
-        lines.append(repr(sorted(row.items())))
+        row = row | {c: names.get(row[c], "") for c in FILE_COLUMNS if c in row}
+        row |= {"ingested_at": None, "input_fingerprint": bool(row["input_fingerprint"])}
+        # Lakes before batch quarantine and claims files map none: compare the observations' map.
+        lines.append(
+            repr(
+                sorted(
+                    (k, v) for k, v in row.items() if k in FILE_COLUMNS[:1] or k not in FILE_COLUMNS
+                )
+            )
+        )
     (to / "ingested_rows.txt").write_text("\n".join(lines))
 
 

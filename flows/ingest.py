@@ -19,15 +19,15 @@ from flows.config import Paths, current_settings
 from flows.errors import ConfigError
 from flows.failpoints import failpoint
 from flows.fsutil import write_atomic
-from flows.lake import BatchWriter, claims_file, quarantine_file, write_report
+from flows.lake import BatchWriter, write_report
 from flows.lake_schemas import OBSERVATIONS_FILE, QUARANTINE_SCHEMA
+from flows.normalize.read_window import PendingTable, read_or_prepare, read_pending
 from flows.normalize.stray_lines import with_stray_lines
 from flows.normalize.table import (
     ReadTable,
     TableResult,
     normalize_read,
     normalize_report,
-    read_declared,
 )
 from flows.normalize.table_batch import batchable, normalize_tables
 from flows.raw import storage
@@ -100,7 +100,12 @@ def ingest_batch(batch: Batch, lake: Path, reference_dir: Path) -> list[dict]:
     held, waiting = 0, False
     with closing(duckdb.connect()) as con, BatchWriter(lake) as writer:
         for source in batch.sources:
-            read = _read_report(con, source, reference_dir)
+            read = _read_tables(source, reference_dir)
+            if window and _has_large(read):
+                # Its ranges go to the batch's file as they are made: the reports before it first.
+                rows += _store_window(con, window, writer, reference_dir)
+                window, held, waiting = [], 0, False
+            read = _normalize_large(con, read, reference_dir, writer)
             window.append((source, read))
             held += _held_rows(read)
             waiting = waiting or _waiting(read)
@@ -111,33 +116,103 @@ def ingest_batch(batch: Batch, lake: Path, reference_dir: Path) -> list[dict]:
     return rows
 
 
-def _read_report(
-    con: duckdb.DuckDBPyConnection, source: ReportSource, reference_dir: Path
-) -> list[TableResult | ReadTable] | Exception:
-    """A report's tables read; those too large to wait for a batch are normalized now. A report
-    that fails here fails when it is stored (its failure is its own)."""
+def _read_tables(
+    source: ReportSource, reference_dir: Path
+) -> list[TableResult | ReadTable | PendingTable] | Exception:
+    """A report's tables read (small CSV ones only prepared: their window parses them together).
+    A report that fails here fails when it is stored (its failure is its own)."""
     try:
-        tables = [read_declared(source, spec, reference_dir) for spec in source.manifest.tables]
-        return [
-            normalize_read(con, t, reference_dir)
-            if isinstance(t, ReadTable) and not batchable(t)
-            else t
-            for t in tables
-        ]
+        return [read_or_prepare(source, spec, reference_dir) for spec in source.manifest.tables]
     except Exception as exc:
         return exc
 
 
+def _has_large(read: list | Exception) -> bool:
+    return not isinstance(read, Exception) and any(
+        isinstance(t, ReadTable) and not batchable(t) for t in read
+    )
+
+
+def _normalize_large(
+    con: duckdb.DuckDBPyConnection, read: list | Exception, reference_dir: Path, writer: BatchWriter
+) -> list | Exception:
+    """Tables too large to wait for a batch, normalized now. A large table's ranges stream their
+    observations into the batch's file while no earlier table of the report has rows to store
+    first (the report's rows stay in table order); they are current only once the report's row
+    maps it to that file, so a report failing later leaves no current half."""
+    if isinstance(read, Exception):
+        return read
+    try:
+        done, in_order = [], True
+        for table in read:
+            if isinstance(table, ReadTable) and not batchable(table):
+                sink = writer.add if in_order else None
+                table = normalize_read(con, table, reference_dir, sink)
+            in_order = (
+                in_order and isinstance(table, TableResult) and not table.observations.num_rows
+            )
+            done.append(table)
+        return done
+    except Exception as exc:
+        return exc
+
+
+def _normalized_if_large(con: duckdb.DuckDBPyConnection, table, reference_dir: Path):
+    if isinstance(table, ReadTable) and not batchable(table):
+        return normalize_read(con, table, reference_dir)
+    return table
+
+
 def _waiting(read: list | Exception) -> bool:
-    return not isinstance(read, Exception) and any(isinstance(t, ReadTable) for t in read)
+    return not isinstance(read, Exception) and any(
+        isinstance(t, ReadTable | PendingTable) for t in read
+    )
 
 
 def _held_rows(read: list | Exception) -> int:
     if isinstance(read, Exception):
         return 0
     return sum(
-        t.raw.cells.num_rows if isinstance(t, ReadTable) else t.observations.num_rows for t in read
+        t.raw.cells.num_rows
+        if isinstance(t, ReadTable)
+        else t.lines
+        if isinstance(t, PendingTable)
+        else t.observations.num_rows
+        for t in read
     )
+
+
+def _read_window(
+    con: duckdb.DuckDBPyConnection,
+    window: list[tuple[ReportSource, list | Exception]],
+    reference_dir: Path,
+) -> list[tuple[ReportSource, list | Exception]]:
+    """The window's pending CSV tables parsed together; a report with a table that fails
+    unexpectedly becomes that error, as if its read had raised it."""
+    pending = [
+        t
+        for _, read in window
+        if not isinstance(read, Exception)
+        for t in read
+        if isinstance(t, PendingTable)
+    ]
+    if not pending:
+        return window
+    done = dict(zip(map(id, pending), read_pending(pending), strict=True))
+
+    def finish(read: list | Exception) -> list | Exception:
+        if isinstance(read, Exception):
+            return read
+        try:
+            tables = [done.get(id(t), t) for t in read]
+            failed = next((t for t in tables if isinstance(t, Exception)), None)
+            if failed is not None:
+                return failed
+            return [_normalized_if_large(con, t, reference_dir) for t in tables]
+        except Exception as exc:
+            return exc
+
+    return [(source, finish(read)) for source, read in window]
 
 
 def _store_window(
@@ -147,6 +222,7 @@ def _store_window(
     reference_dir: Path,
 ) -> list[dict]:
     """The window's waiting tables normalized together, then each report stored in order."""
+    window = _read_window(con, window, reference_dir)
     waiting = [
         t
         for _, read in window
@@ -209,8 +285,8 @@ class StorageContext:
 
 def ingest_batch_from_storage(batch: Batch, context: StorageContext) -> list[dict]:
     """Ingest a batch on a machine that shares no disk with the flow: each report's raw files are
-    downloaded from object storage (checked against the hashes discovery planned with), its
-    quarantine and claims files are uploaded back, and the batch's observations file once at the end."""
+    downloaded from object storage (checked against the hashes discovery planned with), and the
+    batch's files (observations, quarantine, claims) are uploaded once at the end."""
     context.check_environment()
     use_retaining_memory_pool()
     reference_dir = context.reference_dir()
@@ -222,8 +298,8 @@ def ingest_batch_from_storage(batch: Batch, context: StorageContext) -> list[dic
         writer = BatchWriter(lake)
         with writer:
             rows = _ingest_from_storage(batch, context, con, writer, Path(tmp), reference_dir)
-        if writer.written:
-            storage.publish_file(lake, context.lake_url, writer.rel)
+        for rel in writer.written_files:
+            storage.publish_file(lake, context.lake_url, rel)
     return rows
 
 
@@ -246,13 +322,6 @@ def _ingest_from_storage(
             return ingest_report(con, local, writer, reference_dir)
 
         rows.append(_ingest_isolated(local, writer, fetch_and_ingest))
-        for path in (
-            quarantine_file(writer.lake, source.report_id),
-            claims_file(writer.lake, source.report_id),
-        ):
-            storage.publish_file(
-                writer.lake, context.lake_url, path.relative_to(writer.lake).as_posix()
-            )
         shutil.rmtree(local.report_dir, ignore_errors=True)
     return rows
 
@@ -271,8 +340,8 @@ def _ingest_isolated(source: ReportSource, writer: BatchWriter, ingest: Callable
             "the other reports were loaded; fix the cause and run again",
         }
         quarantine = pa.Table.from_pylist([problem], schema=QUARANTINE_SCHEMA)
-        write_report(writer, source.report_id, {}, quarantine)
-        row = report_row(source, [], quarantine.num_rows, "")
+        files = write_report(writer, {}, quarantine)
+        row = report_row(source, [], quarantine.num_rows, files)
         # An unexpected failure may be transient: an empty fingerprint makes the next run retry it.
         return row | {"input_fingerprint": ""}
 
@@ -280,14 +349,13 @@ def _ingest_isolated(source: ReportSource, writer: BatchWriter, ingest: Callable
 def ingest_report(
     con: duckdb.DuckDBPyConnection, source: ReportSource, writer: BatchWriter, reference_dir: Path
 ) -> dict:
-    """Normalize one report: its observations go to the batch's file, its quarantine and claims
-    files are replaced."""
+    """Normalize one report into the batch's files."""
     return store_report(source, normalize_report(con, source, reference_dir), writer)
 
 
 def store_report(source: ReportSource, results: list[TableResult], writer: BatchWriter) -> dict:
-    """A normalized report's observations to the batch's file, its quarantine and claims files
-    replaced; returns its lake.reports row."""
+    """A normalized report's observations, quarantine rows and claims to the batch's files;
+    returns its lake.reports row."""
     quarantine = (
         pa.concat_tables([r.quarantine for r in results])
         if results
@@ -295,18 +363,19 @@ def store_report(source: ReportSource, results: list[TableResult], writer: Batch
     )
     tables = {r.table_name: r.observations for r in results if r.observations.num_rows}
     claims = [r.claims for r in results if r.claims is not None and r.claims.num_rows]
-    observations_file = write_report(
-        writer, source.report_id, tables, quarantine, pa.concat_tables(claims) if claims else None
-    )
+    files = write_report(writer, tables, quarantine, pa.concat_tables(claims) if claims else None)
+    if any(r.streamed for r in results):
+        files[OBSERVATIONS_FILE] = writer.rel
     failpoint("ingest:after-report")
-    return report_row(source, results, quarantine.num_rows, observations_file)
+    return report_row(source, results, quarantine.num_rows, files)
 
 
 def report_row(
-    source: ReportSource, results: list[TableResult], quarantined: int, observations_file: str
+    source: ReportSource, results: list[TableResult], quarantined: int, files: dict[str, str]
 ) -> dict:
+    """The report's lake.reports row; `files` is its file map (lake.write_report)."""
     meta = source.manifest.report
-    observations = sum(r.observations.num_rows for r in results)
+    observations = sum(r.observation_count for r in results)
     status = "failed" if observations == 0 else ("partial" if quarantined else "ok")
     return {
         "report_id": source.report_id,
@@ -334,5 +403,4 @@ def report_row(
         "rejected_cells": sum(r.rejected_cells for r in results),
         "status": status,
         "ingested_at": datetime.now(UTC),
-        OBSERVATIONS_FILE: observations_file,
-    }
+    } | files

@@ -19,10 +19,12 @@ from flows.errors import LakeError
 from flows.failpoints import failpoint
 from flows.fsutil import atomic_path, write_atomic
 from flows.lake_schemas import (
+    CLAIMS_FILE,
     CLAIMS_SCHEMA,
     LAKE_REPORTS_SCHEMA,
     OBSERVATIONS_FILE,
     OBSERVATIONS_SCHEMA,
+    QUARANTINE_FILE,
     QUARANTINE_SCHEMA,
     REPORTS_SCHEMA,  # noqa: F401  re-exported: callers read the schemas through this module
 )
@@ -31,6 +33,14 @@ from flows.sqlutil import quote_ident
 REPORTS_FILE = "reports.parquet"
 DISCOVERY_QUARANTINE = "_discovery"
 OBSERVATIONS = "observations"
+QUARANTINE = "quarantine"
+CLAIMS = "claims"
+# Each kind of lake rows: its folder, its schema, and its column in reports.parquet's file map.
+KINDS = {
+    OBSERVATIONS: (OBSERVATIONS_SCHEMA, OBSERVATIONS_FILE),
+    QUARANTINE: (QUARANTINE_SCHEMA, QUARANTINE_FILE),
+    CLAIMS: (CLAIMS_SCHEMA, CLAIMS_FILE),
+}
 BATCH_PREFIX = "batch-"
 # Rows buffered before a batch file gets a row group: bounded memory, row groups of a useful size.
 ROW_GROUP_ROWS = 128 * 1024
@@ -41,6 +51,9 @@ COMPACT_BELOW = 0.5
 # a full run's files are never rewritten for their size.
 SMALL_FILE_ROWS = 5_000
 MAX_SMALL_FILES = 16
+# Quarantine and claims batch files are merged once there are more than this many: a full run
+# of 10,000 small reports writes ~20 (one per ingest batch), which stay as they are.
+MAX_SIDE_FILES = 64
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -59,11 +72,13 @@ def observations_dir(lake: Path, report_id: str) -> Path:
 
 
 def quarantine_file(lake: Path, report_id: str) -> Path:
-    return lake / "quarantine" / f"{report_id}.parquet"
+    """A report's own quarantine file (lakes before batch files), or discovery's."""
+    return lake / QUARANTINE / f"{report_id}.parquet"
 
 
 def claims_file(lake: Path, report_id: str) -> Path:
-    return lake / "claims" / f"{report_id}.parquet"
+    """A report's own claims file: the layout before batch files, still read."""
+    return lake / CLAIMS / f"{report_id}.parquet"
 
 
 def read_parquet(path: Path, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
@@ -99,47 +114,64 @@ def write_parquet(table: pa.Table, target: Path) -> None:
     )
 
 
-class BatchWriter:
-    """The observations of one ingest batch, streamed into one new lake file published on close.
+class _FileWriter:
+    """Rows of one kind streamed into one new lake file, created at the first row group."""
 
-    A new name per batch: the files of the committed reports are never touched, so a killed run
-    leaves the last commit whole, and the file is current only once reports.parquet maps to it.
-    """
-
-    def __init__(self, lake: Path) -> None:
-        self.lake = lake
-        self.rel = f"{OBSERVATIONS}/{BATCH_PREFIX}{uuid.uuid4().hex}.parquet"
-        self._stack = ExitStack()
+    def __init__(self, lake: Path, kind: str, name: str, stack: ExitStack) -> None:
+        self.lake, self.kind, self._stack = lake, kind, stack
+        self.schema = KINDS[kind][0]
+        self.rel = f"{kind}/{name}"
         self._writer: pq.ParquetWriter | None = None
         self._pending: list[pa.Table] = []
         self._rows = 0
 
-    def __enter__(self) -> BatchWriter:
-        return self
-
-    def add(self, observations: pa.Table) -> str:
-        """Queue one report's observations; returns the file they go to ('' for none)."""
-        if not observations.num_rows:
+    def add(self, table: pa.Table) -> str:
+        if not table.num_rows:
             return ""
-        self._pending.append(conform(observations, OBSERVATIONS_SCHEMA))
-        self._rows += observations.num_rows
+        self._pending.append(conform(table, self.schema))
+        self._rows += table.num_rows
         if self._rows >= ROW_GROUP_ROWS:
-            self._flush()
+            self.flush()
         return self.rel
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
         if not self._pending:
             return
         if self._writer is None:
             tmp = self._stack.enter_context(atomic_path(self.lake / self.rel))
-            dictionary = [n for n in OBSERVATIONS_SCHEMA.names if n not in PER_CELL_COLUMNS]
+            dictionary = [n for n in self.schema.names if n not in PER_CELL_COLUMNS]
             self._writer = self._stack.enter_context(
-                pq.ParquetWriter(
-                    tmp, OBSERVATIONS_SCHEMA, compression="zstd", use_dictionary=dictionary
-                )
+                pq.ParquetWriter(tmp, self.schema, compression="zstd", use_dictionary=dictionary)
             )
         self._writer.write_table(pa.concat_tables(self._pending), row_group_size=ROW_GROUP_ROWS)
         self._pending, self._rows = [], 0
+
+    @property
+    def written(self) -> bool:
+        return self._writer is not None
+
+
+class BatchWriter:
+    """The observations, quarantine rows and claims of one ingest batch, each kind streamed into
+    one new lake file (observations/, quarantine/, claims/batch-<id>.parquet) published on close.
+
+    A new name per batch: the files of the committed reports are never touched, so a killed run
+    leaves the last commit whole, and a file is current only once reports.parquet maps to it.
+    """
+
+    def __init__(self, lake: Path) -> None:
+        self.lake = lake
+        self._stack = ExitStack()
+        name = f"{BATCH_PREFIX}{uuid.uuid4().hex}.parquet"
+        self.files = {kind: _FileWriter(lake, kind, name, self._stack) for kind in KINDS}
+        self.rel = self.files[OBSERVATIONS].rel
+
+    def __enter__(self) -> BatchWriter:
+        return self
+
+    def add(self, observations: pa.Table, kind: str = OBSERVATIONS) -> str:
+        """Queue one report's rows of a kind; returns the file they go to ('' for none)."""
+        return self.files[kind].add(observations)
 
     def __exit__(
         self,
@@ -147,37 +179,36 @@ class BatchWriter:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        # On success the writer closes, then the temp file is renamed; on failure it is deleted.
+        # On success the writers close, then the temp files are renamed; on failure they are deleted.
         if error is None:
-            self._flush()
+            for writer in self.files.values():
+                writer.flush()
         self._stack.__exit__(kind, error, trace)
 
     @property
     def written(self) -> bool:
-        return self._writer is not None
+        return self.files[OBSERVATIONS].written
+
+    @property
+    def written_files(self) -> list[str]:
+        """The files this batch wrote, relative to the lake."""
+        return [writer.rel for writer in self.files.values() if writer.written]
 
 
 def write_report(
     batch: BatchWriter,
-    report_id: str,
     tables: dict[str, pa.Table],
     quarantine: pa.Table,
     claims: pa.Table | None = None,
-) -> str:
-    """Queue a report's observations in its batch file and replace its quarantine and claims files;
-    returns the report's observations_file for reports.parquet."""
-    lake = batch.lake
-    _replace_small(claims_file(lake, report_id), claims, CLAIMS_SCHEMA)
-    _replace_small(quarantine_file(lake, report_id), quarantine, QUARANTINE_SCHEMA)
+) -> dict[str, str]:
+    """Queue a report's observations, quarantine rows and claims in its batch's files; returns
+    its file map for reports.parquet (observations_file, quarantine_file, claims_file)."""
     kept = [conform(t, OBSERVATIONS_SCHEMA) for t in tables.values() if t.num_rows]
-    return batch.add(pa.concat_tables(kept)) if kept else ""
-
-
-def _replace_small(target: Path, table: pa.Table | None, schema: pa.Schema) -> None:
-    if table is not None and table.num_rows:
-        write_parquet(table.cast(schema), target)
-    else:
-        target.unlink(missing_ok=True)
+    return {
+        OBSERVATIONS_FILE: batch.add(pa.concat_tables(kept)) if kept else "",
+        QUARANTINE_FILE: batch.add(quarantine, QUARANTINE),
+        CLAIMS_FILE: batch.add(claims, CLAIMS) if claims is not None else "",
+    }
 
 
 def write_discovery_quarantine(lake: Path, problems: pa.Table) -> None:
@@ -263,48 +294,66 @@ def commit_reports(lake: Path, reports: pa.Table) -> None:
 
 
 def remove_uncommitted(lake: Path) -> None:
-    """Delete data the commit record does not point to: retired reports, observations replaced by a
+    """Delete data the commit record does not point to: retired reports, rows replaced by a
     newer batch file or compacted away, and leftovers of a killed run."""
     reports = read_reports(lake)
-    mapped = dict(zip(reports["report_id"].to_pylist(), _file_column(reports), strict=True))
-    live_files = {f for f in mapped.values() if f}
-    folder = lake / OBSERVATIONS
-    for name in _names(folder):
-        if name.startswith(BATCH_PREFIX) and name.endswith(".parquet"):
-            if f"{OBSERVATIONS}/{name}" not in live_files:
-                (folder / name).unlink(missing_ok=True)
-        elif name.startswith("."):
-            continue  # temp files: remove_stale_temps() deletes them under the writer lock
-        elif mapped.get(name, "") is not None:
-            shutil.rmtree(folder / name, ignore_errors=True)  # a report's own folder, superseded
-    quarantined = {name.removesuffix(".parquet") for name in _names(lake / "quarantine")}
-    for report_id in quarantined - mapped.keys() - {DISCOVERY_QUARANTINE}:
-        quarantine_file(lake, report_id).unlink(missing_ok=True)
-    for report_id in {
-        name.removesuffix(".parquet") for name in _names(lake / "claims")
-    } - mapped.keys():
-        claims_file(lake, report_id).unlink(missing_ok=True)
+    for kind in KINDS:
+        mapped = dict(
+            zip(reports["report_id"].to_pylist(), _file_column(reports, kind), strict=True)
+        )
+        live_files = {f for f in mapped.values() if f}
+        folder = lake / kind
+        for name in _names(folder):
+            if name.startswith(BATCH_PREFIX) and name.endswith(".parquet"):
+                if f"{kind}/{name}" not in live_files:
+                    (folder / name).unlink(missing_ok=True)
+            elif name.startswith(".") or name == f"{DISCOVERY_QUARANTINE}.parquet":
+                continue  # temp files: remove_stale_temps() deletes them under the writer lock
+            elif mapped.get(name.removesuffix(".parquet"), "") is not None:
+                # A report's own folder or file: current only while its row maps it to none (NULL).
+                _remove(folder / name)
 
 
-def _file_column(reports: pa.Table) -> list[str | None]:
-    return reports[OBSERVATIONS_FILE].to_pylist()
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
-def observation_map(lake: Path, reports: pa.Table) -> pa.Table:
-    """(report_id, file): the lake files holding each report's current observations, as absolute
-    paths; a loader keeps only the rows of a file whose (report_id, file) is listed here."""
-    report_ids, files = reports["report_id"].to_pylist(), _file_column(reports)
-    pairs = [(rid, str(lake / f)) for rid, f in zip(report_ids, files, strict=True) if f]
-    # One listing per folder: with thousands of reports, a glob or stat per report costs seconds.
-    legacy = sorted(rid for rid, f in zip(report_ids, files, strict=True) if f is None)
-    with_data = _names(lake / OBSERVATIONS) if legacy else set()
-    pairs += [
+def _file_column(reports: pa.Table, kind: str = OBSERVATIONS) -> list[str | None]:
+    return reports[KINDS[kind][1]].to_pylist()
+
+
+def _legacy_files(lake: Path, kind: str, report_ids: list[str]) -> list[tuple[str, str]]:
+    """(report_id, file) of reports whose rows are still in their own files (before batch files)."""
+    if not report_ids:
+        return []
+    if kind != OBSERVATIONS:
+        present = _names(lake / kind)
+        return [
+            (rid, str(lake / kind / f"{rid}.parquet"))
+            for rid in report_ids
+            if f"{rid}.parquet" in present
+        ]
+    with_data = _names(lake / OBSERVATIONS)
+    return [
         (rid, str(observations_dir(lake, rid) / name))
-        for rid in legacy
+        for rid in report_ids
         if rid in with_data
         for name in sorted(_names(observations_dir(lake, rid)))
         if name.endswith(".parquet")
     ]
+
+
+def current_map(lake: Path, reports: pa.Table, kind: str = OBSERVATIONS) -> pa.Table:
+    """(report_id, file): the lake files holding each report's current rows of a kind, as
+    absolute paths; a loader keeps only the rows of a file whose (report_id, file) is listed here."""
+    report_ids, files = reports["report_id"].to_pylist(), _file_column(reports, kind)
+    pairs = [(rid, str(lake / f)) for rid, f in zip(report_ids, files, strict=True) if f]
+    # One listing per folder: with thousands of reports, a glob or stat per report costs seconds.
+    legacy = sorted(rid for rid, f in zip(report_ids, files, strict=True) if f is None)
+    pairs += _legacy_files(lake, kind, legacy)
     pairs.sort(key=lambda pair: (pair[1], pair[0]))
     return pa.table(
         {
@@ -314,9 +363,14 @@ def observation_map(lake: Path, reports: pa.Table) -> pa.Table:
     )
 
 
+def observation_map(lake: Path, reports: pa.Table) -> pa.Table:
+    """current_map of the observations."""
+    return current_map(lake, reports, OBSERVATIONS)
+
+
 def current_rows_query(columns: Iterable[str]) -> str:
-    """SELECT of the current observation rows: the files in $files, each kept only for the reports
-    a registered `current_files` (observation_map) points to it."""
+    """SELECT of the current rows: the files in $files, each kept only for the reports a
+    registered `current_files` (current_map) points to it."""
     selected = ", ".join(f"o.{quote_ident(name)}" for name in columns)
     return (
         f"SELECT {selected} FROM read_parquet($files, union_by_name = true, filename = true) AS o "
@@ -324,15 +378,30 @@ def current_rows_query(columns: Iterable[str]) -> str:
     )
 
 
+def read_current(lake: Path, kind: str, columns: list[str]) -> pa.Table:
+    """The lake's current rows of a kind (these columns), as a reader outside the warehouse sees
+    them; quarantine includes discovery's problems."""
+    schema = pa.schema([KINDS[kind][0].field(name) for name in columns])
+    current = current_map(lake, read_reports(lake), kind)
+    parts = []
+    discovery = quarantine_file(lake, DISCOVERY_QUARANTINE)
+    if kind == QUARANTINE and discovery.exists():
+        parts.append(read_parquet(discovery, QUARANTINE_SCHEMA, columns))
+    if current.num_rows:
+        with closing(duckdb.connect()) as con:
+            con.register("current_files", current)
+            files = sorted(set(current["file"].to_pylist()))
+            parts.append(
+                con.sql(current_rows_query(columns), params={"files": files})
+                .to_arrow_table()
+                .cast(schema)
+            )
+    return pa.concat_tables(parts) if parts else schema.empty_table()
+
+
 def read_current_observations(lake: Path, columns: list[str]) -> pa.Table:
     """The lake's current observations (these columns), as a reader outside the warehouse sees them."""
-    current = observation_map(lake, read_reports(lake))
-    if not current.num_rows:
-        return pa.schema([OBSERVATIONS_SCHEMA.field(name) for name in columns]).empty_table()
-    with closing(duckdb.connect()) as con:
-        con.register("current_files", current)
-        files = sorted(set(current["file"].to_pylist()))
-        return con.sql(current_rows_query(columns), params={"files": files}).to_arrow_table()
+    return read_current(lake, OBSERVATIONS, columns)
 
 
 def compact(
@@ -340,14 +409,43 @@ def compact(
     below: float = COMPACT_BELOW,
     small_rows: int = SMALL_FILE_ROWS,
     max_small: int = MAX_SMALL_FILES,
+    max_side: int = MAX_SIDE_FILES,
 ) -> list[str]:
-    """Rewrite the batch files whose current rows fall below `below` of their rows (and merge small
-    ones once there are more than `max_small`) into one new file; returns the files replaced.
+    """Rewrite the observation batch files whose current rows fall below `below` of their rows
+    (and merge small ones once there are more than `max_small`), and the quarantine and claims
+    batch files once there are more than `max_side` of a kind, into new files; returns the files
+    replaced.
 
-    The new file is written first, then reports.parquet points the moved reports to it, then the
-    old files go: a run killed at any point leaves one complete, consistent lake.
+    The new files are written first, then reports.parquet points the moved reports to them, then
+    the old files go: a run killed at any point leaves one complete, consistent lake.
     """
     reports = read_reports(lake)
+    chosen = {OBSERVATIONS: _sparse_or_small(lake, reports, below, small_rows, max_small)}
+    for kind in (QUARANTINE, CLAIMS):
+        files = {f for f in _file_column(reports, kind) if f and f.startswith(f"{kind}/")}
+        chosen[kind] = sorted(files) if len(files) > max_side else []
+    if not any(chosen.values()):
+        return []
+    moves = {}
+    with BatchWriter(lake) as batch:
+        for kind, rels in chosen.items():
+            if rels:
+                moves[kind] = _move_rows(lake, reports, kind, rels, batch)
+    failpoint("lake:compact-written")
+    for kind, (moved, files) in moves.items():
+        writer = batch.files[kind]
+        target = pc.if_else(moved, pa.scalar(writer.rel if writer.written else ""), files)
+        column = KINDS[kind][1]
+        reports = reports.set_column(reports.schema.get_field_index(column), column, target)
+    commit_reports(lake, reports)
+    failpoint("lake:compact-committed")
+    remove_uncommitted(lake)
+    return sorted(rel for rels in chosen.values() for rel in rels)
+
+
+def _sparse_or_small(
+    lake: Path, reports: pa.Table, below: float, small_rows: int, max_small: int
+) -> list[str]:
     files = pa.array(_file_column(reports), pa.string())
     counts = reports.select(["observations"]).append_column("file", files)
     counts = counts.filter(pc.starts_with(counts["file"], f"{OBSERVATIONS}/{BATCH_PREFIX}"))
@@ -356,55 +454,33 @@ def compact(
     total = {rel: pq.ParquetFile(lake / rel).metadata.num_rows for rel in sorted(live)}
     sparse = {rel for rel in live if live[rel] < below * total[rel]}
     small = {rel for rel in live if total[rel] < small_rows}
-    chosen = sorted(sparse | (small if len(small) > max_small else set()))
-    if not chosen:
-        return []
-    moved = pc.is_in(files, pa.array(chosen, pa.string()))
+    return sorted(sparse | (small if len(small) > max_small else set()))
+
+
+def _move_rows(
+    lake: Path, reports: pa.Table, kind: str, rels: list[str], batch: BatchWriter
+) -> tuple[pa.ChunkedArray, pa.Array]:
+    """The current rows of these files into the batch; returns which reports moved, and the map."""
+    files = pa.array(_file_column(reports, kind), pa.string())
+    moved = pc.is_in(files, pa.array(rels, pa.string()))
     moved_ids = pc.filter(reports["report_id"], moved)
-    with BatchWriter(lake) as batch:
-        for rel in chosen:
-            rows = read_parquet(lake / rel, OBSERVATIONS_SCHEMA)
-            ids = pc.filter(moved_ids, pc.equal(pc.filter(files, moved), rel))
-            batch.add(rows.filter(pc.is_in(rows["report_id"], ids)))
-    failpoint("lake:compact-written")
-    target = pc.if_else(moved, pa.scalar(batch.rel if batch.written else ""), files)
-    commit_reports(
-        lake,
-        reports.set_column(
-            reports.schema.get_field_index(OBSERVATIONS_FILE), OBSERVATIONS_FILE, target
-        ),
-    )
-    failpoint("lake:compact-committed")
-    remove_uncommitted(lake)
-    return chosen
+    for rel in rels:
+        rows = read_parquet(lake / rel, KINDS[kind][0])
+        ids = pc.filter(moved_ids, pc.equal(pc.filter(files, moved), rel))
+        batch.add(rows.filter(pc.is_in(rows["report_id"], ids)), kind)
+    return moved, files
 
 
 def lake_files(lake: Path, report_ids: Iterable[str]) -> tuple[list[str], list[str]]:
-    """Files holding the committed reports' observations (a batch file also holds rows that are no
-    longer current: filter with observation_map) and their quarantine files, sorted."""
+    """Files holding the committed reports' observations and quarantine rows (discovery's too),
+    sorted; a batch file also holds rows that are no longer current: filter with current_map."""
     ids = sorted(report_ids)
     reports = read_reports(lake)
     reports = reports.filter(pc.is_in(reports["report_id"], pa.array(ids, pa.string())))
     observations = sorted(set(observation_map(lake, reports)["file"].to_pylist()))
-    return observations, quarantine_files(lake, ids)
-
-
-def quarantine_files(lake: Path, report_ids: Iterable[str]) -> list[str]:
-    """Quarantine files of the committed reports (and discovery's), sorted so loads are deterministic."""
-    quarantined = _names(lake / "quarantine")
-    return [
-        str(quarantine_file(lake, rid))
-        for rid in [DISCOVERY_QUARANTINE, *sorted(report_ids)]
-        if f"{rid}.parquet" in quarantined
-    ]
-
-
-def claims_files(lake: Path, report_ids: Iterable[str]) -> list[str]:
-    """Claims files of the committed reports, sorted so loads are deterministic."""
-    present = _names(lake / "claims")
-    return [
-        str(claims_file(lake, rid)) for rid in sorted(report_ids) if f"{rid}.parquet" in present
-    ]
+    discovery = quarantine_file(lake, DISCOVERY_QUARANTINE)
+    quarantine = sorted(set(current_map(lake, reports, QUARANTINE)["file"].to_pylist()))
+    return observations, ([str(discovery)] if discovery.exists() else []) + quarantine
 
 
 def _names(folder: Path) -> set[str]:

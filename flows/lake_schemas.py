@@ -303,14 +303,36 @@ REPORTS_SCHEMA = pa.schema(
 # The file map is how the lake is stored, not what analysts query: reports.parquet holds it, the
 # warehouse's lake.reports (REPORTS_SCHEMA) does not.
 OBSERVATIONS_FILE = "observations_file"
-LAKE_REPORTS_SCHEMA = REPORTS_SCHEMA.append(
-    _field(
-        OBSERVATIONS_FILE,
-        pa.string(),
-        "Lake file holding this report's current observations, relative to the lake "
-        "(observations/batch-<id>.parquet); '' when it has none; NULL in a lake written before "
-        "batch files (its rows are in observations/<report_id>/). Rows of other reports, or older "
-        "rows of this one, in a batch file are not current.",
+QUARANTINE_FILE = "quarantine_file"
+CLAIMS_FILE = "claims_file"
+LAKE_REPORTS_SCHEMA = (
+    REPORTS_SCHEMA.append(
+        _field(
+            OBSERVATIONS_FILE,
+            pa.string(),
+            "Lake file holding this report's current observations, relative to the lake "
+            "(observations/batch-<id>.parquet); '' when it has none; NULL in a lake written before "
+            "batch files (its rows are in observations/<report_id>/). Rows of other reports, or "
+            "older rows of this one, in a batch file are not current.",
+        )
+    )
+    .append(
+        _field(
+            QUARANTINE_FILE,
+            pa.string(),
+            "Lake file holding this report's current quarantine rows "
+            "(quarantine/batch-<id>.parquet); '' when it has none; NULL in a lake written before "
+            "quarantine batch files (its rows are in quarantine/<report_id>.parquet).",
+        )
+    )
+    .append(
+        _field(
+            CLAIMS_FILE,
+            pa.string(),
+            "Lake file holding this report's current claims (claims/batch-<id>.parquet); '' when "
+            "it has none; NULL in a lake written before claims batch files (its rows are in "
+            "claims/<report_id>.parquet).",
+        )
     )
 )
 

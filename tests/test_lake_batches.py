@@ -161,3 +161,86 @@ def test_compaction_killed_at_any_point_leaves_the_same_current_rows(tmp_path: P
         assert len(mapped) == 2 and loaded(lake_dir, tmp_path) == want
     # Every file is wholly current now: nothing to rewrite, however low the bar.
     assert lake.compact(lake_dir, below=1.0) == []
+
+
+def write_quarantining_raw(raw: Path, bad: dict[str, str]) -> None:
+    """Each series with one value that cannot be read (its text from `bad`): one quarantine row."""
+    for series in SERIES:
+        rows = f"Skill {series},+1%\nOdd {series},{bad.get(series, 'lots')}\n"
+        write_report(raw / series, manifest(series, "t.csv"), {"t.csv": "Skill,Growth\n" + rows})
+
+
+def loaded_quarantine(lake_dir: Path, tmp_path: Path) -> list[tuple]:
+    database = tmp_path / f"check-{len(list(tmp_path.glob('check-*')))}.duckdb"
+    load_lake(database, lake_dir, DEFAULT_REFERENCE)
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(
+            "SELECT report_id, reason_code, message FROM lake.quarantine ORDER BY ALL"
+        ).fetchall()
+
+
+def test_quarantine_rows_go_to_batch_files_and_a_rerun_replaces_one_reports_rows(
+    tmp_path: Path,
+) -> None:
+    raw, lake_dir = tmp_path / "raw", tmp_path / "lake"
+    write_quarantining_raw(raw, {})
+    run_once(raw, lake_dir)
+    [first] = [p.name for p in (lake_dir / "quarantine").glob("batch-*.parquet")]
+    before = loaded_quarantine(lake_dir, tmp_path)
+    assert [(r[0], r[1]) for r in before] == [(f"{s}-2025", "unparseable_value") for s in SERIES]
+
+    write_quarantining_raw(raw, {"alpha": "many"})
+    assert run_once(raw, lake_dir) == ["alpha-2025"]
+    after = loaded_quarantine(lake_dir, tmp_path)
+    # The first file still holds alpha's old row; the load and readers keep only its new one.
+    assert pq.ParquetFile(lake_dir / "quarantine" / first).metadata.num_rows == 3
+    assert after[1:] == before[1:] and "many" in after[0][2] and "lots" not in after[0][2]
+    current = lake.read_current(lake_dir, lake.QUARANTINE, ["report_id", "message"])
+    assert sorted((r["report_id"], r["message"]) for r in current.to_pylist()) == [
+        (r[0], r[2]) for r in after
+    ]
+    # A retired report's rows leave the map; the file holding no current row at all goes.
+    write_quarantining_raw(raw, {"alpha": "many", "beta": "heaps", "gamma": "loads"})
+    run_once(raw, lake_dir)
+    assert not (lake_dir / "quarantine" / first).exists()
+
+
+def test_per_report_quarantine_and_claims_files_are_still_read_until_their_report_moves(
+    tmp_path: Path,
+) -> None:
+    """A lake written before quarantine batch files (quarantine/<report_id>.parquet, no map
+    column) loads as it is; a changed report's own file goes at its commit."""
+    raw, lake_dir = tmp_path / "raw", tmp_path / "lake"
+    write_quarantining_raw(raw, {})
+    run_once(raw, lake_dir)
+    [batch] = (lake_dir / "quarantine").glob("batch-*.parquet")
+    rows = pq.read_table(batch)
+    for report_id in ("alpha-2025", "beta-2025", "gamma-2025"):
+        mine = rows.filter(pc.equal(rows["report_id"], report_id))
+        lake.write_parquet(mine, lake.quarantine_file(lake_dir, report_id))
+    reports = lake.read_reports(lake_dir).drop_columns(["quarantine_file", "claims_file"])
+    lake.write_parquet(reports, lake_dir / lake.REPORTS_FILE)
+    batch.unlink()
+    want = loaded_quarantine(lake_dir, tmp_path)
+    assert len(want) == 3
+
+    write_quarantining_raw(raw, {"gamma": "loads"})
+    assert run_once(raw, lake_dir) == ["gamma-2025"]
+    assert not lake.quarantine_file(lake_dir, "gamma-2025").exists()
+    assert lake.quarantine_file(lake_dir, "alpha-2025").exists()
+    now = loaded_quarantine(lake_dir, tmp_path)
+    assert now[:2] == want[:2] and "loads" in now[2][2]
+
+
+def test_many_quarantine_files_are_merged_into_one(tmp_path: Path) -> None:
+    raw, lake_dir = tmp_path / "raw", tmp_path / "lake"
+    write_quarantining_raw(raw, {})
+    run_once(raw, lake_dir)
+    write_quarantining_raw(raw, {"alpha": "many"})
+    run_once(raw, lake_dir)
+    want = loaded_quarantine(lake_dir, tmp_path)
+    assert len(list((lake_dir / "quarantine").glob("batch-*.parquet"))) == 2
+    assert len(lake.compact(lake_dir, max_side=1)) == 2
+    [merged] = (lake_dir / "quarantine").glob("batch-*.parquet")
+    assert pq.ParquetFile(merged).metadata.num_rows == 3
+    assert loaded_quarantine(lake_dir, tmp_path) == want

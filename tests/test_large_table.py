@@ -85,3 +85,78 @@ def test_duplicate_rows_of_a_table_read_in_chunks():
     chunked = pa.concat_tables([cells.slice(0, 3), cells.slice(3, 2), cells.slice(5)])
     raw = RawTable(("Skill", "Value"), chunked, pa.table({"source_row": pa.array([], pa.int64())}))
     assert duplicate_rows(raw).to_pylist() == [False, True, False, False, True, False, False, True]
+
+
+# A table past SMALL_TABLE cells (so normalized at once, not in a batch), then a small one.
+BIG = LONG + "".join(f"Skill number {i},Data,2024,Growth,+{i}%\n" for i in range(1, 1100))
+
+
+def _write_streaming_raw(raw: Path) -> None:
+    from tests.conftest import write_report
+    from tests.hostile_corpus import manifest
+
+    small = "Skill,Growth\nPython,+4%\nSQL,oops\n"
+    write_report(raw / "a", manifest("a", "t.csv"), {"t.csv": small})
+    long_columns = (
+        '{ skill = "Skill", category = "Category", period = "Period", measure = "What", '
+        'value = "Value" }'
+    )
+    big = manifest("b", "big.csv", columns=long_columns)
+    big += '\n[[tables]]\nfile = "t.csv"\nmeasure = "growth_pct"\n'
+    big += 'columns = { skill = "Skill", value = "Growth" }\n'
+    write_report(raw / "b", big, {"big.csv": BIG, "t.csv": small})
+    write_report(raw / "c", manifest("c", "t.csv"), {"t.csv": small})
+
+
+def _ingested(raw: Path, lake: Path) -> tuple[list, list, list]:
+    import pyarrow.parquet as pq
+
+    from flows.ingest import Batch, ingest_batch
+    from flows.raw.discover import discover, reference_fingerprint
+
+    plan = discover(raw, reference_fingerprint(REFERENCE), {})
+    rows = ingest_batch(Batch(tuple(plan.changed)), lake, REFERENCE)
+    files = ("observations_file", "quarantine_file", "claims_file", "ingested_at")
+    tables = [
+        pq.read_table(lake / name).to_pylist()
+        for column in files[:2]
+        for name in dict.fromkeys(r[column] for r in rows if r[column])
+    ]
+    return tables[0], tables[1], [{k: v for k, v in r.items() if k not in files} for r in rows]
+
+
+def test_a_large_tables_ranges_stream_into_the_batch_file_in_report_order(
+    tmp_path, monkeypatch
+) -> None:
+    _write_streaming_raw(tmp_path / "raw")
+    whole = _ingested(tmp_path / "raw", tmp_path / "whole")
+    monkeypatch.setenv("SKILLPULSE_RANGE_ROWS", "300")
+    streamed = _ingested(tmp_path / "raw", tmp_path / "streamed")
+    assert streamed == whole
+    observations, _, reports = whole
+    assert [r["report_id"] for r in reports] == ["a-2025", "b-2025", "c-2025"]
+    assert reports[1]["observations"] > 1100 and len(observations) == sum(
+        r["observations"] for r in reports
+    )
+
+
+def test_a_sink_takes_each_ranges_observations_and_the_result_counts_them(
+    tmp_path, monkeypatch
+) -> None:
+    import duckdb
+
+    from flows.normalize.table import normalize_read, read_declared
+    from flows.raw.discover import discover, reference_fingerprint
+
+    _write_streaming_raw(tmp_path / "raw")
+    plan = discover(tmp_path / "raw", reference_fingerprint(REFERENCE), {})
+    source = next(s for s in plan.changed if s.report_id == "b-2025")
+    read = read_declared(source, source.manifest.tables[0], REFERENCE)
+    whole = normalize_read(duckdb.connect(), read, REFERENCE)
+    monkeypatch.setenv("SKILLPULSE_RANGE_ROWS", "300")
+    parts: list[pa.Table] = []
+    streamed = normalize_read(duckdb.connect(), read, REFERENCE, parts.append)
+    assert len(parts) == 4 and streamed.observations.num_rows == 0
+    assert streamed.streamed == whole.observations.num_rows == streamed.observation_count
+    assert pa.concat_tables(parts).equals(whole.observations)
+    assert streamed.quarantine.equals(whole.quarantine)

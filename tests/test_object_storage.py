@@ -162,7 +162,8 @@ def test_a_worker_with_no_shared_disk_reads_raw_objects_and_writes_lake_objects(
     }
     upwork = again["upwork-in-demand-skills-2026"]
     assert (upwork["status"], upwork["input_fingerprint"]) == ("failed", "")
-    assert "lake-w/quarantine/upwork-in-demand-skills-2026.parquet" in keys(s3["client"], "lake-w/")
+    assert f"lake-w/{upwork['quarantine_file']}" in keys(s3["client"], "lake-w/")
+    assert upwork["quarantine_file"].startswith("quarantine/batch-")
     assert upwork["observations_file"] == ""
     s3["client"].upload_file(
         str(SAMPLE_RAW / "upwork/in-demand-skills-2026/ai-skills.csv"), BUCKET, key

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.lake import lake_files, read_reports
+from flows.lake import QUARANTINE, read_current
 from flows.ops.summary import RunSummary, quarantine_reasons
 from tests.analyst_warehouse import analyst_raw, analyst_warehouse_once
 
@@ -60,8 +60,9 @@ def test_summary_lists_the_top_reasons_with_one_example_each() -> None:
 @pytest.mark.slow
 def test_quarantine_reasons_come_from_the_lake(tmp_path_factory, prefect_harness) -> None:
     lake = analyst_warehouse_once(tmp_path_factory) / "lake"
-    _, files = lake_files(lake, read_reports(lake)["report_id"].to_pylist())
-    reasons, examples = quarantine_reasons(files)
+    reasons, examples = quarantine_reasons(
+        read_current(lake, QUARANTINE, ["reason_code", "message"])
+    )
     assert reasons == {"unparseable_value": 1}
     assert examples["unparseable_value"].startswith(
         'upwork/in-demand-skills-2025/ai-skills.csv:6:3 (column "Demand growth (YoY)"): '

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flows.config import DEFAULT_REFERENCE
 from flows.ingest import Batch, ingest_batch
-from flows.lake import quarantine_file, read_parquet
+from flows.lake import read_parquet
 from flows.lake_schemas import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA
 from flows.raw.discover import discover, reference_fingerprint
 from tests.conftest import write_report
@@ -22,7 +22,7 @@ def test_a_file_changed_after_discovery_is_not_loaded_under_the_old_hash(tmp_pat
     (folder / "t.csv").write_text("Skill,Growth\nNew skill,+99%\n", encoding="utf-8")
     [row] = ingest_batch(Batch(plan.changed), lake, DEFAULT_REFERENCE)
     assert row["observations"] == 0
-    quarantine = read_parquet(quarantine_file(lake, row["report_id"]), QUARANTINE_SCHEMA)
+    quarantine = read_parquet(lake / row["quarantine_file"], QUARANTINE_SCHEMA)
     assert quarantine["reason_code"].to_pylist() == ["file_changed"]
     assert "racing/t.csv" in quarantine["message"][0].as_py()
     assert not list((lake / "observations").rglob("*.parquet"))

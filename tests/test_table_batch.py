@@ -12,7 +12,7 @@ import pytest
 from flows.config import DEFAULT_REFERENCE
 from flows.extract import RawTable
 from flows.ingest import Batch, ingest_batch, ingest_report
-from flows.lake import BatchWriter, quarantine_file
+from flows.lake import BatchWriter
 from flows.normalize.table import ReadTable, TableResult, normalize_read, read_declared
 from flows.normalize.table_batch import batchable, normalize_tables
 from flows.raw.discover import ReportSource, discover, reference_fingerprint
@@ -87,13 +87,11 @@ def _lake_rows(lake: Path, rows: list[dict], sources) -> tuple:
         for name in dict.fromkeys(r["observations_file"] for r in rows if r["observations_file"])
     ]
     quarantine = [
-        pq.read_table(quarantine_file(lake, s.report_id)).to_pylist()
-        for s in sources
-        if quarantine_file(lake, s.report_id).exists()
+        pq.read_table(lake / name).to_pylist()
+        for name in dict.fromkeys(r["quarantine_file"] for r in rows if r["quarantine_file"])
     ]
-    reports = [
-        {k: v for k, v in r.items() if k not in ("ingested_at", "observations_file")} for r in rows
-    ]
+    files = ("observations_file", "quarantine_file", "claims_file")
+    reports = [{k: v for k, v in r.items() if k != "ingested_at" and k not in files} for r in rows]
     return observations, quarantine, reports
 
 

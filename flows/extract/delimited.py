@@ -7,6 +7,7 @@ import io
 import itertools
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -35,8 +36,29 @@ _SAMPLE_BYTES = 64 * 1024
 _SNIFF_LINES = 50
 
 
+@dataclass(frozen=True)
+class PreparedCsv:
+    """A CSV file read up to its body's parse: header records, delimiter, width, where the body starts."""
+
+    path: Path
+    spec: TableSpec
+    data: bytes
+    header_rows: list[list[str]]
+    body_at: int
+    first_line: int  # the body's first line number
+    delimiter: str
+    width: int
+    header_width: int
+    lines: int  # the body's lines
+
+
 def read_csv(path: Path, spec: TableSpec) -> RawTable:
     """CSV/TSV: header at line header_row, data below; malformed rows placed by their line number."""
+    return read_prepared(prepare_csv(path, spec))
+
+
+def prepare_csv(path: Path, spec: TableSpec) -> PreparedCsv:
+    """Everything before the body's parse; the cell bound is checked here, before any parse."""
     data = utf8(read_bytes(path), path, spec)
     if data.isspace():
         raise empty_file_error(path)
@@ -60,10 +82,21 @@ def read_csv(path: Path, spec: TableSpec) -> RawTable:
     lines = max(data.count(b"\n", body_at), data.count(b"\r", body_at))
     lines += 0 if body_at >= len(data) or data.endswith((b"\n", b"\r")) else 1
     check_cell_bound(path, data.count(delimiter.encode(), body_at) + lines)
-    body = _csv_body(path, data, body_at, spec.header_row + header_lines, delimiter, width)
-    body = _set_aside_extra_cells(body, header_width, width, delimiter)
-    body = _set_aside_unterminated_quote(body, data[body_at:], delimiter)
-    return assemble(path, spec, header_rows, body, joiner=delimiter, fill_header_across=True)
+    first_line = spec.header_row + header_lines
+    return PreparedCsv(
+        path, spec, data, header_rows, body_at, first_line, delimiter, width, header_width, lines
+    )
+
+
+def read_prepared(csv_file: PreparedCsv) -> RawTable:
+    """A prepared CSV file's body parsed and assembled on its own."""
+    path, data, delimiter = csv_file.path, csv_file.data, csv_file.delimiter
+    body = _csv_body(path, data, csv_file.body_at, csv_file.first_line, delimiter, csv_file.width)
+    body = _set_aside_extra_cells(body, csv_file.header_width, csv_file.width, delimiter)
+    body = _set_aside_unterminated_quote(body, data[csv_file.body_at :], delimiter)
+    return assemble(
+        path, csv_file.spec, csv_file.header_rows, body, joiner=delimiter, fill_header_across=True
+    )
 
 
 def _offset_after_lines(data: bytes, count: int) -> int | None:

@@ -37,6 +37,7 @@ class _RangeResult:
     observations: pa.Table
     rejected: pa.Table
     counts: dict[str, int]
+    streamed: int = 0
 
 
 def normalize_in_ranges(
@@ -46,13 +47,15 @@ def normalize_in_ranges(
     layout: Layout,
     reference_dir: Path,
     range_rows: int,
+    sink: Callable[[pa.Table], None] | None = None,
 ) -> single.TableResult:
     """normalize_table's result, built range by range: the same rows in the same order.
 
     What depends on the whole table is decided first: which rows repeat an earlier one, and each
     distinct value text, period and name (read and harmonized once, in first-seen order, as the
     whole table would be). Each range then holds only its own cells, so memory grows with the
-    range, not the table, and the ranges run on threads (Arrow releases the GIL).
+    range, not the table, and the ranges run on threads (Arrow releases the GIL). With a sink,
+    each range's observations go to it in order as the range is done, and are not kept.
     """
     rel_file = source.rel_file(spec.file)
     cells = raw.cells.append_column(DUPLICATE_COLUMN, duplicate_rows(raw))
@@ -70,20 +73,50 @@ def normalize_in_ranges(
     }
     context = table_context(source, spec, rel_file)
     parts = _in_parallel(
-        lambda part: _normalize_range(part, layout, spec, figures, lookups, context), ranges
+        lambda part: _normalize_range(part, layout, spec, figures, lookups, context),
+        ranges,
+        _streamed(sink),
     )
     counts = {
         key: sum(p.counts[key] for p in parts) for key in ("cells", "ok", "rejected", "blank")
     }
     quarantine = pa.concat_tables([*(p.rejected for p in parts), skipped_quarantine(raw, context)])
     observations = pa.concat_tables([p.observations for p in parts])
-    return single.accounted_result(spec, raw, layout, observations, quarantine, counts, rel_file)
+    streamed = sum(p.streamed for p in parts)
+    return single.accounted_result(
+        spec, raw, layout, observations, quarantine, counts, rel_file, streamed
+    )
 
 
-def _in_parallel(work: Callable, ranges: list[RawTable]) -> list:
+def _streamed(sink: Callable[[pa.Table], None] | None) -> Callable | None:
+    """Hands a done range's observations to the sink, keeping only their count."""
+    if sink is None:
+        return None
+
+    def hand_over(part: _RangeResult) -> _RangeResult:
+        sink(part.observations)
+        return _RangeResult(
+            part.observations.schema.empty_table(),
+            part.rejected,
+            part.counts,
+            part.observations.num_rows,
+        )
+
+    return hand_over
+
+
+def _in_parallel(work: Callable, ranges: list[RawTable], then: Callable | None = None) -> list:
+    """work on every range, on threads; with `then`, ranges go a round of workers at a time and
+    each result passes through `then` in order, so only a round's results are held whole."""
     workers = max(1, min(len(ranges), os.cpu_count() or 1))
     with ThreadPoolExecutor(workers, thread_name_prefix="skillpulse-range") as pool:
-        return list(pool.map(work, ranges))
+        if then is None:
+            return list(pool.map(work, ranges))
+        return [
+            then(done)
+            for start in range(0, len(ranges), workers)
+            for done in list(pool.map(work, ranges[start : start + workers]))
+        ]
 
 
 def _long_cells(part: RawTable, layout: Layout, spec: TableSpec) -> pa.Table:

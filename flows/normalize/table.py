@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +65,12 @@ class TableResult:
     rejected_cells: int
     observed_cells: int = -1  # -1: one observation per observed cell (no cell printed several)
     claims: pa.Table | None = None  # prose tables: claims without a number
+    # Observations already handed to the batch's file as they were made (a large table's ranges).
+    streamed: int = 0
+
+    @property
+    def observation_count(self) -> int:
+        return self.observations.num_rows + self.streamed
 
     @property
     def cells_observed(self) -> int:
@@ -94,9 +101,16 @@ def normalize_report(
 
 
 def normalize_read(
-    con: duckdb.DuckDBPyConnection, table: ReadTable, reference_dir: Path
+    con: duckdb.DuckDBPyConnection,
+    table: ReadTable,
+    reference_dir: Path,
+    sink: Callable[[pa.Table], None] | None = None,
 ) -> TableResult:
-    return normalize_table(con, table.source, table.spec, table.raw, table.layout, reference_dir)
+    """normalize_table of a read table; a large table's ranges hand their observations to `sink`
+    as they are made (counted in TableResult.streamed), when one is given."""
+    return normalize_table(
+        con, table.source, table.spec, table.raw, table.layout, reference_dir, sink
+    )
 
 
 def read_declared(
@@ -109,6 +123,15 @@ def read_declared(
         return _normalize_prose(source, spec, reference_dir, rel_file)
     try:
         raw = read_table(source.report_dir / spec.file, spec)
+    except ExtractError as exc:
+        return rejected_file(source, spec, rel_file, exc)
+    return laid_out(source, spec, raw)
+
+
+def laid_out(source: ReportSource, spec: TableSpec, raw: RawTable) -> TableResult | ReadTable:
+    """A table read from its file: checked unchanged since discovery, its columns laid out."""
+    rel_file = source.rel_file(spec.file)
+    try:
         _check_unchanged(source, spec, rel_file)
         layout = resolve_layout(raw.header, spec, rel_file)
         if raw.cells.num_rows == 0 and raw.skipped.num_rows == 0:
@@ -172,6 +195,7 @@ def normalize_table(
     raw: RawTable,
     layout: Layout,
     reference_dir: Path,
+    sink: Callable[[pa.Table], None] | None = None,
 ) -> TableResult:
     """Unpivot value cells, read each distinct text once (several figures per cell become several
     rows), harmonize names, split good from bad."""
@@ -179,7 +203,7 @@ def normalize_table(
     if raw.cells.num_rows > range_rows:
         from flows.normalize.large_table import normalize_in_ranges  # it imports this module
 
-        return normalize_in_ranges(source, spec, raw, layout, reference_dir, range_rows)
+        return normalize_in_ranges(source, spec, raw, layout, reference_dir, range_rows, sink)
     rel_file = source.rel_file(spec.file)
     cells = long_cells(raw, layout, spec)
     cells = cells.append_column("declared_measure", declared_measures(cells, spec.measure))
@@ -208,9 +232,11 @@ def accounted_result(
     quarantine: pa.Table,
     counts: dict[str, int],
     rel_file: str,
+    streamed: int = 0,
 ) -> TableResult:
     """The table's result, once its cell counts are shown to account for every cell."""
     result = TableResult(
+        streamed=streamed,
         table_name=spec.table_name,
         observations=observations,
         quarantine=quarantine,

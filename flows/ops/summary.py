@@ -9,12 +9,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from flows.config import Paths
 from flows.fsutil import write_text_atomic
-from flows.lake import lake_files, read_parquet, read_reports
-from flows.lake_schemas import QUARANTINE_SCHEMA
+from flows.lake import QUARANTINE, read_current, read_reports
 from flows.raw.discover import Plan
 
 SUMMARY_FILE = "last_run.json"
@@ -114,8 +114,9 @@ def summarize(
 ) -> RunSummary:
     """Totals over the whole lake after this run, plus what this run did."""
     reports = read_reports(paths.lake)
-    _, quarantine_files = lake_files(paths.lake, reports["report_id"].to_pylist())
-    reasons, examples = quarantine_reasons(quarantine_files)
+    reasons, examples = quarantine_reasons(
+        read_current(paths.lake, QUARANTINE, ["reason_code", "message"])
+    )
     return RunSummary(
         status="completed",
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -142,24 +143,19 @@ def summarize(
     )
 
 
-def quarantine_reasons(files: list[Path]) -> tuple[dict[str, int], dict[str, str]]:
-    """Quarantined rows per reason code over the lake's files, and each code's first message."""
-    reasons: dict[str, int] = {}
-    examples: dict[str, str] = {}
-    for path in files:
-        table = read_parquet(path, QUARANTINE_SCHEMA, ["reason_code", "message"])
-        grouped = table.group_by("reason_code", use_threads=False).aggregate(
-            [("message", "first"), ([], "count_all")]
-        )
-        for code, first, count in zip(
-            grouped["reason_code"].to_pylist(),
-            grouped["message_first"].to_pylist(),
-            grouped["count_all"].to_pylist(),
-            strict=True,
-        ):
-            reasons[code] = reasons.get(code, 0) + count
-            examples.setdefault(code, first)
-    return reasons, examples
+def quarantine_reasons(table: pa.Table) -> tuple[dict[str, int], dict[str, str]]:
+    """Quarantined rows per reason code (reason_code, message rows of the lake), and each code's
+    first message."""
+    grouped = table.group_by("reason_code", use_threads=False).aggregate(
+        [("message", "first"), ([], "count_all")]
+    )
+    counts = dict(
+        zip(grouped["reason_code"].to_pylist(), grouped["count_all"].to_pylist(), strict=True)
+    )
+    examples = dict(
+        zip(grouped["reason_code"].to_pylist(), grouped["message_first"].to_pylist(), strict=True)
+    )
+    return counts, examples
 
 
 def write_summary(paths: Paths, summary: RunSummary | dict) -> None:

@@ -21,14 +21,15 @@ from flows.errors import CheckFailed, ConfigError
 from flows.failpoints import failpoint
 from flows.fsutil import sha256_file, write_text_atomic
 from flows.lake import (
+    CLAIMS,
     DISCOVERY_QUARANTINE,
+    KINDS,
     OBSERVATIONS,
+    QUARANTINE,
     REPORTS_FILE,
-    claims_files,
+    current_map,
     current_rows_query,
-    observation_map,
     quarantine_file,
-    quarantine_files,
     read_reports,
 )
 from flows.lake_schemas import (
@@ -130,15 +131,13 @@ def prepare(paths: Paths, previous: BuildInputs | None, inputs: BuildInputs) -> 
 def load_lake(database: Path, lake: Path, reference_dir: Path) -> None:
     """Create lake.* and reference.* tables in a fresh database with a few bulk statements."""
     reports = read_reports(lake)
-    report_ids = reports["report_id"].to_pylist()
     with closing(connect(database, keep_order=False)) as con:
         con.execute("CREATE SCHEMA lake; CREATE SCHEMA reference")
         _create_from_parquet(con, "observations", OBSERVATIONS_SCHEMA, [])
-        _insert_observations(con, observation_map(lake, reports))
-        _create_from_parquet(
-            con, "quarantine", QUARANTINE_SCHEMA, quarantine_files(lake, report_ids)
-        )
-        _create_from_parquet(con, "claims", CLAIMS_SCHEMA, claims_files(lake, report_ids))
+        _create_from_parquet(con, "quarantine", QUARANTINE_SCHEMA, _discovery_files(lake))
+        _create_from_parquet(con, "claims", CLAIMS_SCHEMA, [])
+        for kind in KINDS:
+            _insert_current(con, kind, current_map(lake, reports, kind))
         reports_file = lake / REPORTS_FILE
         _create_from_parquet(
             con, "reports", REPORTS_SCHEMA, [str(reports_file)] if reports_file.exists() else []
@@ -158,7 +157,6 @@ def refresh_lake(database: Path, lake: Path, sql_dir: Path) -> list[str] | None:
         changed = [report_id for (report_id,) in con.execute(_CHANGED_REPORTS).fetchall()]
         if len(changed) > MAX_CHANGED_SHARE * max(committed.num_rows, 1):
             return None
-        present = committed["report_id"].to_pylist()
         reloaded = committed.filter(
             pc.is_in(committed["report_id"], pa.array(changed, pa.string()))
         )
@@ -167,13 +165,14 @@ def refresh_lake(database: Path, lake: Path, sql_dir: Path) -> list[str] | None:
         con.execute(
             "DELETE FROM lake.observations WHERE report_id IN (SELECT report_id FROM changed)"
         )
-        _insert_observations(con, observation_map(lake, reloaded))
+        _insert_current(con, OBSERVATIONS, current_map(lake, reloaded))
         # Quarantine is small and discovery problems belong to no report: reload it whole.
         con.execute("DELETE FROM lake.quarantine")
-        _insert_parquet(con, "quarantine", QUARANTINE_SCHEMA, quarantine_files(lake, present))
+        _insert_parquet(con, "quarantine", QUARANTINE_SCHEMA, _discovery_files(lake))
+        _insert_current(con, QUARANTINE, current_map(lake, committed, QUARANTINE))
         # Claims are few: reloaded whole, like quarantine.
         con.execute("DELETE FROM lake.claims")
-        _insert_parquet(con, "claims", CLAIMS_SCHEMA, claims_files(lake, present))
+        _insert_current(con, CLAIMS, current_map(lake, committed, CLAIMS))
         con.execute("DELETE FROM lake.reports")
         con.execute(f"INSERT INTO lake.reports SELECT {_columns(REPORTS_SCHEMA)} FROM committed")
         con.commit()
@@ -202,18 +201,25 @@ def reports_with_changed_fields(con: duckdb.DuckDBPyConnection, sql_dir: Path) -
     return {report_id for (report_id,) in rows}
 
 
-def _insert_observations(con: duckdb.DuckDBPyConnection, current: pa.Table) -> None:
-    """Insert the current rows of the lake files in `current` (report_id, file): a batch file may
-    also hold rows of reports since written again elsewhere, which the map leaves out."""
+def _insert_current(con: duckdb.DuckDBPyConnection, kind: str, current: pa.Table) -> None:
+    """Insert the current rows of a kind from the lake files in `current` (report_id, file): a
+    batch file may also hold rows of reports since written again elsewhere, which the map leaves
+    out."""
     if not current.num_rows:
         return
     files = sorted(set(current["file"].to_pylist()))
     con.register("current_files", current)
     con.execute(
-        f"INSERT INTO lake.observations {current_rows_query(OBSERVATIONS_SCHEMA.names)}",
+        f"INSERT INTO lake.{quote_ident(kind)} {current_rows_query(KINDS[kind][0].names)}",
         {"files": files},
     )
     con.unregister("current_files")
+
+
+def _discovery_files(lake: Path) -> list[str]:
+    """Discovery's quarantine file (bad manifests, undeclared files): it belongs to no report."""
+    path = quarantine_file(lake, DISCOVERY_QUARANTINE)
+    return [str(path)] if path.exists() else []
 
 
 # A report changed when its commit row (fingerprint, ingestion time) is new or gone.
