@@ -241,7 +241,7 @@ def assemble(
     width = sum(1 for name in body.column_names if name.startswith("c"))
     check_cells(path, body.num_rows, width)
     cells = [blank_to_null(body.column(f"c{i}")) for i in range(1, width + 1)]
-    header = _header_texts(header_rows, width, fill_header_across)
+    header = header_texts(header_rows, width, fill_header_across)
     forced = optional(body, "_reason", pa.string())
     if classify:
         ragged = optional(body, "_ragged", pa.bool_())
@@ -250,7 +250,7 @@ def assemble(
     else:
         codes = np.zeros(body.num_rows, dtype=np.int8)
     set_aside = (codes > 0) | pc.is_valid(forced).to_numpy(zero_copy_only=False)
-    skipped = _skipped_rows(body, width, codes, forced, set_aside, joiner)
+    skipped = skipped_rows(body, width, codes, forced, set_aside, joiner)
     if set_aside.any():
         keep = pa.array(~set_aside)
         rows = body.column("source_row").filter(keep)
@@ -270,14 +270,14 @@ _REASON_BY_CODE = np.array(
 )
 
 
-_NO_SKIPPED = SKIPPED_SCHEMA.empty_table()
+NO_SKIPPED = SKIPPED_SCHEMA.empty_table()
 
 
-def _skipped_rows(body, width, codes, forced, set_aside, joiner) -> pa.Table:
+def skipped_rows(body, width, codes, forced, set_aside, joiner) -> pa.Table:
     """The rows set aside, with their text as published (or their cells joined when it is not kept)."""
     where = np.flatnonzero(set_aside)
     if not where.size:
-        return _NO_SKIPPED  # most tables: building the empty columns cost ~30 us a file
+        return NO_SKIPPED  # most tables: building the empty columns cost ~30 us a file
     take = pa.array(where)
     reasons = pc.coalesce(forced.take(take), pa.array(_REASON_BY_CODE[codes[where]], pa.string()))
     cells = [pc.fill_null(body.column(f"c{i}").take(take), "") for i in range(1, width + 1)]
@@ -302,7 +302,7 @@ def blank_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return column
 
 
-def _header_texts(rows: list[list[str | None]], width: int, fill_across: bool) -> list[str]:
+def header_texts(rows: list[list[str | None]], width: int, fill_across: bool) -> list[str]:
     """Header rows -> one text per column: parts joined with a space, a repeated part kept once."""
     grid = [[(cell or "").strip() for cell in row] + [""] * (width - len(row)) for row in rows]
     if fill_across:
@@ -324,8 +324,8 @@ def _header_texts(rows: list[list[str | None]], width: int, fill_across: bool) -
 
 
 # Footnote lines: "Source:", "Sources.", "Data source:", "Note:", "Notes:", "Footnote:", "*text", "†".
-_FOOTNOTE = r"(?i)^\s*(?:\*+\S|[†‡]|(?:data\s+)?sources?\s*[:.]|notes?\s*[:.]|footnotes?\s*[:.])"
-FOOTNOTE_LINE = re.compile(_FOOTNOTE)
+FOOTNOTE = r"(?i)^\s*(?:\*+\S|[†‡]|(?:data\s+)?sources?\s*[:.]|notes?\s*[:.]|footnotes?\s*[:.])"
+FOOTNOTE_LINE = re.compile(FOOTNOTE)
 
 
 def _skip_codes(path, cells, header_rows, spec, ragged, joiner) -> np.ndarray:
@@ -347,14 +347,14 @@ def _skip_codes(path, cells, header_rows, spec, ragged, joiner) -> np.ndarray:
 
 def _footer(cells, present, blank, ragged, pattern, joiner) -> np.ndarray:
     lead = pc.coalesce(*cells)
-    automatic = _regex_hits(lead, _FOOTNOTE)
+    automatic = regex_hits(lead, FOOTNOTE)
     below_is_notes = blank | automatic | (present <= 1) | ragged
     tail_is_notes = np.logical_and.accumulate(below_is_notes[::-1])[::-1]
     starts = np.flatnonzero(automatic & tail_is_notes)
     start = starts[0] if starts.size else len(blank)
     if pattern:  # validated by the manifest
         text = pc.binary_join_element_wise(*[pc.fill_null(c, "") for c in cells], joiner)
-        hits = np.flatnonzero(_regex_hits(lead, pattern) | _regex_hits(text, pattern))
+        hits = np.flatnonzero(regex_hits(lead, pattern) | regex_hits(text, pattern))
         if hits.size:
             start = min(start, hits[0])
     footer = np.zeros(len(blank), dtype=bool)
@@ -362,7 +362,7 @@ def _footer(cells, present, blank, ragged, pattern, joiner) -> np.ndarray:
     return footer & ~blank
 
 
-def _regex_hits(column: pa.ChunkedArray, pattern: str) -> np.ndarray:
+def regex_hits(column: pa.ChunkedArray, pattern: str) -> np.ndarray:
     return search_hits(column, pattern, "footer_pattern")
 
 

@@ -11,21 +11,21 @@ import pyarrow.compute as pc
 
 from flows.errors import ExtractError
 from flows.extract.common import (
-    _FOOTNOTE,
-    _NO_SKIPPED,
+    FOOTNOTE,
+    NO_SKIPPED,
     RawTable,
-    _header_texts,
-    _regex_hits,
-    _skipped_rows,
     blank_to_null,
     check_cells,
+    header_texts,
     optional,
+    regex_hits,
+    skipped_rows,
 )
 from flows.extract.delimited import (
     PreparedCsv,
-    _csv_body,
-    _set_aside_extra_cells,
+    csv_body,
     read_prepared,
+    set_aside_extra_cells,
 )
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def _read_together(files: list[PreparedCsv]) -> list[RawTable | Exception]:
     joined = b"".join(b if b.endswith(b"\n") else b + b"\n" for b in bodies)
     line_starts = np.cumsum([0] + [_body_lines(b) for b in bodies[:-1]]).astype(np.int64)
     first = files[0]
-    body = _csv_body(Path("window"), joined, 0, 0, first.delimiter, first.width)
+    body = csv_body(Path("window"), joined, 0, 0, first.delimiter, first.width)
     starts = body.column("source_row").to_numpy()
     # Every file's first line must start a record, or a record ran across files.
     if not np.isin(line_starts, starts).all():
@@ -99,7 +99,7 @@ def _read_together(files: list[PreparedCsv]) -> list[RawTable | Exception]:
     segment = np.searchsorted(line_starts, starts, side="right") - 1
     offsets = np.array([f.first_line for f in files], dtype=np.int64) - line_starts
     body = body.set_column(0, "source_row", pa.array(starts + offsets[segment], pa.int64()))
-    body = _set_aside_extra_cells(body, first.header_width, first.width, first.delimiter)
+    body = set_aside_extra_cells(body, first.header_width, first.width, first.delimiter)
     body = body.combine_chunks()
     bounds = np.searchsorted(segment, np.arange(len(files) + 1))
     return _assemble_segments(files, body, bounds)
@@ -129,7 +129,7 @@ def _assemble_segments(
     codes[blank] = 1
     forced = optional(body, "_reason", pa.string())
     set_aside = (codes > 0) | pc.is_valid(forced).to_numpy(zero_copy_only=False)
-    skipped = _skipped_rows(body, width, codes, forced, set_aside, joiner)
+    skipped = skipped_rows(body, width, codes, forced, set_aside, joiner)
     skipped_bounds = np.searchsorted(np.flatnonzero(set_aside), bounds)
     rows = body.column("source_row")
     if set_aside.any():
@@ -149,14 +149,14 @@ def _assemble_segments(
         except ExtractError as exc:
             results.append(exc)
             continue
-        header = _header_texts(csv_file.header_rows, width, True)
+        header = header_texts(csv_file.header_rows, width, True)
         kept = [i for i in range(width) if header[i] or valid[i][stop] > valid[i][start]]
         names = tuple(header[i] or f"column_{n}" for n, i in enumerate(kept, 1))
         columns = {"source_row": rows.slice(start, stop - start)} | {
             f"c{n}": cells[i].slice(start, stop - start) for n, i in enumerate(kept, 1)
         }
         low, high = int(skipped_bounds[k]), int(skipped_bounds[k + 1])
-        aside = skipped.slice(low, high - low) if high > low else _NO_SKIPPED
+        aside = skipped.slice(low, high - low) if high > low else NO_SKIPPED
         results.append(RawTable(header=names, cells=pa.table(columns), skipped=aside))
     return results
 
@@ -188,7 +188,7 @@ def _repeated_headers(cells, header_rows: list[list[list[str]]], segment) -> np.
 def _footers(cells, present, blank, ragged, bounds, segment) -> np.ndarray:
     """common._footer without a footer_pattern, each file's footnotes found within it."""
     count = len(blank)
-    automatic = _regex_hits(pc.coalesce(*cells), _FOOTNOTE)
+    automatic = regex_hits(pc.coalesce(*cells), FOOTNOTE)
     below_is_notes = blank | automatic | (present <= 1) | ragged
     index = np.arange(count)
     starts = bounds[:-1]

@@ -91,8 +91,8 @@ def prepare_csv(path: Path, spec: TableSpec) -> PreparedCsv:
 def read_prepared(csv_file: PreparedCsv) -> RawTable:
     """A prepared CSV file's body parsed and assembled on its own."""
     path, data, delimiter = csv_file.path, csv_file.data, csv_file.delimiter
-    body = _csv_body(path, data, csv_file.body_at, csv_file.first_line, delimiter, csv_file.width)
-    body = _set_aside_extra_cells(body, csv_file.header_width, csv_file.width, delimiter)
+    body = csv_body(path, data, csv_file.body_at, csv_file.first_line, delimiter, csv_file.width)
+    body = set_aside_extra_cells(body, csv_file.header_width, csv_file.width, delimiter)
     body = _set_aside_unterminated_quote(body, data[csv_file.body_at :], delimiter)
     return assemble(
         path, csv_file.spec, csv_file.header_rows, body, joiner=delimiter, fill_header_across=True
@@ -187,7 +187,7 @@ def _sample_width(sample: bytes, delimiter: str) -> int:
     return widths.most_common(1)[0][0] if widths else 0
 
 
-def _csv_body(
+def csv_body(
     path: Path, data: bytes, start: int, first_line: int, delimiter: str, width: int
 ) -> pa.Table:
     names = [f"c{i}" for i in range(1, width + 1)]
@@ -303,7 +303,7 @@ def _set_aside_unterminated_quote(body: pa.Table, data: bytes, delimiter: str) -
     return body.append_column("_reason", reason).append_column("_raw", raw)
 
 
-def _set_aside_extra_cells(
+def set_aside_extra_cells(
     body: pa.Table, header_width: int, width: int, delimiter: str
 ) -> pa.Table:
     """Rows with text beyond the header's last column are ragged; the extra columns go."""
