@@ -7,7 +7,7 @@ import itertools
 import json
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -71,6 +71,8 @@ class BuiltModel:
     rows: int | None  # None for a view: counting would run its query
     seconds: float
     materialized: str = "table"
+    cpu_seconds: float = 0.0  # the process's CPU time, DuckDB's threads included
+    how: str = "full"  # full, partitions (the changed reports' rows) or groups (see @grouped_by)
 
 
 @dataclass(frozen=True)
@@ -133,17 +135,23 @@ def build_models(
     # build leaves nothing half-built behind.
     con.begin()
     try:
-        built = [
-            _refresh_partitions(con, model, changed)
-            if changed is not None and model.partitioned_by and model.materialized == "table"
-            else _build_model(con, model, part_bounds or [])
-            for model in models
-        ]
+        built = [_build_one(con, model, changed, part_bounds or []) for model in models]
     except BaseException:
         con.rollback()
         raise
     con.commit()
     return BuildResult(models=built, seconds=time.perf_counter() - started)
+
+
+def _build_one(
+    con: duckdb.DuckDBPyConnection, model: Model, changed: list[str] | None, bounds: list[str]
+) -> BuiltModel:
+    cpu = time.process_time()
+    if changed is not None and model.partitioned_by and model.materialized == "table":
+        built = _refresh_partitions(con, model, changed)
+    else:
+        built = _build_model(con, model, bounds)
+    return replace(built, cpu_seconds=time.process_time() - cpu)
 
 
 def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -395,7 +403,7 @@ def _refresh_partitions(
             f"{model.path}: refreshing {model.name} for {len(changed)} changed report(s) failed: {exc}"
         ) from exc
     [(rows,)] = con.execute(f"SELECT count(*) FROM {target}").fetchall()
-    return BuiltModel(model.name, model.path, rows, time.perf_counter() - started)
+    return BuiltModel(model.name, model.path, rows, time.perf_counter() - started, how="partitions")
 
 
 def among_reports(column: str, reports: list[str]) -> str:
