@@ -51,6 +51,7 @@ from flows.warehouse.models import (
     mart_tables,
     read_sql,
     split_bounds,
+    stash_groups,
 )
 
 # Past this share of changed reports, replacing their rows costs more than building afresh.
@@ -164,6 +165,8 @@ def refresh_lake(database: Path, lake: Path, sql_dir: Path) -> list[str] | None:
         )
         con.register("changed", pa.table({"report_id": pa.array(changed, pa.string())}))
         con.begin()
+        # Views over the lake see only the new rows once these are replaced.
+        stash_groups(con, discover_models(sql_dir), changed)
         con.execute(
             "DELETE FROM lake.observations WHERE report_id IN (SELECT report_id FROM changed)"
         )
@@ -311,6 +314,8 @@ def build(database: Path, sql_dir: Path, changed: list[str] | None = None) -> di
             if not culprits:
                 raise
             # One report's bad rows must not stop the warehouse: set them aside and build again.
+            if changed is not None:
+                stash_groups(con, discover_models(sql_dir), sorted(culprits))
             set_aside_reports(con, sorted(culprits), failed)
             again = None if changed is None else sorted(set(changed) | culprits)
             build_models(con, sql_dir, again, bounds)

@@ -24,6 +24,7 @@ _COLUMN_TAG = re.compile(r"^@column\s+(?P<name>[^:]+?)\s*:\s*(?P<text>.+)$")
 _MATERIALIZED_TAG = re.compile(r"^@materialized\s+(?P<kind>\S+)\s*$")
 TRAILING_SEMICOLON = re.compile(r";\s*\Z")
 _PARTITIONED_TAG = re.compile(r"^@partitioned_by\s+(?P<column>\w+)\s*$")
+_GROUPED_TAG = re.compile(r"^@grouped_by\s+(?P<column>\w+)\s*$")
 _KEY_TAG = re.compile(r"^@key\s+(?P<columns>\w+(?:\s*,\s*\w+)*)\s*$")
 _SEVERITY_TAG = re.compile(r"^@severity\s+(?P<level>error|warn)\s*$")
 _INVOLVING_TAG = re.compile(r"^@involving\s+(?P<columns>\w+(?:\s*,\s*\w+)*)\s*$")
@@ -58,6 +59,10 @@ class Model:
     # Columns that identify a row: checked unique after every build, and the order tables are
     # stored (and exported) in.
     key: tuple[str, ...] = ()
+    # Set when each row depends only on the rows of the (partitioned) models it reads that hold
+    # the same value of this column: a run that changed a few reports rebuilds just the values
+    # their rows held before and after (a skill's consensus over every report listing it).
+    grouped_by: str | None = None
 
     @property
     def name(self) -> str:
@@ -93,6 +98,7 @@ class _Header:
     materialized: str = "table"
     partitioned_by: str | None = None
     key: tuple[str, ...] = ()
+    grouped_by: str | None = None
     severity: str = "error"  # checks only: 'warn' reports its rows without failing the run
     # Checks only: columns naming the reports a row involves (a pair's two reports); after an
     # incremental build only rows involving a changed report are looked at.
@@ -125,9 +131,11 @@ def build_models(
 
     With `changed` (report ids whose upstream rows changed or went), the database already holds
     every model from an earlier build of the same SQL: partitioned tables only replace those
-    reports' rows, every other model is rebuilt whole. Otherwise `part_bounds` (sorted values of
-    the partition column) splits each partitioned table's build into ranges that start at them:
-    DuckDB's memory then follows the largest range, not the table (8.3 GB -> 3.2 GB at 10M rows).
+    reports' rows, grouped tables (`@grouped_by`) the groups those reports' rows fall in before
+    or after (see stash_groups), every other model is rebuilt whole. Otherwise `part_bounds`
+    (sorted values of the partition column) splits each partitioned table's build into ranges
+    that start at them: DuckDB's memory then follows the largest range, not the table (8.3 GB ->
+    3.2 GB at 10M rows).
     """
     models = discover_models(sql_dir)
     started = time.perf_counter()
@@ -135,7 +143,11 @@ def build_models(
     # build leaves nothing half-built behind.
     con.begin()
     try:
-        built = [_build_one(con, model, changed, part_bounds or []) for model in models]
+        if changed is not None:
+            stash_groups(con, models, changed)
+        by_name = {model.name.lower(): model for model in models}
+        built = [_build_one(con, model, by_name, changed, part_bounds or []) for model in models]
+        _drop_stash(con)
     except BaseException:
         con.rollback()
         raise
@@ -144,11 +156,17 @@ def build_models(
 
 
 def _build_one(
-    con: duckdb.DuckDBPyConnection, model: Model, changed: list[str] | None, bounds: list[str]
+    con: duckdb.DuckDBPyConnection,
+    model: Model,
+    by_name: dict[str, Model],
+    changed: list[str] | None,
+    bounds: list[str],
 ) -> BuiltModel:
     cpu = time.process_time()
     if changed is not None and model.partitioned_by and model.materialized == "table":
         built = _refresh_partitions(con, model, changed)
+    elif changed is not None and model.grouped_by:
+        built = _refresh_groups(con, model, by_name, changed)
     else:
         built = _build_model(con, model, bounds)
     return replace(built, cpu_seconds=time.process_time() - cpu)
@@ -178,6 +196,11 @@ def _parse_model(parser: duckdb.DuckDBPyConnection, path: Path, schema: str) -> 
             f"{path}: '-- @key {', '.join(header.key)}' must start with the partition column "
             f"{header.partitioned_by!r} of '-- @partitioned_by'; list it first"
         )
+    if header.grouped_by and (header.partitioned_by or header.materialized != "table"):
+        raise ModelError(
+            f"{path}: '-- @grouped_by' is for a table that is not '-- @partitioned_by' (a view is "
+            "computed when read, a partitioned table is refreshed by report); drop one tag"
+        )
     return Model(
         schema=schema,
         table=path.stem,
@@ -190,6 +213,7 @@ def _parse_model(parser: duckdb.DuckDBPyConnection, path: Path, schema: str) -> 
         materialized=header.materialized,
         partitioned_by=header.partitioned_by,
         key=header.key,
+        grouped_by=header.grouped_by,
     )
 
 
@@ -202,11 +226,13 @@ def read_sql(path: Path) -> str:
 
 def parse_header(text: str) -> _Header:
     """Read the leading `--` comment block: prose, then `@table <text>`, `@column <name>: <text>`,
-    `@materialized table|view`, `@partitioned_by`, `@key`, and (checks) `@severity`, `@involving`."""
+    `@materialized table|view`, `@partitioned_by`, `@grouped_by`, `@key`, and (checks)
+    `@severity`, `@involving`."""
     prose: list[str] = []
     table_comment: str | None = None
     materialized = "table"
     partitioned_by: str | None = None
+    grouped_by: str | None = None
     key: tuple[str, ...] = ()
     severity = "error"
     involving: tuple[str, ...] = ()
@@ -237,6 +263,9 @@ def parse_header(text: str) -> _Header:
         elif partitioned_tag := _PARTITIONED_TAG.match(body):
             partitioned_by = partitioned_tag["column"]
             current = None
+        elif grouped_tag := _GROUPED_TAG.match(body):
+            grouped_by = grouped_tag["column"]
+            current = None
         elif key_tag := _KEY_TAG.match(body):
             key = tuple(column.strip() for column in key_tag["columns"].split(","))
             current = None
@@ -259,6 +288,7 @@ def parse_header(text: str) -> _Header:
         materialized,
         partitioned_by,
         key,
+        grouped_by,
         severity,
         involving,
     )
@@ -311,6 +341,9 @@ def _in_dependency_order(models: list[Model]) -> list[Model]:
                 f"{model.path}: reads {', '.join(unknown)}, which no model builds; add "
                 f"sql/<schema>/<table>.sql for it or fix the name (models: {', '.join(sorted(by_name))})"
             )
+    for model in models:
+        if model.grouped_by:
+            _check_grouped_inputs(model, by_name)
     sorter = graphlib.TopologicalSorter({name: model.depends_on for name, model in by_name.items()})
     try:
         order = list(sorter.static_order())
@@ -320,6 +353,18 @@ def _in_dependency_order(models: list[Model]) -> list[Model]:
             f"models depend on each other in a cycle: {files}; break the cycle"
         ) from exc
     return [by_name[name] for name in order]
+
+
+def _check_grouped_inputs(model: Model, by_name: dict[str, Model]) -> None:
+    """A grouped model is refreshed from the rows of the changed reports in what it reads, so it
+    may read only partitioned models (whose other reports' rows did not change)."""
+    whole = sorted(name for name in model.depends_on if not by_name[name].partitioned_by)
+    if whole:
+        raise ModelError(
+            f"{model.path}: '-- @grouped_by {model.grouped_by}' reads {', '.join(whole)}, which "
+            "is not '-- @partitioned_by': a grouped model may read only partitioned models "
+            "(join what else it needs in one of them, or drop the tag)"
+        )
 
 
 def _build_model(
@@ -404,6 +449,93 @@ def _refresh_partitions(
         ) from exc
     [(rows,)] = con.execute(f"SELECT count(*) FROM {target}").fetchall()
     return BuiltModel(model.name, model.path, rows, time.perf_counter() - started, how="partitions")
+
+
+# Where the groups of grouped models that the changed reports' rows fell in are kept between the
+# lake refresh (which deletes those rows) and the build (which drops it).
+STASH = "_stash"
+
+
+def stash_groups(con: duckdb.DuckDBPyConnection, models: list[Model], reports: list[str]) -> None:
+    """Remember, per grouped model, the groups these reports' rows fall in now, before their rows
+    change: the model then rebuilds those groups as well as the ones their new rows fall in.
+
+    Called where the database still holds the reports' old rows: before the lake refresh
+    deletes them (views over the lake see only new rows after it) and at the start of an
+    incremental build (tables still hold the old rows, and reports whose flags changed are known).
+    """
+    by_name = {model.name.lower(): model for model in models}
+    for model in models:
+        if not model.grouped_by:
+            continue
+        stash = _stash_table(model)
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {STASH}")
+        groups = _groups_query(model, by_name, reports)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {stash} AS SELECT * FROM ({groups}) LIMIT 0")
+        con.execute(f"INSERT INTO {stash} {groups}")
+
+
+def _drop_stash(con: duckdb.DuckDBPyConnection) -> None:
+    # Table by table: DuckDB 2.0 fails the commit of a DROP SCHEMA CASCADE over a table that the
+    # same transaction inserted into.
+    tables = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = $schema",
+        {"schema": STASH},
+    ).fetchall()
+    for (table,) in tables:
+        con.execute(f"DROP TABLE {STASH}.{quote_ident(table)}")
+    con.execute(f"DROP SCHEMA IF EXISTS {STASH}")
+
+
+def _stash_table(model: Model) -> str:
+    return f"{STASH}.{quote_ident(model.name)}"
+
+
+def _groups_query(model: Model, by_name: dict[str, Model], reports: list[str]) -> str:
+    """The distinct values of the group column in the reports' rows of the models it reads."""
+    column = quote_ident(model.grouped_by or "")
+    inputs = [by_name[name] for name in sorted(model.depends_on)]
+    parts = [
+        f"SELECT {column} FROM {quote_ident(source.schema)}.{quote_ident(source.table)} "
+        f"WHERE {among_reports(source.partitioned_by or '', reports)}"
+        for source in inputs
+    ]
+    return f"SELECT DISTINCT {column} FROM ({' UNION ALL '.join(parts)})"
+
+
+def _refresh_groups(
+    con: duckdb.DuckDBPyConnection, model: Model, by_name: dict[str, Model], changed: list[str]
+) -> BuiltModel:
+    """Rebuild the groups the changed reports' rows fell in before (stashed) or fall in now: delete
+    their rows, then insert the model's rows for them (the filter on the group column reaches
+    the scans through the model's GROUP BY, like a report filter)."""
+    started = time.perf_counter()
+    target = f"{quote_ident(model.schema)}.{quote_ident(model.table)}"
+    try:
+        groups = _groups_query(model, by_name, changed)
+        rows = con.execute(f"{groups} UNION SELECT * FROM {_stash_table(model)}").fetchall()
+        keys = [value for (value,) in rows]
+        among = _among_groups(model.grouped_by or "", keys)
+        con.execute(f"DELETE FROM {target} WHERE {among}")
+        if keys:
+            changed_rows = where(model.sql, among)
+            con.execute(f"INSERT INTO {target} BY NAME {_in_key_order(model, changed_rows)}")
+    except duckdb.Error as exc:
+        raise ModelError(
+            f"{model.path}: refreshing {model.name} for {len(changed)} changed report(s) failed: {exc}"
+        ) from exc
+    [(count,)] = con.execute(f"SELECT count(*) FROM {target}").fetchall()
+    return BuiltModel(
+        model.name, model.path, count, time.perf_counter() - started, how=f"groups: {len(keys)}"
+    )
+
+
+def _among_groups(column: str, keys: list) -> str:
+    """`column IN (...)` over the group values (a NULL group too), as literals for the reason
+    among_reports gives."""
+    condition = among_reports(column, sorted(str(key) for key in keys if key is not None))
+    return f"({condition} OR {quote_ident(column)} IS NULL)" if None in keys else condition
 
 
 def among_reports(column: str, reports: list[str]) -> str:
