@@ -188,13 +188,14 @@ def refresh_lake(database: Path, lake: Path, sql_dir: Path) -> list[str] | None:
 # The staging.reports fields of a report that other reports' commits decide; partitioned models
 # may read these and a report's own fields, but no other cross-report field (edition_order,
 # editions_in_series, previous_report_id move for a whole series whenever an edition arrives).
-CROSS_REPORT_FIELDS = ("is_latest_edition", "quotes_loaded")
+CROSS_REPORT_FIELDS = ("is_latest_edition", "quotes_loaded", "is_quoted")
 
 
 def reports_with_changed_fields(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> set[str]:
     """Reports whose CROSS_REPORT_FIELDS in staging.reports change once lake.reports is
     refreshed, though their own commit did not: a new edition takes is_latest_edition from the
-    one before, a quoted report arriving flips its quoter's quotes_loaded. Their rows of
+    one before, a quoted report arriving flips its quoter's quotes_loaded (and a quoting one
+    arriving the quoted report's is_quoted). Their rows of
     partitioned models are refreshed too."""
     query = TRAILING_SEMICOLON.sub("", read_sql(sql_dir / "staging" / "reports.sql"))
     fields = ", ".join(quote_ident(name) for name in ("report_id", *CROSS_REPORT_FIELDS))

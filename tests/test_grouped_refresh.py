@@ -1,0 +1,81 @@
+"""Grouped models (`@grouped_by`) refreshed for a changed, a retired and a new report equal a fresh build."""
+
+from __future__ import annotations
+
+from flows.warehouse.database import reports_with_changed_fields
+from flows.warehouse.models import build_models, discover_models, stash_groups
+from tests.sql_fixtures import SQL_DIR, built_warehouse, lake_connection
+
+
+def figures(report_id: str, values: dict[str, float]) -> list[dict]:
+    # Rows numbered within the report, so a report's rows are the same in every lake below.
+    return [
+        {
+            "report_id": report_id,
+            "skill_id": skill,
+            "value": value,
+            "measure": "count",
+            "source_row": row,
+        }
+        for row, (skill, value) in enumerate(values.items(), start=2)
+    ]
+
+
+BEFORE = [
+    *figures("index-2025", {"python": 500, "sql": 400, "rust": 300, "go": 90}),
+    *figures("blog-2025", {"python": 510, "sql": 380}),
+    *figures("press-2025", {"rust": 300, "cobol": 10}),  # retired below
+    *figures("other-2025", {"excel": 70}),
+    *figures("more-2025", {"excel": 75, "word": 50}),
+    *figures("extra-2025", {"word": 55}),  # word (and go): groups no changed report touches
+]
+AFTER = [
+    *figures("index-2025", {"python": 500, "sql": 400, "rust": 300, "go": 90}),
+    # Changed: sql moves, python is dropped (its groups are known only from before), java is new.
+    *figures("blog-2025", {"sql": 390, "java": 20}),
+    *figures("other-2025", {"excel": 70}),
+    *figures("more-2025", {"excel": 75, "word": 50}),
+    *figures("extra-2025", {"word": 55}),
+    # New, quoting other-2025: its excel figure becomes a quoted one (its own rows unchanged).
+    *figures("wire-2025", {"kotlin": 5}),
+]
+AFTER_REPORTS = [{"report_id": "wire-2025", "quotes": "other-2025"}]
+
+
+def table_rows(con) -> dict[str, list]:
+    tables = con.sql(
+        "SELECT schema_name, table_name FROM duckdb_tables() "
+        "WHERE schema_name IN ('staging', 'intermediate', 'marts') ORDER BY ALL"
+    ).fetchall()
+    return {
+        f"{schema}.{table}": con.sql(f'SELECT * FROM "{schema}"."{table}" ORDER BY ALL').fetchall()
+        for schema, table in tables
+    }
+
+
+def test_grouped_models_refreshed_for_changed_retired_and_new_reports_equal_a_fresh_build():
+    con = built_warehouse(observations=BEFORE)
+    fresh = built_warehouse(observations=AFTER, reports=AFTER_REPORTS)
+    target = lake_connection(observations=AFTER, reports=AFTER_REPORTS)
+    changed = ["blog-2025", "press-2025", "wire-2025"]
+
+    # What refresh_lake does: stash the old groups, then replace the changed reports' lake rows.
+    models = discover_models(SQL_DIR)
+    stash_groups(con, models, changed)
+    con.execute("DELETE FROM lake.observations WHERE report_id IN ?", [changed])
+    new_rows = target.sql("SELECT * FROM lake.observations WHERE report_id IN ?", params=[changed])
+    con.register("new_rows", new_rows.to_arrow_table())
+    con.execute("INSERT INTO lake.observations SELECT * FROM new_rows")
+    con.register("reports", target.sql("FROM lake.reports").to_arrow_table())
+    con.execute("DELETE FROM lake.reports; INSERT INTO lake.reports SELECT * FROM reports")
+    flagged = reports_with_changed_fields(con, SQL_DIR)
+    assert flagged == {"other-2025", "wire-2025"}  # is_quoted, quotes_loaded
+
+    built = build_models(con, SQL_DIR, sorted(set(changed) | flagged))
+
+    how = {model.name: model.how for model in built.models}
+    # python, sql, java, rust, cobol, kotlin, excel: python, rust and cobol only from before.
+    assert how["intermediate.skill_standing"] == "groups: 7"
+    assert how["intermediate.figure_anchors"] == "groups: 7"
+    assert table_rows(con) == table_rows(fresh)
+    assert not con.sql("SELECT * FROM duckdb_schemas() WHERE schema_name = '_stash'").fetchall()
