@@ -20,8 +20,11 @@ from flows.warehouse.checks import run_checks
 from flows.warehouse.models import build_models
 
 
-def profile(warehouse_dir: Path, full: bool, export: bool) -> list[tuple[str, str, float, float]]:
-    """(kind, name, wall s, cpu s) of every model, check and (with export) the mart export."""
+def profile(
+    warehouse_dir: Path, full: bool, export: bool, keep: Path | None = None
+) -> list[tuple[str, str, float, float]]:
+    """(kind, name, wall s, cpu s) of every model, check and (with export) the mart export; with
+    `keep`, the built database is moved there (to compare builds) instead of deleted."""
     paths = Paths.resolve(".", warehouse_dir)
     inputs = warehouse.inputs_digest(paths)
     previous = None if full else warehouse.built_from(warehouse_dir)
@@ -47,6 +50,8 @@ def profile(warehouse_dir: Path, full: bool, export: bool) -> list[tuple[str, st
             rows.append(
                 ("export", "marts", time.perf_counter() - started, time.process_time() - cpu)
             )
+        if keep is not None:
+            draft.database.replace(keep)
     finally:
         warehouse.discard(draft.database)
         warehouse.remove_stale_temps(warehouse_dir)
@@ -59,8 +64,9 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="build from scratch")
     parser.add_argument("--export", action="store_true", help="also time the mart export")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--keep", type=Path, help="keep the built database at this path")
     args = parser.parse_args()
-    rows = profile(args.warehouse, args.full, args.export)
+    rows = profile(args.warehouse, args.full, args.export, args.keep)
     print(f"total: wall {sum(r[2] for r in rows):.2f} s, cpu {sum(r[3] for r in rows):.2f} s")
     print(f"{'kind':8} {'wall s':>8} {'cpu s':>8}  name")
     for kind, name, wall, cpu in sorted(rows, key=lambda r: -r[3])[: args.top]:
