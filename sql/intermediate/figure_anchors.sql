@@ -96,8 +96,8 @@ candidates AS (
             list_concat(
                 [{'figure': anchor, 'is_anchor': true}],
                 list_transform(
-                    list_filter(quoted_figures, lambda quoted: quoted IS DISTINCT FROM anchor),
-                    lambda quoted: {'figure': quoted, 'is_anchor': false}
+                    list_filter(quoted_figures, LAMBDA quoted: quoted IS DISTINCT FROM anchor),
+                    LAMBDA quoted: {'figure': quoted, 'is_anchor': false}
                 )
             )
         ) AS candidate
@@ -105,28 +105,28 @@ candidates AS (
 )
 
 SELECT
-    candidate.figure.report_id,
-    candidate.figure.publisher,
-    candidate.figure.published,
-    candidate.figure.quotes_report_id,
-    subject_id,
-    candidate.figure.subject_name,
-    candidate.figure.subject_kind,
-    candidate.figure.measure,
-    candidate.figure.comparison,
-    candidate.figure.geography,
-    candidate.figure.period_start,
-    candidate.figure.period_end,
-    candidate.figure.value,
-    candidate.figure.value_qualifier,
-    candidate.figure.rounding_unit,
-    candidate.figure.table_name,
-    candidate.figure.source_file,
-    candidate.figure.source_row,
-    candidate.figure.source_column,
-    candidate.figure.source_page,
-    candidate.figure.figure_index,
-    candidate.figure.source_span,
-    candidate.figure.source_text,
-    candidate.is_anchor
+    candidates.candidate.figure.report_id,
+    candidates.candidate.figure.publisher,
+    candidates.candidate.figure.published,
+    candidates.candidate.figure.quotes_report_id,
+    candidates.subject_id,
+    candidates.candidate.figure.subject_name,
+    candidates.candidate.figure.subject_kind,
+    candidates.candidate.figure.measure,
+    candidates.candidate.figure.comparison,
+    candidates.candidate.figure.geography,
+    candidates.candidate.figure.period_start,
+    candidates.candidate.figure.period_end,
+    candidates.candidate.figure.value,
+    candidates.candidate.figure.value_qualifier,
+    candidates.candidate.figure.rounding_unit,
+    candidates.candidate.figure.table_name,
+    candidates.candidate.figure.source_file,
+    candidates.candidate.figure.source_row,
+    candidates.candidate.figure.source_column,
+    candidates.candidate.figure.source_page,
+    candidates.candidate.figure.figure_index,
+    candidates.candidate.figure.source_span,
+    candidates.candidate.figure.source_text,
+    candidates.candidate.is_anchor
 FROM candidates
