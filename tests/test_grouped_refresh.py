@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from flows.warehouse.build import build_models
 from flows.warehouse.database import reports_with_changed_fields
-from flows.warehouse.models import build_models, discover_models, stash_groups
+from flows.warehouse.grouped import stash_groups
+from flows.warehouse.models import discover_models
 from tests.sql_fixtures import SQL_DIR, built_warehouse, lake_connection
 
 
@@ -76,6 +78,6 @@ def test_grouped_models_refreshed_for_changed_retired_and_new_reports_equal_a_fr
     how = {model.name: model.how for model in built.models}
     # python, sql, java, rust, cobol, kotlin, excel: python, rust and cobol only from before.
     assert how["intermediate.skill_standing"] == "groups: 7"
-    assert how["intermediate.figure_anchors"] == "groups: 7"
+    assert how["intermediate.figure_anchors"] == "groups: 7, 1 merged"
     assert table_rows(con) == table_rows(fresh)
     assert not con.sql("SELECT * FROM duckdb_schemas() WHERE schema_name = '_stash'").fetchall()

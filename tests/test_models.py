@@ -9,8 +9,9 @@ import pytest
 
 from flows.errors import CheckFailed, ModelError, SkillpulseError
 from flows.ops.docs import render_data_dictionary, write_data_dictionary
+from flows.warehouse.build import build_models
 from flows.warehouse.checks import run_checks
-from flows.warehouse.models import build_models, discover_models, mart_tables
+from flows.warehouse.models import discover_models, mart_tables
 from tests.sql_fixtures import SQL_DIR, lake_connection
 
 

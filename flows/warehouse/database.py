@@ -43,15 +43,15 @@ from flows.normalize.reference import WAREHOUSE_TABLES
 from flows.ops.docs import render_data_dictionary
 from flows.sqlutil import quote_ident, quote_literal
 from flows.warehouse import datasets
+from flows.warehouse.build import build_models
 from flows.warehouse.checks import CheckResult, offending_reports, run_checks
+from flows.warehouse.grouped import stash_groups
 from flows.warehouse.models import (
     TRAILING_SEMICOLON,
-    build_models,
     discover_models,
     mart_tables,
     read_sql,
     split_bounds,
-    stash_groups,
 )
 
 # Past this share of changed reports, replacing their rows costs more than building afresh.

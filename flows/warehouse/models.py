@@ -7,7 +7,7 @@ import itertools
 import json
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -18,6 +18,7 @@ from flows.sqlutil import quote_ident, quote_literal
 MODEL_SCHEMAS = ("staging", "intermediate", "marts")
 
 MATERIALIZATIONS = ("table", "view")
+MERGE_DIR = "merge"
 
 _TABLE_TAG = re.compile(r"^@table\s+(?P<text>.+)$")
 _COLUMN_TAG = re.compile(r"^@column\s+(?P<name>[^:]+?)\s*:\s*(?P<text>.+)$")
@@ -63,6 +64,9 @@ class Model:
     # the same value of this column: a run that changed a few reports rebuilds just the values
     # their rows held before and after (a skill's consensus over every report listing it).
     grouped_by: str | None = None
+    # A grouped model's sql/merge/<schema>.<table>.sql: the rows of the touched groups it can
+    # settle from the table's old rows and the changed reports' rows (see flows/warehouse/grouped.py).
+    merge_sql: str | None = None
 
     @property
     def name(self) -> str:
@@ -120,58 +124,6 @@ def discover_models(sql_dir: Path) -> list[Model]:
     return _in_dependency_order(models)
 
 
-def build_models(
-    con: duckdb.DuckDBPyConnection,
-    sql_dir: Path,
-    changed: list[str] | None = None,
-    part_bounds: list[str] | None = None,
-) -> BuildResult:
-    """Create every model in dependency order, with its comments, in one transaction of its own
-    (so `con` must not be inside a transaction already).
-
-    With `changed` (report ids whose upstream rows changed or went), the database already holds
-    every model from an earlier build of the same SQL: partitioned tables only replace those
-    reports' rows, grouped tables (`@grouped_by`) the groups those reports' rows fall in before
-    or after (see stash_groups), every other model is rebuilt whole. Otherwise `part_bounds`
-    (sorted values of the partition column) splits each partitioned table's build into ranges
-    that start at them: DuckDB's memory then follows the largest range, not the table (8.3 GB ->
-    3.2 GB at 10M rows).
-    """
-    models = discover_models(sql_dir)
-    started = time.perf_counter()
-    # One commit for hundreds of DDL and COMMENT statements (4x faster on a file), and a failed
-    # build leaves nothing half-built behind.
-    con.begin()
-    try:
-        if changed is not None:
-            stash_groups(con, models, changed)
-        by_name = {model.name.lower(): model for model in models}
-        built = [_build_one(con, model, by_name, changed, part_bounds or []) for model in models]
-        _drop_stash(con)
-    except BaseException:
-        con.rollback()
-        raise
-    con.commit()
-    return BuildResult(models=built, seconds=time.perf_counter() - started)
-
-
-def _build_one(
-    con: duckdb.DuckDBPyConnection,
-    model: Model,
-    by_name: dict[str, Model],
-    changed: list[str] | None,
-    bounds: list[str],
-) -> BuiltModel:
-    cpu = time.process_time()
-    if changed is not None and model.partitioned_by and model.materialized == "table":
-        built = _refresh_partitions(con, model, changed)
-    elif changed is not None and model.grouped_by:
-        built = _refresh_groups(con, model, by_name, changed)
-    else:
-        built = _build_model(con, model, bounds)
-    return replace(built, cpu_seconds=time.process_time() - cpu)
-
-
 def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Names of the tables in the marts schema of the current database, sorted."""
     rows = con.execute(
@@ -201,6 +153,12 @@ def _parse_model(parser: duckdb.DuckDBPyConnection, path: Path, schema: str) -> 
             f"{path}: '-- @grouped_by' is for a table that is not '-- @partitioned_by' (a view is "
             "computed when read, a partitioned table is refreshed by report); drop one tag"
         )
+    merge_path = path.parent.parent / MERGE_DIR / f"{schema}.{path.stem}.sql"
+    merge_sql = TRAILING_SEMICOLON.sub("", read_sql(merge_path)) if merge_path.exists() else None
+    if merge_sql and not header.grouped_by:
+        raise ModelError(
+            f"{merge_path}: a merge query is for a '-- @grouped_by' model; {path} is not"
+        )
     return Model(
         schema=schema,
         table=path.stem,
@@ -214,6 +172,7 @@ def _parse_model(parser: duckdb.DuckDBPyConnection, path: Path, schema: str) -> 
         partitioned_by=header.partitioned_by,
         key=header.key,
         grouped_by=header.grouped_by,
+        merge_sql=merge_sql,
     )
 
 
@@ -367,9 +326,7 @@ def _check_grouped_inputs(model: Model, by_name: dict[str, Model]) -> None:
         )
 
 
-def _build_model(
-    con: duckdb.DuckDBPyConnection, model: Model, part_bounds: list[str]
-) -> BuiltModel:
+def build_model(con: duckdb.DuckDBPyConnection, model: Model, part_bounds: list[str]) -> BuiltModel:
     started = time.perf_counter()
     target = f"{quote_ident(model.schema)}.{quote_ident(model.table)}"
     try:
@@ -379,9 +336,9 @@ def _build_model(
             con.execute(f"CREATE OR REPLACE VIEW {target} AS\n{model.sql}")
         else:
             first, *rest = _parts(model, part_bounds)
-            con.execute(f"CREATE OR REPLACE TABLE {target} AS\n{_in_key_order(model, first)}")
+            con.execute(f"CREATE OR REPLACE TABLE {target} AS\n{in_key_order(model, first)}")
             for part in rest:
-                con.execute(f"INSERT INTO {target} BY NAME {_in_key_order(model, part)}")
+                con.execute(f"INSERT INTO {target} BY NAME {in_key_order(model, part)}")
     except duckdb.Error as exc:
         raise ModelError(f"{model.path}: building {model.name} failed: {exc}") from exc
     _check_documented(con, model)
@@ -431,7 +388,7 @@ def where(query: str, condition: str) -> str:
     return f"SELECT * FROM (\n{query}\n) WHERE {condition}"
 
 
-def _refresh_partitions(
+def refresh_partitions(
     con: duckdb.DuckDBPyConnection, model: Model, changed: list[str]
 ) -> BuiltModel:
     """Delete the changed reports' rows, then insert the model's rows for them (DuckDB pushes the
@@ -442,100 +399,13 @@ def _refresh_partitions(
     try:
         con.execute(f"DELETE FROM {target} WHERE {among}")
         changed_rows = where(model.sql, among)
-        con.execute(f"INSERT INTO {target} BY NAME {_in_key_order(model, changed_rows)}")
+        con.execute(f"INSERT INTO {target} BY NAME {in_key_order(model, changed_rows)}")
     except duckdb.Error as exc:
         raise ModelError(
             f"{model.path}: refreshing {model.name} for {len(changed)} changed report(s) failed: {exc}"
         ) from exc
     [(rows,)] = con.execute(f"SELECT count(*) FROM {target}").fetchall()
     return BuiltModel(model.name, model.path, rows, time.perf_counter() - started, how="partitions")
-
-
-# Where the groups of grouped models that the changed reports' rows fell in are kept between the
-# lake refresh (which deletes those rows) and the build (which drops it).
-STASH = "_stash"
-
-
-def stash_groups(con: duckdb.DuckDBPyConnection, models: list[Model], reports: list[str]) -> None:
-    """Remember, per grouped model, the groups these reports' rows fall in now, before their rows
-    change: the model then rebuilds those groups as well as the ones their new rows fall in.
-
-    Called where the database still holds the reports' old rows: before the lake refresh
-    deletes them (views over the lake see only new rows after it) and at the start of an
-    incremental build (tables still hold the old rows, and reports whose flags changed are known).
-    """
-    by_name = {model.name.lower(): model for model in models}
-    for model in models:
-        if not model.grouped_by:
-            continue
-        stash = _stash_table(model)
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {STASH}")
-        groups = _groups_query(model, by_name, reports)
-        con.execute(f"CREATE TABLE IF NOT EXISTS {stash} AS SELECT * FROM ({groups}) LIMIT 0")
-        con.execute(f"INSERT INTO {stash} {groups}")
-
-
-def _drop_stash(con: duckdb.DuckDBPyConnection) -> None:
-    # Table by table: DuckDB 2.0 fails the commit of a DROP SCHEMA CASCADE over a table that the
-    # same transaction inserted into.
-    tables = con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = $schema",
-        {"schema": STASH},
-    ).fetchall()
-    for (table,) in tables:
-        con.execute(f"DROP TABLE {STASH}.{quote_ident(table)}")
-    con.execute(f"DROP SCHEMA IF EXISTS {STASH}")
-
-
-def _stash_table(model: Model) -> str:
-    return f"{STASH}.{quote_ident(model.name)}"
-
-
-def _groups_query(model: Model, by_name: dict[str, Model], reports: list[str]) -> str:
-    """The distinct values of the group column in the reports' rows of the models it reads."""
-    column = quote_ident(model.grouped_by or "")
-    inputs = [by_name[name] for name in sorted(model.depends_on)]
-    parts = [
-        f"SELECT {column} FROM {quote_ident(source.schema)}.{quote_ident(source.table)} "
-        f"WHERE {among_reports(source.partitioned_by or '', reports)}"
-        for source in inputs
-    ]
-    return f"SELECT DISTINCT {column} FROM ({' UNION ALL '.join(parts)})"
-
-
-def _refresh_groups(
-    con: duckdb.DuckDBPyConnection, model: Model, by_name: dict[str, Model], changed: list[str]
-) -> BuiltModel:
-    """Rebuild the groups the changed reports' rows fell in before (stashed) or fall in now: delete
-    their rows, then insert the model's rows for them (the filter on the group column reaches
-    the scans through the model's GROUP BY, like a report filter)."""
-    started = time.perf_counter()
-    target = f"{quote_ident(model.schema)}.{quote_ident(model.table)}"
-    try:
-        groups = _groups_query(model, by_name, changed)
-        rows = con.execute(f"{groups} UNION SELECT * FROM {_stash_table(model)}").fetchall()
-        keys = [value for (value,) in rows]
-        among = _among_groups(model.grouped_by or "", keys)
-        con.execute(f"DELETE FROM {target} WHERE {among}")
-        if keys:
-            changed_rows = where(model.sql, among)
-            con.execute(f"INSERT INTO {target} BY NAME {_in_key_order(model, changed_rows)}")
-    except duckdb.Error as exc:
-        raise ModelError(
-            f"{model.path}: refreshing {model.name} for {len(changed)} changed report(s) failed: {exc}"
-        ) from exc
-    [(count,)] = con.execute(f"SELECT count(*) FROM {target}").fetchall()
-    return BuiltModel(
-        model.name, model.path, count, time.perf_counter() - started, how=f"groups: {len(keys)}"
-    )
-
-
-def _among_groups(column: str, keys: list) -> str:
-    """`column IN (...)` over the group values (a NULL group too), as literals for the reason
-    among_reports gives."""
-    condition = among_reports(column, sorted(str(key) for key in keys if key is not None))
-    return f"({condition} OR {quote_ident(column)} IS NULL)" if None in keys else condition
 
 
 def among_reports(column: str, reports: list[str]) -> str:
@@ -545,7 +415,7 @@ def among_reports(column: str, reports: list[str]) -> str:
     return f"{quote_ident(column)} IN ({literals})"
 
 
-def _in_key_order(model: Model, query: str) -> str:
+def in_key_order(model: Model, query: str) -> str:
     """Marts in key order (the order they are exported in); other tables by their key's first
     column only (the partition column), which keeps a report filter's zone maps tight: sorting
     skill_values by its whole six-column key cost 45% of its build, by report_id 12%."""
