@@ -55,15 +55,12 @@ def table_rows(con) -> dict[str, list]:
     }
 
 
-def test_grouped_models_refreshed_for_changed_retired_and_new_reports_equal_a_fresh_build():
-    con = built_warehouse(observations=BEFORE)
-    fresh = built_warehouse(observations=AFTER, reports=AFTER_REPORTS)
-    target = lake_connection(observations=AFTER, reports=AFTER_REPORTS)
-    changed = ["blog-2025", "press-2025", "wire-2025"]
-
-    # What refresh_lake does: stash the old groups, then replace the changed reports' lake rows.
-    models = discover_models(SQL_DIR)
-    stash_groups(con, models, changed)
+def refreshed(before: list[dict], after: list[dict], reports: list[dict], changed: list[str]):
+    """A warehouse built on `before`, then refreshed as a run does for `changed`: stash the old
+    groups, replace those reports' lake rows, build incrementally; with its build result."""
+    con = built_warehouse(observations=before)
+    target = lake_connection(observations=after, reports=reports)
+    stash_groups(con, discover_models(SQL_DIR), changed)
     con.execute("DELETE FROM lake.observations WHERE report_id IN ?", [changed])
     new_rows = target.sql("SELECT * FROM lake.observations WHERE report_id IN ?", params=[changed])
     con.register("new_rows", new_rows.to_arrow_table())
@@ -71,13 +68,41 @@ def test_grouped_models_refreshed_for_changed_retired_and_new_reports_equal_a_fr
     con.register("reports", target.sql("FROM lake.reports").to_arrow_table())
     con.execute("DELETE FROM lake.reports; INSERT INTO lake.reports SELECT * FROM reports")
     flagged = reports_with_changed_fields(con, SQL_DIR)
-    assert flagged == {"other-2025", "wire-2025"}  # is_quoted, quotes_loaded
-
     built = build_models(con, SQL_DIR, sorted(set(changed) | flagged))
+    return con, flagged, {model.name: model.how for model in built.models}
 
-    how = {model.name: model.how for model in built.models}
+
+def test_grouped_models_refreshed_for_changed_retired_and_new_reports_equal_a_fresh_build():
+    changed = ["blog-2025", "press-2025", "wire-2025"]
+    con, flagged, how = refreshed(BEFORE, AFTER, AFTER_REPORTS, changed)
+
+    assert flagged == {"other-2025", "wire-2025"}  # is_quoted, quotes_loaded
     # python, sql, java, rust, cobol, kotlin, excel: python, rust and cobol only from before.
     assert how["intermediate.skill_standing"] == "groups: 7"
+    # Merged: excel (anchored by more-2025, unchanged; other-2025's figure becomes a quoted row).
+    # Rebuilt: sql's anchor was blog-2025's among four changed reports, rust and python lost a
+    # changed report, java and kotlin are new groups, cobol went.
     assert how["intermediate.figure_anchors"] == "groups: 7, 1 merged"
+    fresh = built_warehouse(observations=AFTER, reports=AFTER_REPORTS)
     assert table_rows(con) == table_rows(fresh)
     assert not con.sql("SELECT * FROM duckdb_schemas() WHERE schema_name = '_stash'").fetchall()
+
+
+def test_an_anchoring_report_with_two_rows_swapped_keeps_the_anchor_it_still_beats():
+    # blog-2025 anchors python and sql (finest rounding); the run swaps its two rows, as the
+    # bench's one-changed run does. Its sql figure moves up a row and still wins: merged. Its
+    # python figure moves down a row, losing to its own old row: that subject is read again.
+    before = [
+        *figures("index-2025", {"python": 500, "sql": 400}),
+        *figures("blog-2025", {"python": 510, "sql": 380}),
+    ]
+    after = [
+        *figures("index-2025", {"python": 500, "sql": 400}),
+        *figures("blog-2025", {"sql": 380, "python": 510}),
+    ]
+
+    con, flagged, how = refreshed(before, after, [], ["blog-2025"])
+
+    assert flagged == set()
+    assert how["intermediate.figure_anchors"] == "groups: 2, 1 merged"
+    assert table_rows(con) == table_rows(built_warehouse(observations=after))

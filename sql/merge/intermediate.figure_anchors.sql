@@ -1,15 +1,17 @@
 -- Merge: intermediate.figure_anchors' rows for the touched subjects it can settle without
 -- reading every figure of them (see `@grouped_by` in CONTRIBUTING).
 --
--- A group whose old anchor came from an unchanged report, and that a changed report still
--- prints, keeps that anchor unless one of the changed reports' new figures has more authority:
--- the old anchor had the most authority among every other report's figures, which did not
--- change (a report whose is_quoted flag moved is among the changed ones). The group's quoted
--- figures are its old rows from unchanged reports and the changed reports' new quoted figures.
--- A subject is settled when every group of it the old rows or the new figures name is such a
--- group; the runner rebuilds the other touched subjects from the model's own query.
+-- Every figure of a report outside the changed ones is as before (a report whose is_quoted flag
+-- moved is among the changed), so a group's old anchor had the most authority among them. A
+-- group is settled from its old rows and the changed reports' new figures when the changed
+-- reports still print it and either its old anchor came from an unchanged report (the new anchor
+-- is the better of it and their figures), or one of their new figures has at least its authority
+-- (that figure's report then beats every other report's figures) and another report still prints
+-- the group (one changed report: the group had two; else a quoted row of another report shows
+-- it). A subject is settled when all its groups in the old rows and the new figures are; the
+-- runner rebuilds the other touched subjects with the model's own query.
 -- Inputs: _stash.changed (report_id), _stash.touched (subject_id), the table's rows from before.
--- The authority order must stay the model's (tests/test_grouped_refresh.py compares the two).
+-- The authority order is the model's (tests/test_grouped_refresh.py compares the two builds).
 WITH old AS (
     SELECT
         a.*,
@@ -24,44 +26,7 @@ new AS (
     WHERE f.report_id IN (SELECT c.report_id FROM _stash.changed AS c)
 ),
 
-marks AS (
-    SELECT
-        subject_id,
-        measure,
-        comparison,
-        geography,
-        period_start,
-        period_end,
-        is_anchor AND NOT from_changed AS kept_anchor,
-        false AS printed_now
-    FROM old
-    UNION ALL
-    SELECT
-        subject_id,
-        measure,
-        comparison,
-        geography,
-        period_start,
-        period_end,
-        false,
-        true
-    FROM new
-),
-
-settled AS (
-    SELECT subject_id
-    FROM (
-        SELECT
-            subject_id,
-            bool_or(kept_anchor) AND bool_or(printed_now) AS mergeable
-        FROM marks
-        GROUP BY subject_id, measure, comparison, geography, period_start, period_end
-    ) AS per_group
-    GROUP BY subject_id
-    HAVING bool_and(mergeable)
-),
-
-pool AS (
+candidate_rows AS (
     SELECT
         o.report_id,
         o.publisher,
@@ -86,10 +51,11 @@ pool AS (
         o.source_page,
         o.figure_index,
         o.source_span,
-        o.source_text
+        o.source_text,
+        CASE WHEN o.is_anchor THEN 'anchor' ELSE 'quoted' END AS kind,
+        o.from_changed
     FROM old AS o
     LEFT JOIN staging.reports AS r ON o.report_id = r.report_id
-    WHERE NOT o.from_changed AND o.subject_id IN (SELECT s.subject_id FROM settled AS s)
     UNION ALL
     SELECT
         n.report_id,
@@ -115,45 +81,77 @@ pool AS (
         n.source_page,
         n.figure_index,
         n.source_span,
-        n.source_text
+        n.source_text,
+        'new' AS kind,
+        false AS from_changed
     FROM new AS n
-    WHERE n.subject_id IN (SELECT s.subject_id FROM settled AS s)
+),
+
+ranked AS (
+    SELECT
+        f.*,
+        {
+            -- Flags before nullable fields sort NULLs last; the key fields make the order total.
+            'quoting': f.quotes_report_id IS NOT NULL,
+            'qualified': f.value_qualifier <> 'exact',
+            'rounding_unit': f.rounding_unit,
+            'undated': f.published IS NULL,
+            'published': coalesce(f.published, DATE '0001-01-01'),
+            'report_id': f.report_id,
+            'table_name': f.table_name,
+            'source_row': f.source_row,
+            'source_column': f.source_column,
+            'no_index': f.figure_index IS NULL,
+            'figure_index': coalesce(f.figure_index, 0)
+        } AS authority
+    FROM candidate_rows AS f
+),
+
+per_group AS (
+    SELECT
+        subject_id,
+        bool_or(kind = 'anchor') AS had_anchor,
+        bool_or(kind = 'anchor' AND from_changed) AS anchor_changed,
+        bool_or(kind = 'new') AS printed_now,
+        bool_or(kind = 'quoted' AND NOT from_changed) AS other_report_seen,
+        arg_min(kind, authority) FILTER (WHERE kind IN ('anchor', 'new')) AS winner
+    FROM ranked
+    GROUP BY subject_id, measure, comparison, geography, period_start, period_end
+),
+
+settled AS (
+    SELECT subject_id
+    FROM per_group
+    GROUP BY subject_id
+    HAVING bool_and(
+        had_anchor
+        AND printed_now
+        AND (
+            NOT anchor_changed
+            OR winner = 'new'
+            AND (other_report_seen OR (SELECT count(*) FROM _stash.changed) = 1)
+        )
+    )
 ),
 
 grouped AS (
     SELECT
         f.subject_id,
-        arg_min(
-            f,
-            {
-                'quoting': f.quotes_report_id IS NOT NULL,
-                'qualified': f.value_qualifier <> 'exact',
-                'rounding_unit': f.rounding_unit,
-                'undated': f.published IS NULL,
-                'published': coalesce(f.published, DATE '0001-01-01'),
-                'report_id': f.report_id,
-                'table_name': f.table_name,
-                'source_row': f.source_row,
-                'source_column': f.source_column,
-                'no_index': f.figure_index IS NULL,
-                'figure_index': coalesce(f.figure_index, 0)
-            }
-        ) AS anchor,
+        arg_min(f, f.authority) AS anchor,
         list(f) FILTER (WHERE f.is_quoted) AS quoted_figures
-    FROM pool AS f
+    FROM ranked AS f
+    WHERE NOT f.from_changed AND f.subject_id IN (SELECT s.subject_id FROM settled AS s)
     GROUP BY f.subject_id, f.measure, f.comparison, f.geography, f.period_start, f.period_end
 ),
 
 candidates AS (
     SELECT
-        grouped.subject_id,
+        subject_id,
         unnest(
             list_concat(
-                [{'figure': grouped.anchor, 'is_anchor': true}],
+                [{'figure': anchor, 'is_anchor': true}],
                 list_transform(
-                    list_filter(
-                        grouped.quoted_figures, LAMBDA quoted: quoted IS DISTINCT FROM grouped.anchor
-                    ),
+                    list_filter(quoted_figures, LAMBDA quoted: quoted IS DISTINCT FROM anchor),
                     LAMBDA quoted: {'figure': quoted, 'is_anchor': false}
                 )
             )
