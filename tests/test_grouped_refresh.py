@@ -88,21 +88,17 @@ def test_grouped_models_refreshed_for_changed_retired_and_new_reports_equal_a_fr
     assert not con.sql("SELECT * FROM duckdb_schemas() WHERE schema_name = '_stash'").fetchall()
 
 
-def test_an_anchoring_report_with_two_rows_swapped_keeps_the_anchor_it_still_beats():
-    # blog-2025 anchors python and sql (finest rounding); the run swaps its two rows, as the
-    # bench's one-changed run does. Its sql figure moves up a row and still wins: merged. Its
-    # python figure moves down a row, losing to its own old row: that subject is read again.
-    before = [
-        *figures("index-2025", {"python": 500, "sql": 400}),
-        *figures("blog-2025", {"python": 510, "sql": 380}),
-    ]
-    after = [
-        *figures("index-2025", {"python": 500, "sql": 400}),
-        *figures("blog-2025", {"sql": 380, "python": 510}),
-    ]
+def test_an_anchoring_report_with_two_rows_swapped_keeps_the_anchors_it_still_beats():
+    # blog-2025 anchors python, sql and go (finest rounding); the run swaps its first two rows,
+    # as the bench's one-changed run does. Its sql figure moves up a row and still wins, its go
+    # figure is unchanged (a tie with its old row): merged. Its python figure moves down a row,
+    # losing to its own old row: that subject is read again.
+    index = figures("index-2025", {"python": 500, "sql": 400, "go": 90})
+    before = [*index, *figures("blog-2025", {"python": 510, "sql": 380, "go": 91})]
+    after = [*index, *figures("blog-2025", {"sql": 380, "python": 510, "go": 91})]
 
     con, flagged, how = refreshed(before, after, [], ["blog-2025"])
 
     assert flagged == set()
-    assert how["intermediate.figure_anchors"] == "groups: 2, 1 merged"
+    assert how["intermediate.figure_anchors"] == "groups: 3, 2 merged"
     assert table_rows(con) == table_rows(built_warehouse(observations=after))

@@ -114,7 +114,9 @@ per_group AS (
         bool_or(kind = 'anchor' AND from_changed) AS anchor_changed,
         bool_or(kind = 'new') AS printed_now,
         bool_or(kind = 'quoted' AND NOT from_changed) AS other_report_seen,
-        arg_min(kind, authority) FILTER (WHERE kind IN ('anchor', 'new')) AS winner
+        -- An unchanged figure has the authority of its old row: the new row wins the tie.
+        arg_min(kind, {'authority': authority, 'old': kind = 'anchor'})
+            FILTER (WHERE kind IN ('anchor', 'new')) AS winner
     FROM ranked
     GROUP BY subject_id, measure, comparison, geography, period_start, period_end
 ),
