@@ -102,3 +102,22 @@ def test_an_anchoring_report_with_two_rows_swapped_keeps_the_anchors_it_still_be
     assert flagged == set()
     assert how["intermediate.figure_anchors"] == "groups: 3, 2 merged"
     assert table_rows(con) == table_rows(built_warehouse(observations=after))
+
+
+def test_report_agreement_replaces_only_the_pairs_naming_a_changed_report():
+    unchanged = [
+        *figures("apex-2025", {"python": 5, "sql": 4, "rust": 3}),
+        *figures("blog-2025", {"python": 510, "sql": 380, "rust": 200}),
+        *figures("other-2025", {"python": 50, "sql": 60, "go": 70}),
+    ]
+    before = [*unchanged, *figures("index-2025", {"python": 500, "sql": 400, "rust": 300, "go": 9})]
+    # index-2025 reverses its order: its pairs change, on either side of the pair (apex and blog
+    # sort before it, other after); apex-2025 with blog-2025 stays.
+    after = [*unchanged, *figures("index-2025", {"python": 1, "sql": 400, "rust": 900, "go": 9})]
+
+    con, _, how = refreshed(before, after, [], ["index-2025"])
+
+    assert how["marts.report_agreement"] == "involving"
+    rows = table_rows(con)
+    assert len(rows["marts.report_agreement"]) == 4
+    assert rows == table_rows(built_warehouse(observations=after))

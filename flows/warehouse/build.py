@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.warehouse.grouped import drop_stash, refresh_groups, stash_groups
+from flows.warehouse.grouped import drop_stash, refresh_groups, refresh_involving, stash_groups
 from flows.warehouse.models import (
     BuildResult,
     BuiltModel,
@@ -67,6 +67,8 @@ def build_one(
         built = refresh_partitions(con, model, changed)
     elif changed is not None and model.grouped_by:
         built = refresh_groups(con, model, by_name, changed)
+    elif changed is not None and model.involving:
+        built = refresh_involving(con, model, changed)
     else:
         built = build_model(con, model, bounds)
     return replace(built, cpu_seconds=time.process_time() - cpu)

@@ -1,4 +1,4 @@
-"""Incremental refresh of `@grouped_by` models: the groups the changed reports' rows touch."""
+"""Incremental refresh of models whose rows span reports: `@grouped_by` groups, `@involving` pairs."""
 
 from __future__ import annotations
 
@@ -99,6 +99,38 @@ def refresh_groups(
 _MERGED = f"{STASH}.merged"
 
 
+def refresh_involving(
+    con: duckdb.DuckDBPyConnection, model: Model, changed: list[str]
+) -> BuiltModel:
+    """Replace the rows naming a changed report in any `@involving` column with the rows of the
+    model's merge query (which reads `_stash.changed`); the other rows name only reports whose
+    rows did not change."""
+    started = time.perf_counter()
+    target = f"{quote_ident(model.schema)}.{quote_ident(model.table)}"
+    naming = " OR ".join(among_reports(column, changed) for column in model.involving)
+    try:
+        _stash_inputs(con, {"changed": pa.table({"report_id": pa.array(changed, pa.string())})})
+        con.execute(f"CREATE TABLE {_MERGED} AS {model.merge_sql}")
+        con.execute(f"DELETE FROM {target} WHERE {naming}")
+        con.execute(f"INSERT INTO {target} BY NAME {in_key_order(model, f'FROM {_MERGED}')}")
+        con.execute(f"DROP TABLE {_MERGED}")
+    except duckdb.Error as exc:
+        raise ModelError(
+            f"{model.path}: refreshing {model.name} for {len(changed)} changed report(s) failed: {exc}"
+        ) from exc
+    [(count,)] = con.execute(f"SELECT count(*) FROM {target}").fetchall()
+    return BuiltModel(model.name, model.path, count, time.perf_counter() - started, how="involving")
+
+
+def _stash_inputs(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table]) -> None:
+    """Store Arrow tables as `_stash.<name>` for a merge query to read."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {STASH}")
+    for name, table in tables.items():
+        con.register(f"_{name}_arrow", table)
+        con.execute(f"CREATE OR REPLACE TABLE {STASH}.{quote_ident(name)} AS FROM _{name}_arrow")
+        con.unregister(f"_{name}_arrow")
+
+
 def _merge(con: duckdb.DuckDBPyConnection, model: Model, keys: list, changed: list[str]) -> set:
     """Run the model's merge query over the touched groups (`_stash.touched`) and the changed
     reports (`_stash.changed`) into `_stash.merged`, before the old rows it reads are deleted;
@@ -106,10 +138,7 @@ def _merge(con: duckdb.DuckDBPyConnection, model: Model, keys: list, changed: li
     column = model.grouped_by or ""
     touched = pa.table({column: pa.array(keys)})
     reports = pa.table({"report_id": pa.array(changed, pa.string())})
-    for name, table in (("touched", touched), ("changed", reports)):
-        con.register(f"_{name}_arrow", table)
-        con.execute(f"CREATE OR REPLACE TABLE {STASH}.{name} AS FROM _{name}_arrow")
-        con.unregister(f"_{name}_arrow")
+    _stash_inputs(con, {"touched": touched, "changed": reports})
     con.execute(f"CREATE TABLE {_MERGED} AS {model.merge_sql}")
     settled = con.execute(f"SELECT DISTINCT {quote_ident(column)} FROM {_MERGED}").fetchall()
     return {value for (value,) in settled}

@@ -67,6 +67,10 @@ class Model:
     # A grouped model's sql/merge/<schema>.<table>.sql: the rows of the touched groups it can
     # settle from the table's old rows and the changed reports' rows (see flows/warehouse/grouped.py).
     merge_sql: str | None = None
+    # Set on a table whose rows each name reports in these columns (a pair of reports) and depend
+    # only on those reports' rows: with its merge query, a run that changed a few reports replaces
+    # just the rows naming them.
+    involving: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -155,9 +159,14 @@ def _parse_model(parser: duckdb.DuckDBPyConnection, path: Path, schema: str) -> 
         )
     merge_path = path.parent.parent / MERGE_DIR / f"{schema}.{path.stem}.sql"
     merge_sql = TRAILING_SEMICOLON.sub("", read_sql(merge_path)) if merge_path.exists() else None
-    if merge_sql and not header.grouped_by:
+    if merge_sql and not (header.grouped_by or header.involving):
         raise ModelError(
-            f"{merge_path}: a merge query is for a '-- @grouped_by' model; {path} is not"
+            f"{merge_path}: a merge query is for a '-- @grouped_by' or '-- @involving' model; "
+            f"{path} is neither"
+        )
+    if header.involving and not (merge_sql and header.materialized == "table"):
+        raise ModelError(
+            f"{path}: '-- @involving' on a model is for a table with a merge query {merge_path}"
         )
     return Model(
         schema=schema,
@@ -173,6 +182,7 @@ def _parse_model(parser: duckdb.DuckDBPyConnection, path: Path, schema: str) -> 
         key=header.key,
         grouped_by=header.grouped_by,
         merge_sql=merge_sql,
+        involving=header.involving,
     )
 
 
