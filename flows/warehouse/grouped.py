@@ -82,7 +82,7 @@ def refresh_groups(
         con.execute(f"DELETE FROM {target} WHERE {_among_groups(column, keys)}")
         if merged:
             con.execute(f"INSERT INTO {target} BY NAME {in_key_order(model, f'FROM {_MERGED}')}")
-            con.execute(f"DROP TABLE {_MERGED}")
+        con.execute(f"DROP TABLE IF EXISTS {_MERGED}")
         rebuilt = [key for key in keys if key not in merged]
         if rebuilt:
             changed_rows = where(model.sql, _among_groups(column, rebuilt))
