@@ -14,7 +14,7 @@ import pyarrow as pa
 from flows.lake_schemas import OBSERVATIONS_SCHEMA, QUARANTINE_SCHEMA, REPORTS_SCHEMA
 from flows.normalize import measures
 from flows.normalize.reference import WAREHOUSE_TABLES
-from flows.warehouse.models import build_models
+from flows.warehouse.build import build_models
 
 SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
 DEFAULT_PERIOD = (date(2025, 1, 1), date(2025, 12, 31))

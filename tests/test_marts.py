@@ -6,8 +6,8 @@ import statistics
 
 import pytest
 
+from flows.warehouse.build import build_models
 from flows.warehouse.checks import run_checks
-from flows.warehouse.models import build_models
 from tests.sql_fixtures import SQL_DIR, built_warehouse, lake_connection, query
 
 UPWORK_2026 = "upwork-in-demand-skills-2026"

@@ -9,8 +9,9 @@ import pytest
 
 from flows.errors import CheckFailed, ModelError, SkillpulseError
 from flows.ops.docs import render_data_dictionary, write_data_dictionary
+from flows.warehouse.build import build_models
 from flows.warehouse.checks import run_checks
-from flows.warehouse.models import build_models, discover_models, mart_tables
+from flows.warehouse.models import discover_models, mart_tables
 from tests.sql_fixtures import SQL_DIR, lake_connection
 
 
@@ -567,3 +568,23 @@ def test_every_model_states_a_key_and_every_mart_has_a_check() -> None:
     checks = " ".join(p.read_text(encoding="utf-8") for p in (SQL_DIR / "checks").glob("*.sql"))
     unchecked = [m.name for m in models if m.schema == "marts" and m.name not in checks]
     assert unchecked == [], "every mart needs a check in sql/checks that reads it"
+
+
+def test_a_grouped_model_reads_only_partitioned_models_and_is_a_table(tmp_path, con):
+    write_sql(tmp_path, "marts.per_skill", per_skill_model())
+    write_sql(
+        tmp_path,
+        "marts.overall",
+        model("SELECT sum(total) AS total FROM marts.per_skill", {"total": "Sum."}),
+    )
+    grouped = "-- @grouped_by skill_id\n-- @key skill_id\n" + model(
+        "SELECT s.skill_id, sum(s.total) AS total FROM marts.per_skill AS s "
+        "CROSS JOIN marts.overall AS o GROUP BY s.skill_id",
+        {"skill_id": "Skill.", "total": "Sum."},
+    )
+    write_sql(tmp_path, "marts.by_skill", grouped)
+    with pytest.raises(ModelError, match=r"reads marts.overall, which is not '-- @partitioned_by'"):
+        discover_models(tmp_path)
+    write_sql(tmp_path, "marts.by_skill", "-- @materialized view\n" + grouped)
+    with pytest.raises(ModelError, match="'-- @grouped_by' is for a table"):
+        discover_models(tmp_path)

@@ -37,6 +37,7 @@ class CheckResult:
     columns: list[str] = field(default_factory=list)
     sample: list[tuple] = field(default_factory=list)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the process's CPU time, DuckDB's threads included
     severity: str = "error"  # 'warn': listed in the run summary, never fails the run
     queries: list[str] = field(default_factory=list)
 
@@ -146,7 +147,7 @@ def _check(
     description: str,
     queries: list[str],
 ) -> CheckResult:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     rows, sample, columns = 0, [], []
     try:
         for query in queries:
@@ -167,6 +168,7 @@ def _check(
         columns,
         sample,
         time.perf_counter() - started,
+        time.process_time() - cpu,
         queries=queries,
     )
 

@@ -44,10 +44,11 @@ from flows.normalize.reference import WAREHOUSE_TABLES
 from flows.ops.docs import render_data_dictionary
 from flows.sqlutil import quote_ident, quote_literal
 from flows.warehouse import datasets
+from flows.warehouse.build import build_models
 from flows.warehouse.checks import CheckResult, offending_reports, run_checks
+from flows.warehouse.grouped import stash_groups
 from flows.warehouse.models import (
     TRAILING_SEMICOLON,
-    build_models,
     discover_models,
     mart_tables,
     read_sql,
@@ -162,6 +163,8 @@ def refresh_lake(database: Path, lake: Path, sql_dir: Path) -> list[str] | None:
         )
         con.register("changed", pa.table({"report_id": pa.array(changed, pa.string())}))
         con.begin()
+        # Views over the lake see only the new rows once these are replaced.
+        stash_groups(con, discover_models(sql_dir), changed)
         con.execute(
             "DELETE FROM lake.observations WHERE report_id IN (SELECT report_id FROM changed)"
         )
@@ -184,13 +187,14 @@ def refresh_lake(database: Path, lake: Path, sql_dir: Path) -> list[str] | None:
 # The staging.reports fields of a report that other reports' commits decide; partitioned models
 # may read these and a report's own fields, but no other cross-report field (edition_order,
 # editions_in_series, previous_report_id move for a whole series whenever an edition arrives).
-CROSS_REPORT_FIELDS = ("is_latest_edition", "quotes_loaded")
+CROSS_REPORT_FIELDS = ("is_latest_edition", "quotes_loaded", "is_quoted")
 
 
 def reports_with_changed_fields(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> set[str]:
     """Reports whose CROSS_REPORT_FIELDS in staging.reports change once lake.reports is
     refreshed, though their own commit did not: a new edition takes is_latest_edition from the
-    one before, a quoted report arriving flips its quoter's quotes_loaded. Their rows of
+    one before, a quoted report arriving flips its quoter's quotes_loaded (and a quoting one
+    arriving the quoted report's is_quoted). Their rows of
     partitioned models are refreshed too."""
     query = TRAILING_SEMICOLON.sub("", read_sql(sql_dir / "staging" / "reports.sql"))
     fields = ", ".join(quote_ident(name) for name in ("report_id", *CROSS_REPORT_FIELDS))
@@ -317,6 +321,8 @@ def build(database: Path, sql_dir: Path, changed: list[str] | None = None) -> di
             if not culprits:
                 raise
             # One report's bad rows must not stop the warehouse: set them aside and build again.
+            if changed is not None:
+                stash_groups(con, discover_models(sql_dir), sorted(culprits))
             set_aside_reports(con, sorted(culprits), failed)
             again = None if changed is None else sorted(set(changed) | culprits)
             build_models(con, sql_dir, again, bounds)

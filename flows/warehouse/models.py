@@ -18,12 +18,14 @@ from flows.sqlutil import quote_ident, quote_literal
 MODEL_SCHEMAS = ("staging", "intermediate", "marts")
 
 MATERIALIZATIONS = ("table", "view")
+MERGE_DIR = "merge"
 
 _TABLE_TAG = re.compile(r"^@table\s+(?P<text>.+)$")
 _COLUMN_TAG = re.compile(r"^@column\s+(?P<name>[^:]+?)\s*:\s*(?P<text>.+)$")
 _MATERIALIZED_TAG = re.compile(r"^@materialized\s+(?P<kind>\S+)\s*$")
 TRAILING_SEMICOLON = re.compile(r";\s*\Z")
 _PARTITIONED_TAG = re.compile(r"^@partitioned_by\s+(?P<column>\w+)\s*$")
+_GROUPED_TAG = re.compile(r"^@grouped_by\s+(?P<column>\w+)\s*$")
 _KEY_TAG = re.compile(r"^@key\s+(?P<columns>\w+(?:\s*,\s*\w+)*)\s*$")
 _SEVERITY_TAG = re.compile(r"^@severity\s+(?P<level>error|warn)\s*$")
 _INVOLVING_TAG = re.compile(r"^@involving\s+(?P<columns>\w+(?:\s*,\s*\w+)*)\s*$")
@@ -58,6 +60,17 @@ class Model:
     # Columns that identify a row: checked unique after every build, and the order tables are
     # stored (and exported) in.
     key: tuple[str, ...] = ()
+    # Set when each row depends only on the rows of the (partitioned) models it reads that hold
+    # the same value of this column: a run that changed a few reports rebuilds just the values
+    # their rows held before and after (a skill's consensus over every report listing it).
+    grouped_by: str | None = None
+    # A grouped model's sql/merge/<schema>.<table>.sql: the rows of the touched groups it can
+    # settle from the table's old rows and the changed reports' rows (see flows/warehouse/grouped.py).
+    merge_sql: str | None = None
+    # Set on a table whose rows each name reports in these columns (a pair of reports) and depend
+    # only on those reports' rows: with its merge query, a run that changed a few reports replaces
+    # just the rows naming them.
+    involving: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -71,6 +84,8 @@ class BuiltModel:
     rows: int | None  # None for a view: counting would run its query
     seconds: float
     materialized: str = "table"
+    cpu_seconds: float = 0.0  # the process's CPU time, DuckDB's threads included
+    how: str = "full"  # full, partitions (the changed reports' rows) or groups (see @grouped_by)
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,7 @@ class _Header:
     materialized: str = "table"
     partitioned_by: str | None = None
     key: tuple[str, ...] = ()
+    grouped_by: str | None = None
     severity: str = "error"  # checks only: 'warn' reports its rows without failing the run
     # Checks only: columns naming the reports a row involves (a pair's two reports); after an
     # incremental build only rows involving a changed report are looked at.
@@ -110,40 +126,6 @@ def discover_models(sql_dir: Path) -> list[Model]:
             for path in sorted((sql_dir / schema).glob("*.sql"))
         ]
     return _in_dependency_order(models)
-
-
-def build_models(
-    con: duckdb.DuckDBPyConnection,
-    sql_dir: Path,
-    changed: list[str] | None = None,
-    part_bounds: list[str] | None = None,
-) -> BuildResult:
-    """Create every model in dependency order, with its comments, in one transaction of its own
-    (so `con` must not be inside a transaction already).
-
-    With `changed` (report ids whose upstream rows changed or went), the database already holds
-    every model from an earlier build of the same SQL: partitioned tables only replace those
-    reports' rows, every other model is rebuilt whole. Otherwise `part_bounds` (sorted values of
-    the partition column) splits each partitioned table's build into ranges that start at them:
-    DuckDB's memory then follows the largest range, not the table (8.3 GB -> 3.2 GB at 10M rows).
-    """
-    models = discover_models(sql_dir)
-    started = time.perf_counter()
-    # One commit for hundreds of DDL and COMMENT statements (4x faster on a file), and a failed
-    # build leaves nothing half-built behind.
-    con.begin()
-    try:
-        built = [
-            _refresh_partitions(con, model, changed)
-            if changed is not None and model.partitioned_by and model.materialized == "table"
-            else _build_model(con, model, part_bounds or [])
-            for model in models
-        ]
-    except BaseException:
-        con.rollback()
-        raise
-    con.commit()
-    return BuildResult(models=built, seconds=time.perf_counter() - started)
 
 
 def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -170,6 +152,22 @@ def _parse_model(parser: duckdb.DuckDBPyConnection, path: Path, schema: str) -> 
             f"{path}: '-- @key {', '.join(header.key)}' must start with the partition column "
             f"{header.partitioned_by!r} of '-- @partitioned_by'; list it first"
         )
+    if header.grouped_by and (header.partitioned_by or header.materialized != "table"):
+        raise ModelError(
+            f"{path}: '-- @grouped_by' is for a table that is not '-- @partitioned_by' (a view is "
+            "computed when read, a partitioned table is refreshed by report); drop one tag"
+        )
+    merge_path = path.parent.parent / MERGE_DIR / f"{schema}.{path.stem}.sql"
+    merge_sql = TRAILING_SEMICOLON.sub("", read_sql(merge_path)) if merge_path.exists() else None
+    if merge_sql and not (header.grouped_by or header.involving):
+        raise ModelError(
+            f"{merge_path}: a merge query is for a '-- @grouped_by' or '-- @involving' model; "
+            f"{path} is neither"
+        )
+    if header.involving and not (merge_sql and header.materialized == "table"):
+        raise ModelError(
+            f"{path}: '-- @involving' on a model is for a table with a merge query {merge_path}"
+        )
     return Model(
         schema=schema,
         table=path.stem,
@@ -182,6 +180,9 @@ def _parse_model(parser: duckdb.DuckDBPyConnection, path: Path, schema: str) -> 
         materialized=header.materialized,
         partitioned_by=header.partitioned_by,
         key=header.key,
+        grouped_by=header.grouped_by,
+        merge_sql=merge_sql,
+        involving=header.involving,
     )
 
 
@@ -194,11 +195,13 @@ def read_sql(path: Path) -> str:
 
 def parse_header(text: str) -> _Header:
     """Read the leading `--` comment block: prose, then `@table <text>`, `@column <name>: <text>`,
-    `@materialized table|view`, `@partitioned_by`, `@key`, and (checks) `@severity`, `@involving`."""
+    `@materialized table|view`, `@partitioned_by`, `@grouped_by`, `@key`, and (checks)
+    `@severity`, `@involving`."""
     prose: list[str] = []
     table_comment: str | None = None
     materialized = "table"
     partitioned_by: str | None = None
+    grouped_by: str | None = None
     key: tuple[str, ...] = ()
     severity = "error"
     involving: tuple[str, ...] = ()
@@ -229,6 +232,9 @@ def parse_header(text: str) -> _Header:
         elif partitioned_tag := _PARTITIONED_TAG.match(body):
             partitioned_by = partitioned_tag["column"]
             current = None
+        elif grouped_tag := _GROUPED_TAG.match(body):
+            grouped_by = grouped_tag["column"]
+            current = None
         elif key_tag := _KEY_TAG.match(body):
             key = tuple(column.strip() for column in key_tag["columns"].split(","))
             current = None
@@ -251,6 +257,7 @@ def parse_header(text: str) -> _Header:
         materialized,
         partitioned_by,
         key,
+        grouped_by,
         severity,
         involving,
     )
@@ -303,6 +310,9 @@ def _in_dependency_order(models: list[Model]) -> list[Model]:
                 f"{model.path}: reads {', '.join(unknown)}, which no model builds; add "
                 f"sql/<schema>/<table>.sql for it or fix the name (models: {', '.join(sorted(by_name))})"
             )
+    for model in models:
+        if model.grouped_by:
+            _check_grouped_inputs(model, by_name)
     sorter = graphlib.TopologicalSorter({name: model.depends_on for name, model in by_name.items()})
     try:
         order = list(sorter.static_order())
@@ -314,9 +324,19 @@ def _in_dependency_order(models: list[Model]) -> list[Model]:
     return [by_name[name] for name in order]
 
 
-def _build_model(
-    con: duckdb.DuckDBPyConnection, model: Model, part_bounds: list[str]
-) -> BuiltModel:
+def _check_grouped_inputs(model: Model, by_name: dict[str, Model]) -> None:
+    """A grouped model is refreshed from the rows of the changed reports in what it reads, so it
+    may read only partitioned models (whose other reports' rows did not change)."""
+    whole = sorted(name for name in model.depends_on if not by_name[name].partitioned_by)
+    if whole:
+        raise ModelError(
+            f"{model.path}: '-- @grouped_by {model.grouped_by}' reads {', '.join(whole)}, which "
+            "is not '-- @partitioned_by': a grouped model may read only partitioned models "
+            "(join what else it needs in one of them, or drop the tag)"
+        )
+
+
+def build_model(con: duckdb.DuckDBPyConnection, model: Model, part_bounds: list[str]) -> BuiltModel:
     started = time.perf_counter()
     target = f"{quote_ident(model.schema)}.{quote_ident(model.table)}"
     try:
@@ -326,9 +346,9 @@ def _build_model(
             con.execute(f"CREATE OR REPLACE VIEW {target} AS\n{model.sql}")
         else:
             first, *rest = _parts(model, part_bounds)
-            con.execute(f"CREATE OR REPLACE TABLE {target} AS\n{_in_key_order(model, first)}")
+            con.execute(f"CREATE OR REPLACE TABLE {target} AS\n{in_key_order(model, first)}")
             for part in rest:
-                con.execute(f"INSERT INTO {target} BY NAME {_in_key_order(model, part)}")
+                con.execute(f"INSERT INTO {target} BY NAME {in_key_order(model, part)}")
     except duckdb.Error as exc:
         raise ModelError(f"{model.path}: building {model.name} failed: {exc}") from exc
     _check_documented(con, model)
@@ -378,7 +398,7 @@ def where(query: str, condition: str) -> str:
     return f"SELECT * FROM (\n{query}\n) WHERE {condition}"
 
 
-def _refresh_partitions(
+def refresh_partitions(
     con: duckdb.DuckDBPyConnection, model: Model, changed: list[str]
 ) -> BuiltModel:
     """Delete the changed reports' rows, then insert the model's rows for them (DuckDB pushes the
@@ -389,13 +409,13 @@ def _refresh_partitions(
     try:
         con.execute(f"DELETE FROM {target} WHERE {among}")
         changed_rows = where(model.sql, among)
-        con.execute(f"INSERT INTO {target} BY NAME {_in_key_order(model, changed_rows)}")
+        con.execute(f"INSERT INTO {target} BY NAME {in_key_order(model, changed_rows)}")
     except duckdb.Error as exc:
         raise ModelError(
             f"{model.path}: refreshing {model.name} for {len(changed)} changed report(s) failed: {exc}"
         ) from exc
     [(rows,)] = con.execute(f"SELECT count(*) FROM {target}").fetchall()
-    return BuiltModel(model.name, model.path, rows, time.perf_counter() - started)
+    return BuiltModel(model.name, model.path, rows, time.perf_counter() - started, how="partitions")
 
 
 def among_reports(column: str, reports: list[str]) -> str:
@@ -405,7 +425,7 @@ def among_reports(column: str, reports: list[str]) -> str:
     return f"{quote_ident(column)} IN ({literals})"
 
 
-def _in_key_order(model: Model, query: str) -> str:
+def in_key_order(model: Model, query: str) -> str:
     """Marts in key order (the order they are exported in); other tables by their key's first
     column only (the partition column), which keeps a report filter's zone maps tight: sorting
     skill_values by its whole six-column key cost 45% of its build, by report_id 12%."""

@@ -15,6 +15,10 @@
 -- source_row, source_column and figure_index (NULL last), so exactly one figure wins.
 -- Missing values, ties, one-report subjects: a group printed by one report has no anchor.
 -- Tiny bases: not relevant to printed figures.
+-- Refresh: a group's rows depend only on its own figures (@grouped_by subject_id, a part of the
+-- group), so a changed report rebuilds the subjects it prints; the subject is selected from the
+-- GROUP BY, not from the figure, so that filter reaches the scans.
+-- @grouped_by subject_id
 -- @key subject_id, measure, comparison, geography, period_start, period_end, report_id, table_name, source_row, source_column, figure_index
 -- @table The figures other reports' figures are compared with: each subject, measure, basis, geography and period's most authoritative figure (is_anchor), and the figures of quoted reports; rows of intermediate.figures.
 -- @column report_id: Report edition of the figure.
@@ -41,16 +45,10 @@
 -- @column source_span: The figure's own words within source_text.
 -- @column source_text: The figure's cell or sentence as printed.
 -- @column is_anchor: True for the group's most authoritative figure; false for a quoted report's figure that is not.
-WITH quoted AS (
-    SELECT DISTINCT quotes_report_id AS report_id
-    FROM staging.reports
-    WHERE quotes_report_id IS NOT NULL
-),
-
 -- Groups printed by two reports or more, found on narrow rows first: the aggregate below keeps
 -- a whole figure per group, and one report's 5M-row table (every group its own) made it hold
 -- 8.5 GB to return nothing.
-shared AS (
+WITH shared AS (
     SELECT
         subject_id,
         hash(measure, comparison, geography, period_start, period_end) AS rest_hash
@@ -61,6 +59,7 @@ shared AS (
 
 grouped AS (
     SELECT
+        f.subject_id,
         arg_min(
             f,
             {
@@ -78,25 +77,56 @@ grouped AS (
                 'figure_index': coalesce(f.figure_index, 0)
             }
         ) AS anchor,
-        list(f) FILTER (WHERE q.report_id IS NOT NULL) AS quoted_figures
+        list(f) FILTER (WHERE f.is_quoted) AS quoted_figures
     FROM intermediate.figures AS f
     SEMI JOIN shared AS s
         ON
             s.subject_id = f.subject_id
             AND s.rest_hash = hash(f.measure, f.comparison, f.geography, f.period_start, f.period_end)
-    LEFT JOIN quoted AS q ON q.report_id = f.report_id
     GROUP BY f.subject_id, f.measure, f.comparison, f.geography, f.period_start, f.period_end
     HAVING min(f.report_id) <> max(f.report_id)
 ),
 
+-- The anchor, then each quoted figure that is not the anchor, as one list per group: a second
+-- read of `grouped` would make DuckDB materialize it and stop the subject filter above it.
 candidates AS (
-    SELECT unnest(anchor), true AS is_anchor
+    SELECT
+        subject_id,
+        unnest(
+            list_concat(
+                [{'figure': anchor, 'is_anchor': true}],
+                list_transform(
+                    list_filter(quoted_figures, LAMBDA quoted: quoted IS DISTINCT FROM anchor),
+                    LAMBDA quoted: {'figure': quoted, 'is_anchor': false}
+                )
+            )
+        ) AS candidate
     FROM grouped
-    UNION ALL
-    SELECT unnest(figure), false
-    FROM (SELECT unnest(quoted_figures) AS figure, anchor FROM grouped) AS quoted_rows
-    WHERE figure IS DISTINCT FROM anchor
 )
 
-SELECT *
+SELECT
+    candidates.candidate.figure.report_id,
+    candidates.candidate.figure.publisher,
+    candidates.candidate.figure.published,
+    candidates.candidate.figure.quotes_report_id,
+    candidates.subject_id,
+    candidates.candidate.figure.subject_name,
+    candidates.candidate.figure.subject_kind,
+    candidates.candidate.figure.measure,
+    candidates.candidate.figure.comparison,
+    candidates.candidate.figure.geography,
+    candidates.candidate.figure.period_start,
+    candidates.candidate.figure.period_end,
+    candidates.candidate.figure.value,
+    candidates.candidate.figure.value_qualifier,
+    candidates.candidate.figure.rounding_unit,
+    candidates.candidate.figure.table_name,
+    candidates.candidate.figure.source_file,
+    candidates.candidate.figure.source_row,
+    candidates.candidate.figure.source_column,
+    candidates.candidate.figure.source_page,
+    candidates.candidate.figure.figure_index,
+    candidates.candidate.figure.source_span,
+    candidates.candidate.figure.source_text,
+    candidates.candidate.is_anchor
 FROM candidates

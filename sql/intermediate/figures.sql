@@ -15,13 +15,17 @@
 -- Missing values: figures without a value are left out; a figure of a qualifier the rules do not
 -- know is left out (observations_valid_codes fails on it).
 -- Ties, one-report subjects, tiny bases: handled by the reconciliation built on this model.
+-- Per report: a report's figures depend only on its own rows and its own staging.reports fields
+-- (is_quoted is one that another report decides; see CROSS_REPORT_FIELDS).
 -- @materialized view
+-- @partitioned_by report_id
 -- @key report_id, table_name, source_row, source_column, figure_index
 -- @table Every comparable figure (a skill's or a prose statement's) with its subject, comparison basis and the precision its digits imply; the per-report half of marts.figure_reconciliation.
 -- @column report_id: Report edition of the figure.
 -- @column publisher: Publisher of the report.
 -- @column published: Publication date of the report; NULL when the manifest gives none.
 -- @column quotes_report_id: report_id of the report this one quotes (manifest quotes); NULL for an original.
+-- @column is_quoted: True when another report's manifest quotes this report.
 -- @column subject_id: What the figure is about: the canonical skill id, else the skill_key.
 -- @column subject_name: Display name of the subject.
 -- @column subject_kind: skill, or statement (a prose finding about something other than a skill).
@@ -46,6 +50,7 @@ SELECT
     r.publisher,
     r.published,
     r.quotes_report_id,
+    coalesce(r.is_quoted, false) AS is_quoted,
     coalesce(o.skill_id, o.skill_key) AS subject_id,
     o.skill_name AS subject_name,
     coalesce(o.subject_kind, 'skill') AS subject_kind,

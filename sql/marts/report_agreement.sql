@@ -22,6 +22,9 @@
 -- most_disagreed: up to 3 shared skills with the largest absolute difference of shared-set ranks
 -- (ties broken by skill name); skills ranked alike are not listed, so perfect agreement gives [].
 -- One-skill reports and tiny bases: a pair needs 3 shared skills, so one-skill reports never pair.
+-- Refresh: a pair's row depends only on its two rankings, so an incremental build replaces the
+-- rows naming a changed report with sql/merge/marts.report_agreement.sql's.
+-- @involving report_id_a, report_id_b
 -- @key report_id_a, table_name_a, geography_a, report_id_b, table_name_b, geography_b
 -- @table Pairs of report rankings sharing at least 3 canonical skills: Spearman rank correlation and the skills they disagree on most.
 -- @column report_id_a: First report of the pair (the smaller report_id).

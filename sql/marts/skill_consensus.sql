@@ -1,8 +1,10 @@
 -- Mart: where each canonical skill stands across every report that lists it.
 --
 -- Purpose: the per-skill half of marts.skill_comparisons: does another publisher agree that a
--- skill is near the top? One small row per skill, rebuilt whole on every run (thousands of rows
--- where the mentions are millions), so a changed report does not rewrite every mention.
+-- skill is near the top? One small row per skill, ranked whole on every run (thousands of rows
+-- where the mentions are millions), so a changed report does not rewrite every mention; the
+-- aggregates come from intermediate.skill_standing, which re-aggregates only the skills a
+-- changed report lists.
 -- Grain: one row per canonical skill listed in marts.skill_mentions.
 -- Key: skill_id.
 -- Aggregates are over all the skill's independent mentions (marts.skill_mentions with
@@ -26,40 +28,12 @@
 -- @column consensus_percentile: Mean percentile of the skill over its independent mentions (the consensus position, 1 = top everywhere).
 -- @column consensus_rank: Rank of the skill among all canonical skills by consensus_percentile, 1 = highest; ties share a rank.
 -- @column percentile_spread: Max minus min percentile over its independent mentions: 0 = reports agree, 1 = top in one and bottom in another.
-WITH per_skill AS (
-    SELECT
-        skill_id,
-        min(skill_name) AS skill_name,
-        -- Summed in value order: a parallel sum in any order differs in the last bit between builds.
-        avg(percentile ORDER BY percentile) FILTER (WHERE is_independent) AS consensus_percentile,
-        max(percentile) FILTER (WHERE is_independent)
-        - min(percentile) FILTER (WHERE is_independent) AS percentile_spread
-    FROM marts.skill_mentions
-    GROUP BY skill_id
-),
-
--- Counted apart from distinct (skill, report) pairs: DISTINCT aggregates beside an ordered one
--- in a single GROUP BY took DuckDB ~1.7x the time of the two passes (1M mentions).
-counts AS (
-    SELECT
-        skill_id,
-        count(*) AS reports,
-        count(DISTINCT publisher) AS publishers
-    FROM (
-        SELECT DISTINCT skill_id, report_id, publisher
-        FROM marts.skill_mentions
-        WHERE is_independent
-    ) AS independent_reports
-    GROUP BY skill_id
-)
-
 SELECT
-    p.skill_id,
-    p.skill_name,
-    coalesce(c.reports, 0) AS reports,
-    coalesce(c.publishers, 0) AS publishers,
-    p.consensus_percentile,
-    rank() OVER (ORDER BY p.consensus_percentile DESC) AS consensus_rank,
-    p.percentile_spread
-FROM per_skill AS p
-LEFT JOIN counts AS c ON p.skill_id = c.skill_id
+    skill_id,
+    skill_name,
+    reports,
+    publishers,
+    consensus_percentile,
+    rank() OVER (ORDER BY consensus_percentile DESC) AS consensus_rank,
+    percentile_spread
+FROM intermediate.skill_standing

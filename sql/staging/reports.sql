@@ -30,6 +30,7 @@
 -- @column observations: Observations this edition loaded.
 -- @column quotes_report_id: report_id of the report this one quotes (manifest quotes); NULL for an original.
 -- @column quotes_loaded: True when the quoted report is loaded too, so this one is not an independent source.
+-- @column is_quoted: True when another report's manifest quotes this one (its figures are paired with the quoting report's).
 -- @column edition_order: 1 for the oldest loaded edition of the series; NULL for a failed edition.
 -- @column editions_in_series: Loaded (not failed) editions of the series.
 -- @column is_latest_edition: True for the newest loaded edition of its series.
@@ -62,6 +63,9 @@ SELECT
     r.observations,
     nullif(trim(r.quotes), '') AS quotes_report_id,
     q.report_id IS NOT NULL AS quotes_loaded,
+    coalesce(
+        r.report_id IN (SELECT nullif(trim(quoting.quotes), '') FROM lake.reports AS quoting), false
+    ) AS is_quoted,
     l.edition_order,
     l.editions_in_series,
     coalesce(l.edition_order = l.editions_in_series, false) AS is_latest_edition,
