@@ -401,6 +401,23 @@ def test_key_orders_the_table_and_is_checked_unique(tmp_path, con):
     assert "('r-2025', 'sql', 2)" in str(failed.value)
 
 
+def test_key_check_groups_nulls_together(tmp_path, con):
+    keyed = "-- @key report_id, skill_id\n" + model(
+        "SELECT report_id, NULL::VARCHAR AS skill_id FROM lake.observations",
+        {"report_id": "Report.", "skill_id": "Skill."},
+    )
+    write_sql(tmp_path, "marts.keyed", keyed)
+    build_models(con, tmp_path)
+    with pytest.raises(CheckFailed, match=r"unique_key:marts.keyed: 1 offending row") as failed:
+        run_checks(con, tmp_path)
+    assert "('r-2025', None, 2)" in str(failed.value)
+
+    con.execute("DELETE FROM lake.observations WHERE skill_id = 'sql'")
+    build_models(con, tmp_path)
+    (check,) = run_checks(con, tmp_path)
+    assert check.passed
+
+
 def test_key_naming_a_missing_column_raises_model_error(tmp_path, con):
     write_sql(
         tmp_path,
