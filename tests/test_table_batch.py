@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from flows import ingest as ingest_module
 from flows.config import DEFAULT_REFERENCE
 from flows.extract import RawTable
 from flows.ingest import Batch, ingest_batch, ingest_report
@@ -140,3 +141,30 @@ def test_one_table_the_batch_cannot_take_fails_alone(sources) -> None:
         assert isinstance(result, TableResult)
         assert result.observations.equals(expected.observations)
         assert result.quarantine.equals(expected.quarantine)
+
+
+def test_a_window_holds_at_most_its_cells(sources, tmp_path: Path, monkeypatch) -> None:
+    # Counted in cells, so a window of wide tables holds fewer reports than one of narrow tables
+    # (counted in lines, 200 wide reports once waited together).
+    windows: list[list[str]] = []
+    store = ingest_module._store_window
+
+    def recording(con, window, writer, reference_dir):
+        windows.append([source.report_id for source, _ in window])
+        return store(con, window, writer, reference_dir)
+
+    monkeypatch.setattr(ingest_module, "_store_window", recording)
+    monkeypatch.setattr(ingest_module, "WINDOW_CELLS", 20)
+    rows = ingest_batch(Batch(sources), tmp_path / "lake", DEFAULT_REFERENCE)
+    assert [r["report_id"] for r in rows] == [s.report_id for s in sources]
+    waiting = [window for window in windows if window]
+    assert len(waiting) > 1 and sum(map(len, waiting)) == len(sources)
+
+    def cells(report_id: str) -> int:
+        csv = REPORTS[report_id.removesuffix("-2025")][1]
+        header, *body = csv.rstrip("\n").split("\n")
+        return len(body) * (header.count(",") + 1)
+
+    # A window closes with the report that brings it to the bound, not before, not after.
+    for window in waiting[:-1]:
+        assert sum(map(cells, window[:-1])) < 20 <= sum(map(cells, window))
