@@ -103,6 +103,8 @@ def profile(db: Path, sql_dir: Path, with_checks: bool, changed: list[str] | Non
             with measured(sampler, rows, model.name):
                 built = build.build_one(con, model, by_name, changed, bounds)
             rows[-1]["how"] = built.how
+            if built.how:
+                print(f"    ({built.how})")
         if changed is not None:
             grouped.drop_stash(con)
         with measured(sampler, rows, "commit"):
