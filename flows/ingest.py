@@ -39,8 +39,8 @@ log = logging.getLogger(__name__)
 # (SKILLPULSE_BATCH_REPORTS spreads small corpora over more workers, e.g. on a Dask cluster).
 BATCH_BYTES = 64 << 20
 # Cells read and waiting to be stored at most: small tables wait for their batch (bounded
-# memory). Counted in cells, not lines: a window of 1,000-line tables ten values wide held 200
-# reports and 2M observations (`wide`: ingest peak 1.8 -> 2.8 GB when its tables began to wait).
+# memory). Counted in cells, not lines: counted in lines, a window of 1,000-line tables ten
+# values wide held 200 reports and 2M observations (`wide`: ingest peak 2.8 GB; 1.0 in cells).
 WINDOW_CELLS = 200_000
 
 
