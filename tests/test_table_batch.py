@@ -154,7 +154,8 @@ def test_a_window_holds_at_most_its_cells(sources, tmp_path: Path, monkeypatch) 
         return store(con, window, writer, reference_dir)
 
     monkeypatch.setattr(ingest_module, "_store_window", recording)
-    monkeypatch.setattr(ingest_module, "WINDOW_CELLS", 20)
+    bound = 20
+    monkeypatch.setattr(ingest_module, "WINDOW_CELLS", bound)
     rows = ingest_batch(Batch(sources), tmp_path / "lake", DEFAULT_REFERENCE)
     assert [r["report_id"] for r in rows] == [s.report_id for s in sources]
     waiting = [window for window in windows if window]
@@ -167,4 +168,4 @@ def test_a_window_holds_at_most_its_cells(sources, tmp_path: Path, monkeypatch) 
 
     # A window closes with the report that brings it to the bound, not before, not after.
     for window in waiting[:-1]:
-        assert sum(map(cells, window[:-1])) < 20 <= sum(map(cells, window))
+        assert sum(map(cells, window[:-1])) < bound <= sum(map(cells, window))
